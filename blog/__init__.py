@@ -1,0 +1,57 @@
+"""The application factory: configuration, extensions, blueprints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import db
+from .config import load_config
+from .extensions import csrf, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build a Showfloor app; overrides replace settings read from the environment."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    app.config.update(overrides or {})
+    app.extensions["showfloor_engine"] = db.init_engine(app.config["DATABASE_URL"])
+    csrf.init_app(app)
+    _init_socketio(app)
+    _register(app)
+    return app
+
+
+def _init_socketio(app: Flask) -> None:
+    # cors_allowed_origins=None makes engine.io accept only same-origin
+    # handshakes; extra origins (a proxy's public host) come from config.
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE_URL"],
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
+        max_http_buffer_size=64 * 1024,
+        ping_interval=20,
+        ping_timeout=20,
+    )
+
+
+def _register(app: Flask) -> None:
+    from . import api, auth, cli, live, public, report, web
+
+    web.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(report.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+    live.register(socketio)
+    cli.register(app)

@@ -1,0 +1,39 @@
+"""Loading rows for a write inside its transaction, with readable refusals."""
+
+from __future__ import annotations
+
+from .. import db
+from ..errors import Forbidden, Invalid, NotFound
+from ..models import BlogStatus, Entry, LiveBlog, User
+
+
+def load_blog(blog_id: int) -> LiveBlog:
+    """Fetch a blog fresh from the database or refuse with 404."""
+    blog = db.session.get(LiveBlog, blog_id, populate_existing=True)
+    if blog is None:
+        raise NotFound("No such live blog.")
+    return blog
+
+
+def load_entry(entry_id: int) -> Entry:
+    """Fetch an entry fresh from the database or refuse with 404."""
+    entry = db.session.get(Entry, entry_id, populate_existing=True)
+    if entry is None:
+        raise NotFound("No such entry.")
+    return entry
+
+
+def load_actor(user: User) -> User:
+    """Re-read the acting user so a deactivation or role change applies at once."""
+    actor = db.session.get(User, user.id, populate_existing=True)
+    if actor is None or not actor.active:
+        raise Forbidden("Your account is not active.")
+    return actor
+
+
+def require_live(blog: LiveBlog) -> None:
+    """Refuse writes to a blog that is not live."""
+    if blog.status == BlogStatus.ENDED:
+        raise Invalid("This live blog has ended; it is a read-only archive now.")
+    if blog.status != BlogStatus.LIVE:
+        raise Invalid("This live blog is not live yet; an editor must set it live first.")

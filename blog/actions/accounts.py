@@ -1,0 +1,92 @@
+"""Accounts, event assignments, API tokens and the speaker roster."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from .. import db
+from ..errors import Invalid
+from ..models import ApiToken, Event, Organization, Role, Speaker, User
+from ._stream import write_action
+
+MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_CHARS = 256
+
+
+def hash_token(token: str) -> str:
+    """The stored form of an API token: its SHA-256 (tokens carry 256 random bits)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords that are too short or absurdly long."""
+    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
+        raise Invalid(
+            f"A password needs {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters; "
+            "a passphrase of several words is best."
+        )
+
+
+@write_action
+def create_user(email: str, name: str, password: str, role: Role) -> User:
+    """Create an account with a scrypt-hashed password; emails are unique."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise Invalid("Give a valid email address.")
+    check_password_rules(password)
+    db.begin_write()
+    if db.session.scalar(select(User).where(User.email == email)):
+        raise Invalid(f"An account for {email} already exists.")
+    user = User(email=email, name=name.strip() or email, role=Role(role), active=True)
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@write_action
+def assign_user(user: User, event: Event) -> None:
+    """Let a reporter or contributor post to the event's blogs."""
+    db.begin_write()
+    user = db.session.get(User, user.id)
+    event = db.session.get(Event, event.id)
+    if event not in user.events:
+        user.events.append(event)
+    db.session.commit()
+
+
+@write_action
+def create_api_token(user: User, name: str) -> str:
+    """Make a bearer token for the user; only its hash is stored, so show it once."""
+    token = "sf_" + secrets.token_urlsafe(32)
+    db.begin_write()
+    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=hash_token(token)))
+    db.session.commit()
+    return token
+
+
+@write_action
+def add_speaker(event: Event, name: str, title: str = "", organization: str = "") -> Speaker:
+    """Add a speaker to the event's roster, creating the organisation if new."""
+    if not name.strip():
+        raise Invalid("A speaker needs a name.")
+    db.begin_write()
+    speaker = Speaker(event_id=event.id, name=name.strip(), title=title.strip())
+    if organization.strip():
+        speaker.organization = _organization(event, organization.strip())
+    db.session.add(speaker)
+    db.session.commit()
+    return speaker
+
+
+def _organization(event: Event, name: str) -> Organization:
+    stmt = select(Organization).where(Organization.event_id == event.id, Organization.name == name)
+    org = db.session.scalar(stmt)
+    if org is None:
+        org = Organization(event_id=event.id, name=name)
+        db.session.add(org)
+    return org

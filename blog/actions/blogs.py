@@ -1,0 +1,91 @@
+"""Event and live blog use cases: create them, set a blog live or ended."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import select
+
+from .. import db, push
+from ..errors import Forbidden, Invalid
+from ..models import BlogStatus, Event, LiveBlog, User, utcnow
+from ..permissions import can_curate
+from ._load import load_actor, load_blog
+from ._stream import commit_and_push, record_blog_change, write_action
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Allowed moves of a blog's lifecycle; ended is final (a read-only archive).
+TRANSITIONS = {
+    BlogStatus.SCHEDULED: {BlogStatus.LIVE, BlogStatus.ENDED},
+    BlogStatus.LIVE: {BlogStatus.ENDED},
+    BlogStatus.ENDED: set(),
+}
+
+
+def check_slug(slug: str) -> str:
+    """Refuse a slug that is not lowercase words joined by hyphens."""
+    if not SLUG.match(slug or "") or len(slug) > 80:
+        raise Invalid("A slug is lowercase letters, digits and single hyphens, e.g. 'mwc-2026'.")
+    return slug
+
+
+@write_action
+def create_event(
+    slug: str, name: str, starts_on: date, ends_on: date, timezone: str = "UTC", **details
+) -> Event:
+    """Create an event; slugs are unique and the dates must be in order."""
+    from zoneinfo import available_timezones
+
+    check_slug(slug)
+    if ends_on < starts_on:
+        raise Invalid("The event cannot end before it starts.")
+    if timezone not in available_timezones():
+        raise Invalid(f"Unknown timezone {timezone!r}; use an IANA name like 'Europe/Madrid'.")
+    db.begin_write()
+    if db.session.scalar(select(Event).where(Event.slug == slug)):
+        raise Invalid(f"An event with the slug {slug!r} already exists.")
+    event = Event(slug=slug, name=name, starts_on=starts_on, ends_on=ends_on, timezone=timezone)
+    for field in ("venue", "city", "description"):
+        setattr(event, field, details.get(field) or "")
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+@write_action
+def create_blog(event: Event, slug: str, title: str, description: str = "") -> LiveBlog:
+    """Add a scheduled live blog to an event; slugs are unique within the event."""
+    check_slug(slug)
+    if not title.strip():
+        raise Invalid("A live blog needs a title.")
+    db.begin_write()
+    taken = select(LiveBlog).where(LiveBlog.event_id == event.id, LiveBlog.slug == slug)
+    if db.session.scalar(taken):
+        raise Invalid(f"This event already has a blog with the slug {slug!r}.")
+    blog = LiveBlog(event_id=event.id, slug=slug, title=title.strip(), description=description)
+    db.session.add(blog)
+    db.session.commit()
+    return blog
+
+
+@write_action
+def set_blog_status(user: User, blog_id: int, status: BlogStatus) -> LiveBlog:
+    """Move a blog along scheduled → live → ended and tell its readers."""
+    db.begin_write()
+    actor = load_actor(user)
+    blog = load_blog(blog_id)
+    if not can_curate(actor, blog.event):
+        raise Forbidden("Only editors can open or close a live blog.")
+    if status == blog.status:
+        db.session.commit()
+        return blog
+    if status not in TRANSITIONS[blog.status]:
+        raise Invalid(f"A {blog.status.value} blog cannot become {status.value}.")
+    blog.status = status
+    if status == BlogStatus.LIVE:
+        blog.started_at = utcnow()
+    if status == BlogStatus.ENDED:
+        blog.ended_at = utcnow()
+    commit_and_push([record_blog_change(push.BLOG_STATUS_CHANGED, blog)])
+    return blog

@@ -1,0 +1,208 @@
+"""Entry use cases: post, edit, retract, pin, mark key. Commit, then push."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import db, push
+from ..errors import Conflict, Forbidden, Invalid
+from ..models import Entry, EntryRevision, EntryStatus, User, utcnow
+from ..permissions import can_curate, can_modify, can_post, needs_approval
+from ._load import load_actor, load_blog, load_entry, require_live
+from ._stream import commit_and_push, record_entry_change, write_action
+from .entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
+
+
+@write_action
+def post_entry(user: User, blog_id: int, data: EntryInput, key: str | None) -> tuple[Entry, bool]:
+    """Create an entry once per idempotency key; return it and whether it is new."""
+    key = check_idempotency_key(key)
+    db.begin_write()
+    existing = _entry_by_key(user.id, key)
+    if existing is not None:
+        db.session.commit()
+        return existing, False
+    try:
+        entry, changes = _create_entry(load_actor(user), blog_id, data, key)
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its entry.
+        db.session.rollback()
+        return _entry_by_key(user.id, key), False
+    commit_and_push(changes)
+    return entry, True
+
+
+def _entry_by_key(author_id: int, key: str) -> Entry | None:
+    stmt = select(Entry).where(Entry.author_id == author_id, Entry.idempotency_key == key)
+    return db.session.scalar(stmt)
+
+
+def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str):
+    blog = load_blog(blog_id)
+    if not can_post(actor, blog):
+        raise Forbidden("You are not assigned to this event, so you cannot post here.")
+    require_live(blog)
+    valid = validate_entry(blog.event, data)
+    now = utcnow()
+    entry = Entry(
+        blog=blog,
+        author=actor,
+        kind=valid.kind,
+        headline=valid.headline,
+        source=valid.source,
+        html=valid.html,
+        speaker=valid.speaker,
+        is_key=valid.is_key,
+        idempotency_key=key,
+        status=EntryStatus.PENDING if needs_approval(actor) else EntryStatus.PUBLISHED,
+        created_at=now,
+        updated_at=now,
+        published_at=None if needs_approval(actor) else now,
+    )
+    entry.tags = resolve_tags(blog.event, valid.tag_names)
+    db.session.add(entry)
+    db.session.flush()
+    if entry.status != EntryStatus.PUBLISHED:
+        return entry, []
+    return entry, [record_entry_change(push.ENTRY_PUBLISHED, entry)]
+
+
+@write_action
+def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryInput) -> Entry:
+    """Replace an entry's content, keeping the old version as a revision.
+
+    base_version is the version the writer started from; if the entry moved on
+    since, nothing is written and Conflict carries the current text.
+    """
+    db.begin_write()
+    actor = load_actor(user)
+    entry = load_entry(entry_id)
+    _check_editable(actor, entry)
+    if base_version is None or int(base_version) != entry.version:
+        raise Conflict(
+            "Someone changed this entry while you were editing it. Compare and choose.",
+            current=_entry_snapshot(entry),
+        )
+    valid = validate_entry(entry.blog.event, data)
+    db.session.add(_revision_of(entry, actor))
+    _apply(entry, valid)
+    changes = []
+    if entry.status == EntryStatus.PUBLISHED:
+        changes.append(record_entry_change(push.ENTRY_EDITED, entry))
+    commit_and_push(changes)
+    return entry
+
+
+def _check_editable(actor: User, entry: Entry) -> None:
+    if not can_modify(actor, entry):
+        raise Forbidden("You may only change your own entries in events you are assigned to.")
+    if entry.status == EntryStatus.RETRACTED:
+        raise Invalid("This entry was retracted; it can no longer be changed.")
+    require_live(entry.blog)
+
+
+def _revision_of(entry: Entry, actor: User) -> EntryRevision:
+    return EntryRevision(
+        entry_id=entry.id,
+        version=entry.version,
+        headline=entry.headline,
+        source=entry.source,
+        html=entry.html,
+        speaker_id=entry.speaker_id,
+        author_id=entry.author_id,
+        replaced_by_id=actor.id,
+        replaced_at=utcnow(),
+    )
+
+
+def _apply(entry: Entry, valid) -> None:
+    entry.kind = valid.kind
+    entry.headline = valid.headline
+    entry.source = valid.source
+    entry.html = valid.html
+    entry.speaker = valid.speaker
+    entry.is_key = valid.is_key
+    entry.tags = resolve_tags(entry.blog.event, valid.tag_names)
+    entry.version += 1
+    entry.updated_at = utcnow()
+
+
+def _entry_snapshot(entry: Entry) -> dict:
+    return {
+        "id": entry.id,
+        "version": entry.version,
+        "kind": entry.kind.value,
+        "headline": entry.headline,
+        "source": entry.source,
+        "html": entry.html,
+        "speaker_id": entry.speaker_id,
+        "tags": [t.name for t in entry.tags],
+        "is_key": entry.is_key,
+        "status": entry.status.value,
+    }
+
+
+@write_action
+def retract_entry(user: User, entry_id: int) -> Entry:
+    """Take an entry off readers' pages; its text stays in the database."""
+    db.begin_write()
+    actor = load_actor(user)
+    entry = load_entry(entry_id)
+    _check_editable(actor, entry)
+    was_published = entry.status == EntryStatus.PUBLISHED
+    entry.status = EntryStatus.RETRACTED
+    entry.is_pinned = False
+    entry.version += 1
+    entry.updated_at = utcnow()
+    changes = [record_entry_change(push.ENTRY_RETRACTED, entry)] if was_published else []
+    commit_and_push(changes)
+    return entry
+
+
+@write_action
+def pin_entry(user: User, entry_id: int, pinned: bool = True) -> Entry:
+    """Pin an entry on top of its blog (unpinning the previous one), or unpin it."""
+    db.begin_write()
+    actor = load_actor(user)
+    entry = load_entry(entry_id)
+    _check_curatable(actor, entry)
+    changes = []
+    if pinned:
+        for other in _pinned_in_blog(entry.blog_id, exclude=entry.id):
+            other.is_pinned = False
+            changes.append(record_entry_change(push.ENTRY_UNPINNED, other))
+    if entry.is_pinned != pinned:
+        entry.is_pinned = pinned
+        kind = push.ENTRY_PINNED if pinned else push.ENTRY_UNPINNED
+        changes.append(record_entry_change(kind, entry))
+    commit_and_push(changes)
+    return entry
+
+
+def _pinned_in_blog(blog_id: int, exclude: int) -> list[Entry]:
+    stmt = select(Entry).where(Entry.blog_id == blog_id, Entry.is_pinned, Entry.id != exclude)
+    return list(db.session.scalars(stmt))
+
+
+def _check_curatable(actor: User, entry: Entry) -> None:
+    if not can_curate(actor, entry.blog.event):
+        raise Forbidden("Only editors can pin entries or mark key events.")
+    if entry.status != EntryStatus.PUBLISHED:
+        raise Invalid("Only published entries can be pinned or marked as key events.")
+    require_live(entry.blog)
+
+
+@write_action
+def mark_key_entry(user: User, entry_id: int, is_key: bool = True) -> Entry:
+    """Mark or unmark an entry as a key event of its blog."""
+    db.begin_write()
+    actor = load_actor(user)
+    entry = load_entry(entry_id)
+    _check_curatable(actor, entry)
+    changes = []
+    if entry.is_key != is_key:
+        entry.is_key = is_key
+        changes.append(record_entry_change(push.ENTRY_KEY_CHANGED, entry))
+    commit_and_push(changes)
+    return entry

@@ -1,0 +1,135 @@
+"""Validation of what a writer submits for an entry, before any row is touched."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from .. import db
+from ..errors import Invalid
+from ..models import EntryKind, Event, Speaker, Tag
+from ..rendering import RenderError, clean_text, render_markdown
+
+MAX_HEADLINE_CHARS = 200
+MAX_TAGS = 8
+MAX_TAG_CHARS = 40
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass
+class EntryInput:
+    """What a writer sent for one entry, as plain values."""
+
+    kind: str = EntryKind.TEXT.value
+    source: str = ""
+    headline: str = ""
+    speaker_id: int | None = None
+    tags: list[str] = field(default_factory=list)
+    is_key: bool = False
+
+
+@dataclass
+class ValidEntry:
+    """An entry input that passed every rule, with its HTML rendered."""
+
+    kind: EntryKind
+    source: str
+    html: str
+    headline: str
+    speaker: Speaker | None
+    tag_names: list[str]
+    is_key: bool
+
+
+def check_idempotency_key(key: str | None) -> str:
+    """Refuse a missing or malformed client-made idempotency key."""
+    if not key or not IDEMPOTENCY_KEY.match(key):
+        raise Invalid(
+            "Each new entry needs an idempotency key of 8–64 letters, digits, '-' or '_'.",
+            {"idempotency_key": "missing or malformed"},
+        )
+    return key
+
+
+def validate_entry(event: Event, data: EntryInput) -> ValidEntry:
+    """Check an entry input against the rules and the event's roster; render it."""
+    errors: dict[str, str] = {}
+    kind = _check_kind(data.kind, errors)
+    source = clean_text(data.source or "").strip()
+    headline = clean_text(data.headline or "").strip()
+    html = _render_body(source, errors)
+    if len(headline) > MAX_HEADLINE_CHARS:
+        errors["headline"] = f"Headline is too long: at most {MAX_HEADLINE_CHARS} characters."
+    speaker = _check_speaker(event, kind, data.speaker_id, errors)
+    tags = _check_tags(data.tags, errors)
+    if errors:
+        raise Invalid("The entry was not saved: " + " ".join(errors.values()), errors)
+    return ValidEntry(kind, source, html, headline, speaker, tags, bool(data.is_key))
+
+
+def _check_kind(kind: str, errors: dict[str, str]) -> EntryKind:
+    try:
+        return EntryKind(kind)
+    except ValueError:
+        errors["kind"] = "Kind must be 'text' or 'quote'."
+        return EntryKind.TEXT
+
+
+def _render_body(source: str, errors: dict[str, str]) -> str:
+    if not source:
+        errors["source"] = "Write something first: the text is empty."
+        return ""
+    try:
+        return render_markdown(source)
+    except RenderError as exc:
+        errors["source"] = str(exc)
+        return ""
+
+
+def _check_speaker(event: Event, kind: EntryKind, speaker_id, errors) -> Speaker | None:
+    if kind != EntryKind.QUOTE:
+        return None
+    if speaker_id in (None, ""):
+        errors["speaker_id"] = "A quote needs a speaker from the event's roster."
+        return None
+    speaker = _speaker_in_event(event, speaker_id)
+    if speaker is None:
+        errors["speaker_id"] = "That speaker is not on this event's roster."
+    return speaker
+
+
+def _speaker_in_event(event: Event, speaker_id) -> Speaker | None:
+    try:
+        speaker_id = int(speaker_id)
+    except (TypeError, ValueError):
+        return None
+    speaker = db.session.get(Speaker, speaker_id)
+    return speaker if speaker is not None and speaker.event_id == event.id else None
+
+
+def _check_tags(raw: list[str] | str, errors: dict[str, str]) -> list[str]:
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    names = []
+    for item in raw or []:
+        name = clean_text(str(item)).strip().lower()
+        if name and name not in names:
+            names.append(name)
+    if len(names) > MAX_TAGS or any(len(n) > MAX_TAG_CHARS for n in names):
+        errors["tags"] = f"At most {MAX_TAGS} tags of up to {MAX_TAG_CHARS} characters each."
+    return names
+
+
+def resolve_tags(event: Event, names: list[str]) -> list[Tag]:
+    """The event's tags of those names, creating the missing ones."""
+    if not names:
+        return []
+    stmt = select(Tag).where(Tag.event_id == event.id, Tag.name.in_(names))
+    found = {t.name: t for t in db.session.scalars(stmt)}
+    for name in names:
+        if name not in found:
+            found[name] = Tag(event_id=event.id, name=name)
+            db.session.add(found[name])
+    return [found[n] for n in names]

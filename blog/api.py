@@ -1,0 +1,259 @@
+"""The JSON API: public reads and the change cursor, token-authenticated writes."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, g, jsonify, request, url_for
+from sqlalchemy import select
+
+from . import actions, db, push, queries
+from .errors import ActionError, Forbidden, Invalid, NotFound
+from .models import ApiToken, BlogStatus, Entry, LiveBlog
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+ENTRY_FIELDS = ("kind", "source", "headline", "speaker_id", "tags", "is_key")
+
+
+class Unauthorized(ActionError):
+    """No valid bearer token was given."""
+
+    status = 401
+
+
+def token_required(view):
+    """Authenticate the request by its `Authorization: Bearer` token."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.user = _token_user(request.headers.get("Authorization", ""))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _token_user(header: str):
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+    stmt = select(ApiToken).where(ApiToken.token_hash == actions.hash_token(token.strip()))
+    row = db.session.scalar(stmt)
+    if row is None or row.revoked_at is not None or not row.user.active:
+        raise Unauthorized("This API token is unknown, revoked, or its account is inactive.")
+    return row.user
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid("Send a JSON object with Content-Type: application/json.")
+    return body
+
+
+def _entry_input(body: dict) -> actions.EntryInput:
+    unknown = set(body) - set(ENTRY_FIELDS) - {"idempotency_key", "base_version"}
+    if unknown:
+        raise Invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    values = {k: body[k] for k in ENTRY_FIELDS if k in body}
+    if not all(isinstance(values.get(k, ""), str) for k in ("kind", "source", "headline")):
+        raise Invalid("kind, source and headline must be strings.")
+    if not isinstance(values.get("tags", []), list):
+        raise Invalid("tags must be a list of strings.")
+    return actions.EntryInput(**values)
+
+
+def entry_json(entry: Entry) -> dict:
+    """An entry as the API shows it."""
+    return {
+        "id": entry.id,
+        "blog_id": entry.blog_id,
+        "kind": entry.kind.value,
+        "status": entry.status.value,
+        "version": entry.version,
+        "headline": entry.headline,
+        "source": entry.source,
+        "html": entry.html,
+        "speaker": _speaker_json(entry.speaker) if entry.speaker else None,
+        "tags": [t.name for t in entry.tags],
+        "is_key": entry.is_key,
+        "is_pinned": entry.is_pinned,
+        "author": entry.author.name,
+        "published_at": entry.published_at.isoformat() if entry.published_at else None,
+        "updated_at": entry.updated_at.isoformat(),
+        "url": url_for(
+            "public.entry_page",
+            event_slug=entry.blog.event.slug,
+            blog_slug=entry.blog.slug,
+            entry_id=entry.id,
+        ),
+    }
+
+
+def _speaker_json(speaker) -> dict:
+    org = speaker.organization.name if speaker.organization else ""
+    return {"id": speaker.id, "name": speaker.name, "title": speaker.title, "organization": org}
+
+
+def blog_json(blog: LiveBlog) -> dict:
+    """A live blog as the API shows it."""
+    return {
+        "id": blog.id,
+        "event": blog.event.slug,
+        "slug": blog.slug,
+        "title": blog.title,
+        "status": blog.status.value,
+        "last_seq": blog.last_seq,
+    }
+
+
+def _blog_or_404(blog_id: int) -> LiveBlog:
+    blog = queries.blog_by_id(blog_id)
+    if blog is None:
+        raise NotFound("No such live blog.")
+    return blog
+
+
+@bp.get("/blogs/<int:blog_id>")
+def get_blog(blog_id: int):
+    """A blog's metadata and its current head seq."""
+    return jsonify(blog_json(_blog_or_404(blog_id)))
+
+
+@bp.get("/blogs/<int:blog_id>/changes")
+def get_changes(blog_id: int):
+    """Changes after ?since=N in seq order: the cursor for clients without websockets."""
+    blog = _blog_or_404(blog_id)
+    since = request.args.get("since", "0")
+    if not since.isdigit():
+        raise Invalid("since must be a non-negative integer seq.")
+    changes = queries.changes_since(blog.id, int(since))
+    messages = [push.change_message(c) for c in changes]
+    more = bool(changes) and changes[-1].seq < blog.last_seq
+    return jsonify(
+        {"blog_id": blog.id, "last_seq": blog.last_seq, "changes": messages, "more": more}
+    )
+
+
+@bp.get("/blogs/<int:blog_id>/entries")
+def list_entries(blog_id: int):
+    """Published entries, newest first; ?before=<entry id> pages back."""
+    blog = _blog_or_404(blog_id)
+    before = None
+    if request.args.get("before"):
+        before = queries.entry_by_id(request.args.get("before", type=int) or 0)
+        if before is None or before.blog_id != blog.id or before.published_at is None:
+            raise NotFound("The 'before' entry is not a published entry of this blog.")
+    entries, more = queries.published_entries(blog, before=before)
+    return jsonify({"entries": [entry_json(e) for e in entries], "more": more})
+
+
+@bp.get("/entries/<int:entry_id>")
+def get_entry(entry_id: int):
+    """One published entry."""
+    entry = queries.entry_by_id(entry_id)
+    if entry is None or entry.published_at is None:
+        raise NotFound("No such entry.")
+    return jsonify(entry_json(entry))
+
+
+@bp.post("/blogs/<int:blog_id>/entries")
+@token_required
+def create_entry(blog_id: int):
+    """Post an entry; the same idempotency_key again returns the first entry (200)."""
+    body = _json_body()
+    data = _entry_input(body)
+    key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
+    entry, created = actions.post_entry(g.user, blog_id, data, key)
+    if entry.blog_id != blog_id:
+        raise Invalid("This idempotency key was already used for an entry in another blog.")
+    return jsonify(entry_json(entry)), 201 if created else 200
+
+
+@bp.patch("/entries/<int:entry_id>")
+@token_required
+def update_entry(entry_id: int):
+    """Edit an entry; base_version must be the version the edit started from."""
+    body = _json_body()
+    base = body.get("base_version")
+    if not isinstance(base, int):
+        raise Invalid("base_version (the version you edited) is required.")
+    current = _entry_for_write(entry_id)
+    merged = {k: body.get(k, _current_value(current, k)) for k in ENTRY_FIELDS}
+    entry = actions.edit_entry(g.user, entry_id, base, _entry_input(merged))
+    return jsonify(entry_json(entry))
+
+
+def _entry_for_write(entry_id: int) -> Entry:
+    entry = queries.entry_by_id(entry_id)
+    if entry is None:
+        raise NotFound("No such entry.")
+    return entry
+
+
+def _current_value(entry: Entry, field: str):
+    if field == "tags":
+        return [t.name for t in entry.tags]
+    value = getattr(entry, field)
+    return value.value if field == "kind" else value
+
+
+@bp.post("/entries/<int:entry_id>/retract")
+@token_required
+def retract(entry_id: int):
+    """Retract an entry: readers see it go; its text is kept."""
+    return jsonify(entry_json(actions.retract_entry(g.user, entry_id)))
+
+
+@bp.post("/entries/<int:entry_id>/pin")
+@token_required
+def pin(entry_id: int):
+    """Pin an entry on top of its blog (editors)."""
+    return jsonify(entry_json(actions.pin_entry(g.user, entry_id, True)))
+
+
+@bp.post("/entries/<int:entry_id>/unpin")
+@token_required
+def unpin(entry_id: int):
+    """Unpin an entry (editors)."""
+    return jsonify(entry_json(actions.pin_entry(g.user, entry_id, False)))
+
+
+@bp.post("/entries/<int:entry_id>/key")
+@token_required
+def mark_key(entry_id: int):
+    """Mark ({"is_key": true}) or unmark an entry as a key event (editors)."""
+    is_key = _json_body().get("is_key", True)
+    if not isinstance(is_key, bool):
+        raise Invalid("is_key must be true or false.")
+    return jsonify(entry_json(actions.mark_key_entry(g.user, entry_id, is_key)))
+
+
+@bp.post("/blogs/<int:blog_id>/status")
+@token_required
+def set_status(blog_id: int):
+    """Set a blog live or ended (editors)."""
+    raw = _json_body().get("status")
+    if raw not in {s.value for s in BlogStatus}:
+        raise Invalid("status must be 'scheduled', 'live' or 'ended'.")
+    return jsonify(blog_json(actions.set_blog_status(g.user, blog_id, BlogStatus(raw))))
+
+
+@bp.get("/events/<event_slug>/speakers")
+def speakers(event_slug: str):
+    """The event's speaker roster."""
+    event = queries.event_by_slug(event_slug) or abort(404)
+    return jsonify({"speakers": [_speaker_json(s) for s in queries.speakers_of(event)]})
+
+
+@bp.errorhandler(404)
+def _not_found(_exc):
+    return jsonify({"error": "Not found."}), 404
+
+
+@bp.errorhandler(405)
+def _not_allowed(_exc):
+    return jsonify({"error": "Method not allowed."}), 405
+
+
+__all__ = ["bp", "Forbidden"]

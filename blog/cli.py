@@ -1,0 +1,136 @@
+"""Command-line tasks: migrations, the demo, events, blogs, roster, accounts, tokens."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from . import actions, queries
+from .errors import ActionError
+from .migrate import upgrade
+from .models import BlogStatus, Role, User
+
+db_cli = AppGroup("db", help="Database schema.")
+event_cli = AppGroup("event", help="Events and their live blogs.")
+user_cli = AppGroup("user", help="Accounts, assignments and API tokens.")
+
+
+def _run(func, *args, **kwargs):
+    """Run an action and turn its refusal into a clean CLI error."""
+    try:
+        return func(*args, **kwargs)
+    except ActionError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+def _event(slug: str):
+    event = queries.event_by_slug(slug)
+    if event is None:
+        raise click.ClickException(f"No event with the slug {slug!r}.")
+    return event
+
+
+def _user(email: str) -> User:
+    user = queries.user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    return user
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Create or migrate the database schema to the newest revision."""
+    from flask import current_app
+
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo("Database schema is up to date.")
+
+
+@event_cli.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--starts", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--ends", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--timezone", default="UTC", show_default=True)
+@click.option("--venue", default="")
+@click.option("--city", default="")
+def event_create(slug, name, starts, ends, timezone, venue, city):
+    """Create an event."""
+    dates = (starts.date(), ends.date())
+    _run(actions.create_event, slug, name, *dates, timezone, venue=venue, city=city)
+    click.echo(f"Created event {slug}.")
+
+
+@event_cli.command("add-blog")
+@click.argument("event_slug")
+@click.argument("blog_slug")
+@click.option("--title", required=True)
+def event_add_blog(event_slug, blog_slug, title):
+    """Add a live blog to an event (it starts as scheduled)."""
+    blog = _run(actions.create_blog, _event(event_slug), blog_slug, title)
+    click.echo(f"Created blog {event_slug}/{blog.slug} (id {blog.id}), scheduled.")
+
+
+@event_cli.command("set-status")
+@click.argument("event_slug")
+@click.argument("blog_slug")
+@click.argument("status", type=click.Choice([s.value for s in BlogStatus]))
+@click.option("--as", "email", required=True, help="Email of the editor doing it.")
+def event_set_status(event_slug, blog_slug, status, email):
+    """Set a blog live or ended."""
+    blog = queries.blog_by_slugs(event_slug, blog_slug)
+    if blog is None:
+        raise click.ClickException(f"No blog {event_slug}/{blog_slug}.")
+    _run(actions.set_blog_status, _user(email), blog.id, BlogStatus(status))
+    click.echo(f"{event_slug}/{blog_slug} is now {status}.")
+
+
+@event_cli.command("add-speaker")
+@click.argument("event_slug")
+@click.option("--name", required=True)
+@click.option("--title", default="")
+@click.option("--organization", default="")
+def event_add_speaker(event_slug, name, title, organization):
+    """Add a speaker to an event's roster."""
+    speaker = _run(actions.add_speaker, _event(event_slug), name, title, organization)
+    click.echo(f"Added speaker {speaker.attribution} (id {speaker.id}).")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="reporter")
+@click.password_option()
+def user_create(email, name, role, password):
+    """Create an account."""
+    _run(actions.create_user, email, name, password, Role(role))
+    click.echo(f"Created {role} {email}.")
+
+
+@user_cli.command("assign")
+@click.argument("email")
+@click.argument("event_slug")
+def user_assign(email, event_slug):
+    """Assign a reporter or contributor to an event."""
+    _run(actions.assign_user, _user(email), _event(event_slug))
+    click.echo(f"{email} may now post to {event_slug}.")
+
+
+@user_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="cli", help="A label to recognise the token by.")
+def user_token(email, name):
+    """Create an API token; it is shown once and stored only as a hash."""
+    token = _run(actions.create_api_token, _user(email), name)
+    click.echo(token)
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app's `flask` CLI."""
+    from .demo import demo_command
+
+    app.cli.add_command(db_cli)
+    app.cli.add_command(event_cli)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(demo_command)

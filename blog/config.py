@@ -1,0 +1,46 @@
+"""Configuration from the environment: embedded defaults, production by variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_DATABASE_URL = "SHOWFLOOR_DATABASE_URL"
+ENV_REDIS_URL = "SHOWFLOOR_REDIS_URL"
+ENV_SECRET_KEY = "SHOWFLOOR_SECRET_KEY"
+ENV_ASYNC_MODE = "SHOWFLOOR_ASYNC_MODE"
+ENV_ALLOWED_ORIGINS = "SHOWFLOOR_ALLOWED_ORIGINS"
+ENV_PRODUCTION = "SHOWFLOOR_PRODUCTION"
+
+
+def load_config(instance_path: Path) -> dict:
+    """Read settings from the environment, falling back to the embedded defaults."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    production = os.environ.get(ENV_PRODUCTION, "") == "1"
+    origins = [o for o in os.environ.get(ENV_ALLOWED_ORIGINS, "").split(",") if o]
+    return {
+        "DATABASE_URL": os.environ.get(ENV_DATABASE_URL)
+        or f"sqlite:///{instance_path / 'showfloor.db'}",
+        "MESSAGE_QUEUE_URL": os.environ.get(ENV_REDIS_URL) or None,
+        "SECRET_KEY": os.environ.get(ENV_SECRET_KEY) or _instance_secret(instance_path),
+        # gevent holds thousands of sockets at half threading's CPU per message
+        # (see docs/operations.md); tests pass "threading" explicitly.
+        "ASYNC_MODE": os.environ.get(ENV_ASYNC_MODE, "gevent"),
+        "ALLOWED_ORIGINS": origins or None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "CHECK_SCHEMA": True,
+    }
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A secret generated once per installation and kept out of the repository."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,74 @@
+"""Database engine, session and declarative base for both SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by every table."""
+
+
+# One session per request (per greenlet under gevent); bound in init_engine.
+session = scoped_session(sessionmaker(expire_on_commit=False))
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_OPTION = "showfloor_write"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine tuned for a live app on SQLite or PostgreSQL."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Use WAL, a busy timeout, and BEGIN IMMEDIATE so writers queue instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Writers take the write lock up front (BEGIN IMMEDIATE): a deferred
+        # transaction that upgrades to a writer fails at once with "database is
+        # locked" under WAL, whereas an immediate one waits for busy_timeout.
+        write = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def init_engine(url: str) -> Engine:
+    """Create the engine for url and bind the scoped session to it."""
+    engine = make_engine(url)
+    session.remove()
+    session.configure(bind=engine)
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Tell whether engine talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def begin_write() -> None:
+    """End any read-only transaction and start one that may write.
+
+    On SQLite this is BEGIN IMMEDIATE; on PostgreSQL an ordinary transaction
+    (the blog row lock taken by the action orders the writers).
+    """
+    if session().in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})

@@ -1,0 +1,63 @@
+"""Inbound socket events: follow and unfollow a blog. Handlers read; they never write."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_socketio import SocketIO, join_room, leave_room
+
+from . import db, push, queries
+
+
+def _blog_id(data) -> int | None:
+    if not isinstance(data, dict):
+        return None
+    blog_id = data.get("blog_id")
+    return blog_id if isinstance(blog_id, int) and blog_id > 0 else None
+
+
+def follow(data):
+    """Join a blog's room, then replay every change after `since`; live changes follow.
+
+    Joining first means a change committed during the replay reaches the
+    reader twice at worst, and the client drops the older seq.
+    """
+    blog_id = _blog_id(data)
+    since = data.get("since", 0) if isinstance(data, dict) else 0
+    if blog_id is None or not isinstance(since, int) or since < 0:
+        return {"ok": False, "error": "follow needs {blog_id: int, since: int >= 0}"}
+    try:
+        blog = queries.blog_by_id(blog_id)
+        if blog is None:
+            return {"ok": False, "error": "no such blog"}
+        known = blog.last_seq
+        join_room(push.blog_room(blog_id))
+        sent = _replay(blog_id, since, request.sid)
+    finally:
+        db.session.remove()
+    # A client ahead of the server (a restored backup) must reload its page.
+    return {"ok": True, "last_seq": max(sent, known) if since <= known else known}
+
+
+def _replay(blog_id: int, since: int, sid: str) -> int:
+    """Send the changes after since in pages; return the last seq sent or known."""
+    while True:
+        changes = queries.changes_since(blog_id, since)
+        if not changes:
+            return since
+        push.emit_replay(changes, sid)
+        since = changes[-1].seq
+
+
+def unfollow(data):
+    """Leave a blog's room."""
+    blog_id = _blog_id(data)
+    if blog_id is None:
+        return {"ok": False, "error": "unfollow needs {blog_id: int}"}
+    leave_room(push.blog_room(blog_id))
+    return {"ok": True}
+
+
+def register(socketio: SocketIO) -> None:
+    """Attach the handlers to the Socket.IO server."""
+    socketio.on_event("follow", follow)
+    socketio.on_event("unfollow", unfollow)

@@ -1,0 +1,66 @@
+"""Wire payloads of the change stream and the only caller of socketio.emit."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from .extensions import socketio
+from .models import Change, Entry, LiveBlog
+
+# Change types; each is also the name of the server→client socket event.
+ENTRY_PUBLISHED = "entry_published"
+ENTRY_EDITED = "entry_edited"
+ENTRY_RETRACTED = "entry_retracted"
+ENTRY_PINNED = "entry_pinned"
+ENTRY_UNPINNED = "entry_unpinned"
+ENTRY_KEY_CHANGED = "entry_key_changed"
+BLOG_STATUS_CHANGED = "blog_status_changed"
+
+CHANGE_TYPES = (
+    ENTRY_PUBLISHED,
+    ENTRY_EDITED,
+    ENTRY_RETRACTED,
+    ENTRY_PINNED,
+    ENTRY_UNPINNED,
+    ENTRY_KEY_CHANGED,
+    BLOG_STATUS_CHANGED,
+)
+
+
+def blog_room(blog_id: int) -> str:
+    """The Socket.IO room of a blog's readers."""
+    return f"blog:{blog_id}"
+
+
+def entry_payload(entry: Entry) -> dict:
+    """The fields a reader's page needs to place and show one entry."""
+    return {
+        "entry_id": entry.id,
+        "version": entry.version,
+        "status": entry.status.value,
+        "pinned": entry.is_pinned,
+        "key": entry.is_key,
+        "published_at": entry.published_at.isoformat() if entry.published_at else None,
+        "html": render_template("_entry.html", entry=entry, blog=entry.blog),
+    }
+
+
+def blog_payload(blog: LiveBlog) -> dict:
+    """The fields a reader's page needs after a blog's status changed."""
+    return {"status": blog.status.value}
+
+
+def change_message(change: Change) -> dict:
+    """The message sent for a change, live or replayed: its payload plus the cursor."""
+    return {"blog_id": change.blog_id, "seq": change.seq, "type": change.type, **change.payload}
+
+
+def emit_change(change: Change) -> None:
+    """Send a committed change to every reader following its blog."""
+    socketio.emit(change.type, change_message(change), to=blog_room(change.blog_id))
+
+
+def emit_replay(changes: list[Change], sid: str) -> None:
+    """Send missed changes, in seq order, to one reader who just followed."""
+    for change in changes:
+        socketio.emit(change.type, change_message(change), to=sid)

@@ -1,0 +1,128 @@
+"""Reads shared by pages, the JSON API and socket handlers."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, or_, select
+
+from . import db
+from .models import (
+    BlogStatus,
+    Change,
+    Entry,
+    EntryRevision,
+    EntryStatus,
+    Event,
+    LiveBlog,
+    Speaker,
+    User,
+)
+
+PAGE_SIZE = 20
+MAX_CHANGES = 500
+
+
+def event_by_slug(slug: str) -> Event | None:
+    """Find an event by its URL slug."""
+    return db.session.scalar(select(Event).where(Event.slug == slug))
+
+
+def blog_by_slugs(event_slug: str, blog_slug: str) -> LiveBlog | None:
+    """Find a live blog by its event's slug and its own."""
+    stmt = select(LiveBlog).join(Event).where(Event.slug == event_slug, LiveBlog.slug == blog_slug)
+    return db.session.scalar(stmt)
+
+
+def blog_by_id(blog_id: int) -> LiveBlog | None:
+    """Find a live blog by id."""
+    return db.session.get(LiveBlog, blog_id)
+
+
+def entry_by_id(entry_id: int) -> Entry | None:
+    """Find an entry by id, whatever its status."""
+    return db.session.get(Entry, entry_id)
+
+
+def user_by_email(email: str) -> User | None:
+    """Find a user by email, case-insensitively."""
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def published_entries(blog: LiveBlog, before: Entry | None = None, limit: int = PAGE_SIZE):
+    """Published entries of a blog, newest first, older than the cursor entry if given."""
+    stmt = select(Entry).where(Entry.blog_id == blog.id, Entry.status == EntryStatus.PUBLISHED)
+    if before is not None:
+        stmt = stmt.where(
+            or_(
+                Entry.published_at < before.published_at,
+                and_(Entry.published_at == before.published_at, Entry.id < before.id),
+            )
+        )
+    stmt = stmt.order_by(Entry.published_at.desc(), Entry.id.desc()).limit(limit + 1)
+    rows = list(db.session.scalars(stmt))
+    return rows[:limit], len(rows) > limit
+
+
+def pinned_entry(blog: LiveBlog) -> Entry | None:
+    """The blog's pinned published entry, if any."""
+    stmt = select(Entry).where(
+        Entry.blog_id == blog.id, Entry.is_pinned, Entry.status == EntryStatus.PUBLISHED
+    )
+    return db.session.scalar(stmt.limit(1))
+
+
+def key_entries(blog: LiveBlog, limit: int = 5) -> list[Entry]:
+    """The newest published key entries of a blog."""
+    stmt = (
+        select(Entry)
+        .where(Entry.blog_id == blog.id, Entry.is_key, Entry.status == EntryStatus.PUBLISHED)
+        .order_by(Entry.published_at.desc(), Entry.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def blogs_by_status(event: Event) -> dict[BlogStatus, list[LiveBlog]]:
+    """An event's blogs grouped into live, scheduled and ended."""
+    groups: dict[BlogStatus, list[LiveBlog]] = {s: [] for s in BlogStatus}
+    for blog in db.session.scalars(select(LiveBlog).where(LiveBlog.event_id == event.id)):
+        groups[blog.status].append(blog)
+    return groups
+
+
+def changes_since(blog_id: int, since: int, limit: int = MAX_CHANGES) -> list[Change]:
+    """Changes of a blog with seq greater than since, in seq order."""
+    stmt = (
+        select(Change)
+        .where(Change.blog_id == blog_id, Change.seq > since)
+        .order_by(Change.seq)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def speakers_of(event: Event) -> list[Speaker]:
+    """The event's speaker roster, by name."""
+    stmt = select(Speaker).where(Speaker.event_id == event.id).order_by(Speaker.name)
+    return list(db.session.scalars(stmt))
+
+
+def revisions_of(entry: Entry) -> list[EntryRevision]:
+    """Earlier versions of an entry, oldest first."""
+    stmt = (
+        select(EntryRevision)
+        .where(EntryRevision.entry_id == entry.id)
+        .order_by(EntryRevision.version)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def desk_blogs(user: User) -> list[LiveBlog]:
+    """Blogs on a user's desk: editors see every open blog, others their events' live ones."""
+    if user.is_editor:
+        stmt = select(LiveBlog).where(LiveBlog.status != BlogStatus.ENDED)
+    else:
+        stmt = select(LiveBlog).where(
+            LiveBlog.status == BlogStatus.LIVE,
+            LiveBlog.event_id.in_([e.id for e in user.events]),
+        )
+    return list(db.session.scalars(stmt.order_by(LiveBlog.event_id, LiveBlog.id)))

@@ -1,0 +1,106 @@
+"""Markdown to sanitised HTML: the only module that imports markdown or bleach."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import bleach
+import markdown
+from bleach.linkifier import LinkifyFilter
+
+MAX_SOURCE_CHARS = 10_000
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "del",
+        "em",
+        "h3",
+        "h4",
+        "hr",
+        "i",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "abbr": ["title"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+# Extensions that add structure but never let a writer set attributes
+# (attr_list is deliberately absent: it allows onclick and href overrides).
+MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+
+# Bidi controls and zero-width characters can make a link read as one address
+# while it goes to another, or hide words; no live-blog text needs them.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Writers' headings become h3/h4 so they never outrank the page's own headings.
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+class RenderError(ValueError):
+    """Raised when a source cannot be rendered; the message is for the writer."""
+
+
+def clean_text(text: str) -> str:
+    """Normalise user text: NFC, unix newlines, no invisible or control characters."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
+def _demote_headings(html: str) -> str:
+    """Map h1–h2 to h3 and h3–h6 to h4."""
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{3 if m.group(2) in '12' else 4}>", html)
+
+
+def _link_rel(attrs: dict, new: bool = False) -> dict:
+    """Mark every link nofollow noopener; drop links left without an href."""
+    href_key = (None, "href")
+    if href_key not in attrs:
+        return None
+    attrs[(None, "rel")] = "nofollow noopener"
+    return attrs
+
+
+_cleaner = bleach.sanitizer.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[
+        lambda source: LinkifyFilter(source, callbacks=[_link_rel], skip_tags={"pre", "code"})
+    ],
+)
+
+
+def render_markdown(source: str) -> str:
+    """Render a writer's Markdown to HTML that is safe to put in any page."""
+    source = clean_text(source)
+    if len(source) > MAX_SOURCE_CHARS:
+        raise RenderError(
+            f"Text is too long: {len(source)} characters, at most {MAX_SOURCE_CHARS}."
+        )
+    try:
+        raw = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    except RecursionError as exc:
+        raise RenderError("Text is nested too deeply to display; flatten the lists.") from exc
+    return _cleaner.clean(_demote_headings(raw)).strip()

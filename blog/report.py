@@ -1,0 +1,178 @@
+"""The reporter desk in the browser: pick a blog, compose, edit, retract, curate."""
+
+from __future__ import annotations
+
+import secrets
+from functools import wraps
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+
+from . import actions, queries
+from .errors import ActionError, Conflict
+from .models import BlogStatus, Entry, LiveBlog
+from .permissions import can_curate, can_modify, can_post
+
+bp = Blueprint("report", __name__, url_prefix="/desk")
+
+
+def login_required(view):
+    """Send anonymous visitors to the login page and back."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _form_input() -> actions.EntryInput:
+    form = request.form
+    return actions.EntryInput(
+        kind=form.get("kind", "text"),
+        source=form.get("source", ""),
+        headline=form.get("headline", ""),
+        speaker_id=form.get("speaker_id") or None,
+        tags=form.get("tags", ""),
+        is_key=form.get("is_key") == "on",
+    )
+
+
+def _blog_for(blog_id: int) -> LiveBlog:
+    blog = queries.blog_by_id(blog_id) or abort(404)
+    if not can_post(g.user, blog):
+        abort(403)
+    return blog
+
+
+@bp.get("/")
+@login_required
+def desk():
+    """The blogs this user may post to."""
+    return render_template("report/desk.html", blogs=queries.desk_blogs(g.user))
+
+
+@bp.get("/blogs/<int:blog_id>")
+@login_required
+def compose(blog_id: int):
+    """The composer for one blog, with its latest entries below."""
+    return _render_compose(_blog_for(blog_id), form={}, errors={})
+
+
+def _render_compose(blog: LiveBlog, form, errors, message: str = "", status: int = 200):
+    entries, _ = queries.published_entries(blog, limit=15)
+    return (
+        render_template(
+            "report/compose.html",
+            blog=blog,
+            event=blog.event,
+            entries=entries,
+            speakers=queries.speakers_of(blog.event),
+            form=form,
+            errors=errors,
+            message=message,
+            # A fresh key per rendered form: resubmitting the same form (a
+            # double tap, a retry after a timeout) cannot post twice.
+            idempotency_key=form.get("idempotency_key") or secrets.token_urlsafe(16),
+            can_curate=can_curate(g.user, blog.event),
+        ),
+        status,
+    )
+
+
+@bp.post("/blogs/<int:blog_id>")
+@login_required
+def publish(blog_id: int):
+    """Publish the composed entry; on a refusal keep every typed word in the form."""
+    blog = _blog_for(blog_id)
+    try:
+        actions.post_entry(g.user, blog.id, _form_input(), request.form.get("idempotency_key"))
+    except ActionError as exc:
+        return _render_compose(blog, request.form, exc.fields, exc.message, exc.status)
+    return redirect(url_for("report.compose", blog_id=blog.id))
+
+
+def _entry_for(entry_id: int) -> Entry:
+    entry = queries.entry_by_id(entry_id) or abort(404)
+    if not can_modify(g.user, entry):
+        abort(403)
+    return entry
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(entry_id: int):
+    """Edit an entry; a stale base version shows both texts instead of overwriting."""
+    entry = _entry_for(entry_id)
+    if request.method == "GET":
+        return _render_edit(entry, _form_of(entry), {})
+    try:
+        actions.edit_entry(g.user, entry.id, request.form.get("base_version"), _form_input())
+    except Conflict as exc:
+        return _render_edit(entry, request.form, {}, exc.message, 409, current=exc.current)
+    except ActionError as exc:
+        return _render_edit(entry, request.form, exc.fields, exc.message, exc.status)
+    return redirect(url_for("report.compose", blog_id=entry.blog_id))
+
+
+def _form_of(entry: Entry) -> dict:
+    return {
+        "kind": entry.kind.value,
+        "source": entry.source,
+        "headline": entry.headline,
+        "speaker_id": str(entry.speaker_id or ""),
+        "tags": ", ".join(t.name for t in entry.tags),
+        "is_key": "on" if entry.is_key else "",
+        "base_version": entry.version,
+    }
+
+
+def _render_edit(entry, form, errors, message="", status=200, current=None):
+    return (
+        render_template(
+            "report/edit.html",
+            entry=entry,
+            blog=entry.blog,
+            event=entry.blog.event,
+            speakers=queries.speakers_of(entry.blog.event),
+            form=form,
+            errors=errors,
+            message=message,
+            current=current,
+            revisions=queries.revisions_of(entry),
+        ),
+        status,
+    )
+
+
+@bp.post("/entries/<int:entry_id>/retract")
+@login_required
+def retract(entry_id: int):
+    """Retract an entry from readers' pages."""
+    entry = _entry_for(entry_id)
+    actions.retract_entry(g.user, entry.id)
+    return redirect(url_for("report.compose", blog_id=entry.blog_id))
+
+
+@bp.post("/entries/<int:entry_id>/<any(pin, unpin, key, unkey):what>")
+@login_required
+def curate(entry_id: int, what: str):
+    """Pin, unpin, mark or unmark an entry as a key event (editors)."""
+    entry = queries.entry_by_id(entry_id) or abort(404)
+    if what in ("pin", "unpin"):
+        actions.pin_entry(g.user, entry.id, what == "pin")
+    else:
+        actions.mark_key_entry(g.user, entry.id, what == "key")
+    return redirect(url_for("report.compose", blog_id=entry.blog_id))
+
+
+@bp.post("/blogs/<int:blog_id>/status")
+@login_required
+def set_status(blog_id: int):
+    """Set a blog live or ended (editors)."""
+    raw = request.form.get("status", "")
+    if raw not in {s.value for s in BlogStatus}:
+        abort(400)
+    actions.set_blog_status(g.user, blog_id, BlogStatus(raw))
+    return redirect(url_for("report.desk"))

@@ -1,0 +1,107 @@
+"""App-wide web plumbing: the current user, security headers, errors, template helpers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g, jsonify, render_template, request, session
+from sqlalchemy.exc import OperationalError
+
+from . import db
+from .errors import ActionError
+from .migrate import schema_problem
+from .models import User
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ]
+)
+
+
+def init_app(app: Flask) -> None:
+    """Install request hooks, headers, error handlers and template helpers."""
+    app.before_request(_check_schema)
+    app.before_request(_load_user)
+    app.after_request(_security_headers)
+    app.teardown_appcontext(lambda _exc: db.session.remove())
+    app.register_error_handler(ActionError, _action_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.jinja_env.filters["venue_time"] = venue_time
+    app.jinja_env.filters["iso"] = lambda dt: dt.isoformat() if dt else ""
+    app.context_processor(lambda: {"current_user": g.get("user")})
+
+
+def _check_schema():
+    app = current_app
+    if not app.config.get("CHECK_SCHEMA") or app.extensions.get("showfloor_schema_ok"):
+        return None
+    problem = schema_problem(app.extensions["showfloor_engine"])
+    if problem:
+        return render_template("error.html", message=problem, status=503), 503
+    app.extensions["showfloor_schema_ok"] = True
+    return None
+
+
+def _load_user():
+    g.user = current_session_user()
+
+
+def current_session_user() -> User | None:
+    """The active user of this browser session, if one is logged in."""
+    user_id = session.get("uid")
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return response
+
+
+def wants_json() -> bool:
+    """Tell whether the client asked for JSON (the API) rather than a page."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _action_error(exc: ActionError):
+    db.session.rollback()
+    if wants_json():
+        return jsonify(exc.to_json()), exc.status
+    return render_template("error.html", message=exc.message, status=exc.status), exc.status
+
+
+def _database_unavailable(exc: OperationalError):
+    db.session.rollback()
+    current_app.logger.warning("database unavailable: %s", exc.orig)
+    message = "The database is unavailable for a moment. Try again in a few seconds."
+    if wants_json():
+        response = jsonify({"error": message})
+    else:
+        response = current_app.make_response(
+            render_template("error.html", message=message, status=503)
+        )
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def venue_time(dt: datetime | None, tz: str, fmt: str = "%H:%M") -> str:
+    """Format an aware datetime in the event's timezone."""
+    if dt is None:
+        return ""
+    return dt.astimezone(ZoneInfo(tz)).strftime(fmt)
