@@ -1,0 +1,55 @@
+"""Tables of Showfloor and the small invariants that belong to them."""
+
+from .audit import AuditRecord
+from .base import (
+    BlogStatus,
+    EntryKind,
+    EntryStatus,
+    Role,
+    UTCDateTime,
+    enum_column,
+    utcnow,
+)
+from .coverage import (
+    ORDER_NEWEST,
+    ORDER_OLDEST,
+    Change,
+    EmbargoBatch,
+    Entry,
+    EntryRevision,
+    LiveBlog,
+    entry_tags,
+)
+from .event import AgendaSession, Event, EventChange, HubFeature, Organization, Speaker, Tag
+from .media import Media
+from .people import ApiToken, User, event_members
+
+__all__ = [
+    "ORDER_NEWEST",
+    "ORDER_OLDEST",
+    "AgendaSession",
+    "ApiToken",
+    "AuditRecord",
+    "BlogStatus",
+    "Change",
+    "EmbargoBatch",
+    "Entry",
+    "EntryKind",
+    "EntryRevision",
+    "EntryStatus",
+    "Event",
+    "EventChange",
+    "HubFeature",
+    "LiveBlog",
+    "Media",
+    "Organization",
+    "Role",
+    "Speaker",
+    "Tag",
+    "UTCDateTime",
+    "User",
+    "entry_tags",
+    "event_members",
+    "enum_column",
+    "utcnow",
+]
