@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 from .. import db
 from ..errors import Invalid
 from ..models import ApiToken, Event, Organization, Role, Speaker, User
+from ._audit import audit
 from ._stream import write_action
 
 MIN_PASSWORD_CHARS = 8
@@ -32,7 +33,9 @@ def check_password_rules(password: str) -> None:
 
 
 @write_action
-def create_user(email: str, name: str, password: str, role: Role) -> User:
+def create_user(
+    email: str, name: str, password: str, role: Role, actor: User | None = None
+) -> User:
     """Create an account with a scrypt-hashed password; emails are unique."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
@@ -44,18 +47,21 @@ def create_user(email: str, name: str, password: str, role: Role) -> User:
     user = User(email=email, name=name.strip() or email, role=Role(role), active=True)
     user.password_hash = generate_password_hash(password, method="scrypt")
     db.session.add(user)
+    db.session.flush()
+    audit(actor, "user.create", "user", user.id, None, role=user.role.value)
     db.session.commit()
     return user
 
 
 @write_action
-def assign_user(user: User, event: Event) -> None:
+def assign_user(user: User, event: Event, actor: User | None = None) -> None:
     """Let a reporter or contributor post to the event's blogs."""
     db.begin_write()
     user = db.session.get(User, user.id)
     event = db.session.get(Event, event.id)
     if event not in user.events:
         user.events.append(event)
+        audit(actor, "user.assign", "user", user.id, event.id)
     db.session.commit()
 
 
@@ -64,13 +70,18 @@ def create_api_token(user: User, name: str) -> str:
     """Make a bearer token for the user; only its hash is stored, so show it once."""
     token = "sf_" + secrets.token_urlsafe(32)
     db.begin_write()
-    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=hash_token(token)))
+    row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token))
+    db.session.add(row)
+    db.session.flush()
+    audit(user, "token.create", "api_token", row.id, None, name=name)
     db.session.commit()
     return token
 
 
 @write_action
-def add_speaker(event: Event, name: str, title: str = "", organization: str = "") -> Speaker:
+def add_speaker(
+    event: Event, name: str, title: str = "", organization: str = "", actor: User | None = None
+) -> Speaker:
     """Add a speaker to the event's roster, creating the organisation if new."""
     if not name.strip():
         raise Invalid("A speaker needs a name.")
@@ -79,6 +90,8 @@ def add_speaker(event: Event, name: str, title: str = "", organization: str = ""
     if organization.strip():
         speaker.organization = _organization(event, organization.strip())
     db.session.add(speaker)
+    db.session.flush()
+    audit(actor, "speaker.create", "speaker", speaker.id, event.id)
     db.session.commit()
     return speaker
 

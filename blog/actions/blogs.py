@@ -11,6 +11,7 @@ from .. import db, push
 from ..errors import Forbidden, Invalid
 from ..models import BlogStatus, Event, LiveBlog, User, utcnow
 from ..permissions import can_curate
+from ._audit import audit
 from ._load import load_actor, load_blog
 from ._stream import commit_and_push, record_blog_change, write_action
 
@@ -32,7 +33,13 @@ def check_slug(slug: str) -> str:
 
 @write_action
 def create_event(
-    slug: str, name: str, starts_on: date, ends_on: date, timezone: str = "UTC", **details
+    slug: str,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    timezone: str = "UTC",
+    actor: User | None = None,
+    **details,
 ) -> Event:
     """Create an event; slugs are unique and the dates must be in order."""
     from zoneinfo import available_timezones
@@ -49,12 +56,16 @@ def create_event(
     for field in ("venue", "city", "description"):
         setattr(event, field, details.get(field) or "")
     db.session.add(event)
+    db.session.flush()
+    audit(actor, "event.create", "event", event.id, event.id)
     db.session.commit()
     return event
 
 
 @write_action
-def create_blog(event: Event, slug: str, title: str, description: str = "") -> LiveBlog:
+def create_blog(
+    event: Event, slug: str, title: str, description: str = "", actor: User | None = None
+) -> LiveBlog:
     """Add a scheduled live blog to an event; slugs are unique within the event."""
     check_slug(slug)
     if not title.strip():
@@ -65,6 +76,8 @@ def create_blog(event: Event, slug: str, title: str, description: str = "") -> L
         raise Invalid(f"This event already has a blog with the slug {slug!r}.")
     blog = LiveBlog(event_id=event.id, slug=slug, title=title.strip(), description=description)
     db.session.add(blog)
+    db.session.flush()
+    audit(actor, "blog.create", "blog", blog.id, event.id)
     db.session.commit()
     return blog
 
@@ -83,6 +96,7 @@ def set_blog_status(user: User, blog_id: int, status: BlogStatus) -> LiveBlog:
     if status not in TRANSITIONS[blog.status]:
         raise Invalid(f"A {blog.status.value} blog cannot become {status.value}.")
     blog.status = status
+    audit(actor, f"blog.{status.value}", "blog", blog.id, blog.event_id)
     if status == BlogStatus.LIVE:
         blog.started_at = utcnow()
     if status == BlogStatus.ENDED:

@@ -9,6 +9,7 @@ from .. import db, push
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Entry, EntryRevision, EntryStatus, User, utcnow
 from ..permissions import can_curate, can_modify, can_post, needs_approval
+from ._audit import audit
 from ._load import load_actor, load_blog, load_entry, require_live
 from ._stream import commit_and_push, record_entry_change, write_action
 from .entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
@@ -63,6 +64,7 @@ def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str):
     entry.tags = resolve_tags(blog.event, valid.tag_names)
     db.session.add(entry)
     db.session.flush()
+    audit(actor, "entry.create", "entry", entry.id, blog.event_id, status=entry.status.value)
     if entry.status != EntryStatus.PUBLISHED:
         return entry, []
     return entry, [record_entry_change(push.ENTRY_PUBLISHED, entry)]
@@ -87,6 +89,7 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     valid = validate_entry(entry.blog.event, data)
     db.session.add(_revision_of(entry, actor))
     _apply(entry, valid)
+    audit(actor, "entry.edit", "entry", entry.id, entry.blog.event_id, version=entry.version)
     changes = []
     if entry.status == EntryStatus.PUBLISHED:
         changes.append(record_entry_change(push.ENTRY_EDITED, entry))
@@ -155,6 +158,7 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     entry.is_pinned = False
     entry.version += 1
     entry.updated_at = utcnow()
+    audit(actor, "entry.retract", "entry", entry.id, entry.blog.event_id)
     changes = [record_entry_change(push.ENTRY_RETRACTED, entry)] if was_published else []
     commit_and_push(changes)
     return entry
@@ -174,6 +178,9 @@ def pin_entry(user: User, entry_id: int, pinned: bool = True) -> Entry:
             changes.append(record_entry_change(push.ENTRY_UNPINNED, other))
     if entry.is_pinned != pinned:
         entry.is_pinned = pinned
+        audit(
+            actor, "entry.pin" if pinned else "entry.unpin", "entry", entry.id, entry.blog.event_id
+        )
         kind = push.ENTRY_PINNED if pinned else push.ENTRY_UNPINNED
         changes.append(record_entry_change(kind, entry))
     commit_and_push(changes)
@@ -203,6 +210,9 @@ def mark_key_entry(user: User, entry_id: int, is_key: bool = True) -> Entry:
     changes = []
     if entry.is_key != is_key:
         entry.is_key = is_key
+        audit(
+            actor, "entry.key" if is_key else "entry.unkey", "entry", entry.id, entry.blog.event_id
+        )
         changes.append(record_entry_change(push.ENTRY_KEY_CHANGED, entry))
     commit_and_push(changes)
     return entry
