@@ -45,7 +45,8 @@ class ValidEntry:
 
 def check_idempotency_key(key: str | None) -> str:
     """Refuse a missing or malformed client-made idempotency key."""
-    if not key or not IDEMPOTENCY_KEY.match(key):
+    # fullmatch: match() with "$" would let a trailing newline through.
+    if not isinstance(key, str) or not IDEMPOTENCY_KEY.fullmatch(key):
         raise Invalid(
             "Each new entry needs an idempotency key of 8–64 letters, digits, '-' or '_'.",
             {"idempotency_key": "missing or malformed"},
