@@ -166,3 +166,20 @@ def test_reporter_may_not_touch_a_colleagues_entry(make_blog, make_user, make_en
         actions.retract_entry(colleague, entry.id)
     with pytest.raises(Forbidden):
         actions.pin_entry(author, entry.id)
+
+
+def test_concurrent_edits_from_one_version_never_both_win(app, make_blog, make_entry, editor):
+    entry = make_entry(make_blog(), source="v1")
+    outcomes = []
+
+    def edit(i):
+        try:
+            actions.edit_entry(editor, entry.id, 1, actions.EntryInput(source=f"edit {i}"))
+            outcomes.append("saved")
+        except Conflict:
+            outcomes.append("conflict")
+
+    _run_threads(app, edit, 4)
+    db.session.remove()
+    assert sorted(outcomes) == ["conflict"] * 3 + ["saved"]
+    assert queries.entry_by_id(entry.id).version == 2

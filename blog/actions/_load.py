@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from .. import db
 from ..errors import Forbidden, Invalid, NotFound
 from ..models import BlogStatus, Entry, LiveBlog, User
@@ -16,11 +18,23 @@ def load_blog(blog_id: int) -> LiveBlog:
 
 
 def load_entry(entry_id: int) -> Entry:
-    """Fetch an entry fresh from the database or refuse with 404."""
-    entry = db.session.get(Entry, entry_id, populate_existing=True)
-    if entry is None:
+    """Lock the entry's blog, then fetch the entry fresh, or refuse with 404.
+
+    Every write to a blog's entries first locks the blog row (PostgreSQL; on
+    SQLite BEGIN IMMEDIATE already serialises writers), so a version check or
+    a status check made after loading cannot be overtaken by a concurrent
+    writer: two edits based on the same version cannot both succeed.
+    """
+    blog_id = db.session.scalar(select(Entry.blog_id).where(Entry.id == entry_id))
+    if blog_id is None:
         raise NotFound("No such entry.")
-    return entry
+    lock_blog(blog_id)
+    return db.session.get(Entry, entry_id, populate_existing=True)
+
+
+def lock_blog(blog_id: int) -> None:
+    """Hold the blog's row lock until the transaction ends."""
+    db.session.execute(select(LiveBlog.id).where(LiveBlog.id == blog_id).with_for_update())
 
 
 def load_actor(user: User) -> User:
