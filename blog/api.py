@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from . import actions, db, push, queries
 from .errors import ActionError, Forbidden, Invalid, NotFound
-from .models import ApiToken, BlogStatus, Entry, LiveBlog
+from .models import ApiToken, BlogStatus, Entry, EntryStatus, LiveBlog
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -20,6 +20,12 @@ class Unauthorized(ActionError):
     """No valid bearer token was given."""
 
     status = 401
+
+
+class Gone(ActionError):
+    """The entry was retracted: like its permalink page, the API no longer shows it."""
+
+    status = 410
 
 
 def token_required(view):
@@ -125,7 +131,7 @@ def get_changes(blog_id: int):
     """Changes after ?since=N in seq order: the cursor for clients without websockets."""
     blog = _blog_or_404(blog_id)
     since = request.args.get("since", "0")
-    if not since.isdigit():
+    if not since.isdecimal():  # isdigit() also takes "²", which int() refuses
         raise Invalid("since must be a non-negative integer seq.")
     changes = queries.changes_since(blog.id, int(since))
     messages = [push.change_message(c) for c in changes]
@@ -154,6 +160,8 @@ def get_entry(entry_id: int):
     entry = queries.entry_by_id(entry_id)
     if entry is None or entry.published_at is None:
         raise NotFound("No such entry.")
+    if entry.status == EntryStatus.RETRACTED:
+        raise Gone("This entry was retracted.")
     return jsonify(entry_json(entry))
 
 
@@ -234,7 +242,7 @@ def mark_key(entry_id: int):
 def set_status(blog_id: int):
     """Set a blog live or ended (editors)."""
     raw = _json_body().get("status")
-    if raw not in {s.value for s in BlogStatus}:
+    if not isinstance(raw, str) or raw not in {s.value for s in BlogStatus}:
         raise Invalid("status must be 'scheduled', 'live' or 'ended'.")
     return jsonify(blog_json(actions.set_blog_status(g.user, blog_id, BlogStatus(raw))))
 
