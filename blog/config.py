@@ -34,6 +34,8 @@ def load_config(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "CHECK_SCHEMA": True,
+        # Seconds between checks for scheduled entries and batches that are due.
+        "SCHEDULER_INTERVAL": 5,
     }
 
 

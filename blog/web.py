@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g, jsonify, render_template, request, session
 from sqlalchemy.exc import OperationalError
 
-from . import db
+from . import db, scheduler
 from .errors import ActionError
 from .migrate import schema_problem
 from .models import User
@@ -31,6 +31,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def init_app(app: Flask) -> None:
     """Install request hooks, headers, error handlers and template helpers."""
     app.before_request(_check_schema)
+    app.before_request(lambda: scheduler.start(current_app._get_current_object()))
     app.before_request(_load_user)
     app.after_request(_security_headers)
     app.teardown_appcontext(lambda _exc: db.session.remove())

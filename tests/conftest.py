@@ -104,6 +104,8 @@ def app(database_url, tmp_path):
             "MESSAGE_QUEUE_URL": None,
             "TESTING": True,
             "SECRET_KEY": "test-secret",
+            # Tests release scheduled entries by calling release_due with a set clock.
+            "SCHEDULER_INTERVAL": None,
         }
     )
     app.instance_path = str(tmp_path)

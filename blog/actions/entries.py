@@ -5,19 +5,30 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import db, push
+from .. import clock, db, push
 from ..errors import Conflict, Forbidden, Invalid
-from ..models import Entry, EntryRevision, EntryStatus, User, utcnow
-from ..permissions import can_curate, can_modify, can_post, needs_approval
+from ..models import BlogStatus, Entry, EntryRevision, EntryStatus, User
+from ..permissions import can_curate, can_modify, can_post
 from ._audit import audit
 from ._load import load_actor, load_blog, load_entry, require_live
 from ._stream import commit_and_push, record_entry_change, write_action
 from .entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
+from .lifecycle import Placement, initial_status, place
 
 
 @write_action
-def post_entry(user: User, blog_id: int, data: EntryInput, key: str | None) -> tuple[Entry, bool]:
-    """Create an entry once per idempotency key; return it and whether it is new."""
+def post_entry(
+    user: User,
+    blog_id: int,
+    data: EntryInput,
+    key: str | None,
+    placement: Placement | None = None,
+) -> tuple[Entry, bool]:
+    """Create an entry once per idempotency key; return it and whether it is new.
+
+    placement says whether it goes out now (the default), stays a draft, is
+    scheduled for a time, or joins an embargoed batch.
+    """
     key = check_idempotency_key(key)
     db.begin_write()
     existing = _entry_by_key(user.id, key)
@@ -25,7 +36,7 @@ def post_entry(user: User, blog_id: int, data: EntryInput, key: str | None) -> t
         db.session.commit()
         return existing, False
     try:
-        entry, changes = _create_entry(load_actor(user), blog_id, data, key)
+        entry, changes = _create_entry(load_actor(user), blog_id, data, key, placement)
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its entry.
         db.session.rollback()
@@ -39,13 +50,13 @@ def _entry_by_key(author_id: int, key: str) -> Entry | None:
     return db.session.scalar(stmt)
 
 
-def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str):
+def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str, placement):
     blog = load_blog(blog_id)
     if not can_post(actor, blog):
         raise Forbidden("You are not assigned to this event, so you cannot post here.")
-    require_live(blog)
+    status = initial_status(actor, blog, placement or Placement())
     valid = validate_entry(blog.event, data)
-    now = utcnow()
+    now = clock.now()
     entry = Entry(
         blog=blog,
         author=actor,
@@ -56,11 +67,12 @@ def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str):
         speaker=valid.speaker,
         is_key=valid.is_key,
         idempotency_key=key,
-        status=EntryStatus.PENDING if needs_approval(actor) else EntryStatus.PUBLISHED,
+        status=status,
         created_at=now,
         updated_at=now,
-        published_at=None if needs_approval(actor) else now,
+        published_at=now if status == EntryStatus.PUBLISHED else None,
     )
+    place(entry, placement or Placement())
     entry.tags = resolve_tags(blog.event, valid.tag_names)
     db.session.add(entry)
     db.session.flush()
@@ -102,7 +114,8 @@ def _check_editable(actor: User, entry: Entry) -> None:
         raise Forbidden("You may only change your own entries in events you are assigned to.")
     if entry.status == EntryStatus.RETRACTED:
         raise Invalid("This entry was retracted; it can no longer be changed.")
-    require_live(entry.blog)
+    if entry.status == EntryStatus.PUBLISHED or entry.blog.status == BlogStatus.ENDED:
+        require_live(entry.blog)
 
 
 def _revision_of(entry: Entry, actor: User) -> EntryRevision:
@@ -113,9 +126,11 @@ def _revision_of(entry: Entry, actor: User) -> EntryRevision:
         source=entry.source,
         html=entry.html,
         speaker_id=entry.speaker_id,
+        media_id=entry.media_id,
+        correction_note=entry.correction_note,
         author_id=entry.author_id,
         replaced_by_id=actor.id,
-        replaced_at=utcnow(),
+        replaced_at=clock.now(),
     )
 
 
@@ -126,9 +141,10 @@ def _apply(entry: Entry, valid) -> None:
     entry.html = valid.html
     entry.speaker = valid.speaker
     entry.is_key = valid.is_key
+    entry.correction_note = valid.correction_note
     entry.tags = resolve_tags(entry.blog.event, valid.tag_names)
     entry.version += 1
-    entry.updated_at = utcnow()
+    entry.updated_at = clock.now()
 
 
 def _entry_snapshot(entry: Entry) -> dict:
@@ -157,7 +173,7 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     entry.status = EntryStatus.RETRACTED
     entry.is_pinned = False
     entry.version += 1
-    entry.updated_at = utcnow()
+    entry.updated_at = clock.now()
     audit(actor, "entry.retract", "entry", entry.id, entry.blog.event_id)
     changes = [record_entry_change(push.ENTRY_RETRACTED, entry)] if was_published else []
     commit_and_push(changes)

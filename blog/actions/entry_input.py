@@ -28,6 +28,8 @@ class EntryInput:
     speaker_id: int | None = None
     tags: list[str] = field(default_factory=list)
     is_key: bool = False
+    # Shown to readers under an edited entry, e.g. "Corrected the price".
+    correction_note: str = ""
 
 
 @dataclass
@@ -41,6 +43,7 @@ class ValidEntry:
     speaker: Speaker | None
     tag_names: list[str]
     is_key: bool
+    correction_note: str = ""
 
 
 def check_idempotency_key(key: str | None) -> str:
@@ -65,9 +68,12 @@ def validate_entry(event: Event, data: EntryInput) -> ValidEntry:
         errors["headline"] = f"Headline is too long: at most {MAX_HEADLINE_CHARS} characters."
     speaker = _check_speaker(event, kind, data.speaker_id, errors)
     tags = _check_tags(data.tags, errors)
+    note = clean_text(data.correction_note or "").strip()
+    if len(note) > MAX_HEADLINE_CHARS:
+        errors["correction_note"] = f"Keep the note under {MAX_HEADLINE_CHARS} characters."
     if errors:
         raise Invalid("The entry was not saved: " + " ".join(errors.values()), errors)
-    return ValidEntry(kind, source, html, headline, speaker, tags, bool(data.is_key))
+    return ValidEntry(kind, source, html, headline, speaker, tags, bool(data.is_key), note)
 
 
 def _check_kind(kind: str, errors: dict[str, str]) -> EntryKind:
