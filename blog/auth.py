@@ -42,4 +42,8 @@ def logout():
 def _safe_next() -> str | None:
     """Only same-site paths may be a post-login destination."""
     target = request.values.get("next", "")
+    # Browsers drop tabs and newlines from a URL and read a backslash as a slash,
+    # so "/\t/evil.example" would lead off site: refuse such characters.
+    if not target.isprintable() or "\\" in target:
+        return None
     return target if target.startswith("/") and not target.startswith("//") else None
