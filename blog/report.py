@@ -108,7 +108,9 @@ def edit(entry_id: int):
     if request.method == "GET":
         return _render_edit(entry, _form_of(entry), {})
     try:
-        actions.edit_entry(g.user, entry.id, request.form.get("base_version"), _form_input())
+        # A mangled base version (type=int gives None) is a conflict, not a crash.
+        base = request.form.get("base_version", type=int)
+        actions.edit_entry(g.user, entry.id, base, _form_input())
     except Conflict as exc:
         return _render_edit(entry, request.form, {}, exc.message, 409, current=exc.current)
     except ActionError as exc:
