@@ -8,6 +8,7 @@ from . import db
 from .models import (
     BlogStatus,
     Change,
+    EmbargoBatch,
     Entry,
     EntryRevision,
     EntryStatus,
@@ -24,6 +25,11 @@ MAX_CHANGES = 500
 def event_by_slug(slug: str) -> Event | None:
     """Find an event by its URL slug."""
     return db.session.scalar(select(Event).where(Event.slug == slug))
+
+
+def event_by_id(event_id: int) -> Event | None:
+    """Find an event by id."""
+    return db.session.get(Event, event_id)
 
 
 def blog_by_slugs(event_slug: str, blog_slug: str) -> LiveBlog | None:
@@ -126,3 +132,20 @@ def desk_blogs(user: User) -> list[LiveBlog]:
             LiveBlog.event_id.in_([e.id for e in user.events]),
         )
     return list(db.session.scalars(stmt.order_by(LiveBlog.event_id, LiveBlog.id)))
+
+
+def unpublished_entries(user: User, blog: LiveBlog) -> list[Entry]:
+    """The user's drafts and scheduled entries in a blog (editors see everyone's)."""
+    waiting = (EntryStatus.DRAFT, EntryStatus.SCHEDULED)
+    stmt = select(Entry).where(Entry.blog_id == blog.id, Entry.status.in_(waiting))
+    if not user.is_editor:
+        stmt = stmt.where(Entry.author_id == user.id)
+    return list(db.session.scalars(stmt.order_by(Entry.created_at)))
+
+
+def open_batches(blog: LiveBlog) -> list[EmbargoBatch]:
+    """A blog's embargoed batches that have not been released yet."""
+    stmt = select(EmbargoBatch).where(
+        EmbargoBatch.blog_id == blog.id, EmbargoBatch.released_at.is_(None)
+    )
+    return list(db.session.scalars(stmt.order_by(EmbargoBatch.created_at)))

@@ -8,6 +8,7 @@ from functools import wraps
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from . import actions, queries
+from .desk_json import parse_local_time
 from .errors import ActionError, Conflict
 from .models import BlogStatus, Entry, LiveBlog
 from .permissions import can_curate, can_modify, can_post
@@ -36,6 +37,7 @@ def _form_input() -> actions.EntryInput:
         speaker_id=form.get("speaker_id") or None,
         tags=form.get("tags", ""),
         is_key=form.get("is_key") == "on",
+        correction_note=form.get("correction_note", ""),
     )
 
 
@@ -76,6 +78,8 @@ def _render_compose(blog: LiveBlog, form, errors, message: str = "", status: int
             # double tap, a retry after a timeout) cannot post twice.
             idempotency_key=form.get("idempotency_key") or secrets.token_urlsafe(16),
             can_curate=can_curate(g.user, blog.event),
+            drafts=queries.unpublished_entries(g.user, blog),
+            batches=queries.open_batches(blog),
         ),
         status,
     )
@@ -87,10 +91,47 @@ def publish(blog_id: int):
     """Publish the composed entry; on a refusal keep every typed word in the form."""
     blog = _blog_for(blog_id)
     try:
-        actions.post_entry(g.user, blog.id, _form_input(), request.form.get("idempotency_key"))
+        placement = _form_placement(blog.event.timezone)
+        key = request.form.get("idempotency_key")
+        actions.post_entry(g.user, blog.id, _form_input(), key, placement)
     except ActionError as exc:
         return _render_compose(blog, request.form, exc.fields, exc.message, exc.status)
     return redirect(url_for("report.compose", blog_id=blog.id))
+
+
+def _form_placement(tz: str) -> actions.Placement:
+    mode = request.form.get("mode") or "publish"
+    batch = request.form.get("batch_id", "")
+    when = parse_local_time(request.form.get("publish_at"), tz) if mode == "schedule" else None
+    return actions.Placement(mode, when, int(batch) if batch.isdigit() else None)
+
+
+@bp.post("/entries/<int:entry_id>/publish")
+@login_required
+def publish_now(entry_id: int):
+    """Publish a draft or scheduled entry now."""
+    entry = _entry_for(entry_id)
+    actions.publish_entry(g.user, entry.id)
+    return redirect(url_for("report.compose", blog_id=entry.blog_id))
+
+
+@bp.post("/blogs/<int:blog_id>/batches")
+@login_required
+def new_batch(blog_id: int):
+    """Start an embargoed batch from the desk form."""
+    blog = _blog_for(blog_id)
+    when = parse_local_time(request.form.get("release_at"), blog.event.timezone)
+    actions.create_batch(g.user, blog.id, request.form.get("name", ""), when)
+    return redirect(url_for("report.compose", blog_id=blog.id))
+
+
+@bp.post("/batches/<int:batch_id>/release")
+@login_required
+def release(batch_id: int):
+    """Release an embargoed batch now."""
+    entries = actions.release_batch(g.user, batch_id)
+    blog_id = entries[0].blog_id if entries else None
+    return redirect(url_for("report.compose", blog_id=blog_id) if blog_id else url_for(".desk"))
 
 
 def _entry_for(entry_id: int) -> Entry:
@@ -126,6 +167,7 @@ def _form_of(entry: Entry) -> dict:
         "speaker_id": str(entry.speaker_id or ""),
         "tags": ", ".join(t.name for t in entry.tags),
         "is_key": "on" if entry.is_key else "",
+        "correction_note": entry.correction_note,
         "base_version": entry.version,
     }
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, jsonify, render_template, request, session
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
 from . import db, scheduler
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.teardown_appcontext(lambda _exc: db.session.remove())
     app.register_error_handler(ActionError, _action_error)
+    app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.jinja_env.filters["venue_time"] = venue_time
     app.jinja_env.filters["iso"] = lambda dt: dt.isoformat() if dt else ""
@@ -84,6 +86,14 @@ def _action_error(exc: ActionError):
     if wants_json():
         return jsonify(exc.to_json()), exc.status
     return render_template("error.html", message=exc.message, status=exc.status), exc.status
+
+
+def _csrf_error(exc: CSRFError):
+    # The desk's outbox reacts to "csrf": fetch a fresh token and send again.
+    message = "The form's security token is missing or expired; reload the page and retry."
+    if wants_json() or request.is_json:
+        return jsonify({"error": message, "csrf": True}), 400
+    return render_template("error.html", message=message, status=400), 400
 
 
 def _database_unavailable(exc: OperationalError):
