@@ -52,6 +52,10 @@ def _register(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(report.bp)
     app.register_blueprint(api.bp)
+    from . import people, records, review
+
+    for desk_bp in (people.bp, review.bp, records.bp):
+        app.register_blueprint(desk_bp)
     csrf.exempt(api.bp)
     live.register(socketio)
     cli.register(app)

@@ -28,6 +28,9 @@ def login():
         return render_template("auth/login.html", error=error, email=email, next=_safe_next()), 401
     session.clear()
     session["uid"] = user.id
+    # A later deactivation, role or password change bumps the epoch and so
+    # ends this session (see web.current_session_user).
+    session["epoch"] = user.session_epoch
     return redirect(_safe_next() or url_for("report.desk"))
 
 

@@ -134,3 +134,46 @@ def register(app: Flask) -> None:
     app.cli.add_command(event_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_command)
+
+
+@event_cli.command("export")
+@click.argument("slug")
+def event_export(slug):
+    """Write an event's whole coverage as JSON to standard output."""
+    import json
+
+    from .archive import export_event
+
+    click.echo(json.dumps(export_event(_event(slug)), ensure_ascii=False, indent=1))
+
+
+@event_cli.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def event_import(file):
+    """Create an event from a JSON export (from `event export` or the editors' download)."""
+    import json
+
+    from .archive_import import import_event
+
+    try:
+        data = json.load(file)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"Not JSON: {exc}") from exc
+    event = _run(import_event, data)
+    click.echo(f"Imported event {event.slug} (id {event.id}).")
+
+
+@event_cli.command("archive")
+@click.argument("slug")
+@click.argument("outdir", type=click.Path(file_okay=False))
+def event_archive(slug, outdir):
+    """Write a static HTML archive of an event (plain pages and CSS) into an empty folder."""
+    from pathlib import Path
+
+    from .static_archive import write_archive
+
+    try:
+        pages = write_archive(_event(slug), Path(outdir))
+    except FileExistsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {len(pages)} pages to {outdir}; open index.html.")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import request
 from flask_socketio import SocketIO, join_room, leave_room
 
-from . import db, push, queries
+from . import db, push, queries, socket_auth
+from .models import Event
+from .permissions import can_review
 
 
 def _blog_id(data) -> int | None:
@@ -57,7 +59,47 @@ def unfollow(data):
     return {"ok": True}
 
 
+def connect(auth=None):
+    """Accept every socket; note which account a logged-in one belongs to."""
+    socket_auth.remember(request.sid)
+
+
+def disconnect(*_reason):
+    """Forget a closed socket."""
+    socket_auth.forget(request.sid)
+
+
+def review_follow(data):
+    """Join an event's editors-only review room, if the socket's account may review there now."""
+    event_id = data.get("event_id") if isinstance(data, dict) else None
+    if not isinstance(event_id, int) or event_id <= 0:
+        return {"ok": False, "error": "review_follow needs {event_id: int}"}
+    try:
+        # Re-read the account: the session copy is from connect time.
+        user = socket_auth.session_user()
+        event = db.session.get(Event, event_id)
+        if event is None or not can_review(user, event):
+            return {"ok": False, "error": "Only the event's editors may follow its review queue."}
+        join_room(push.review_room(event_id))
+    finally:
+        db.session.remove()
+    return {"ok": True}
+
+
+def review_unfollow(data):
+    """Leave an event's review room."""
+    event_id = data.get("event_id") if isinstance(data, dict) else None
+    if not isinstance(event_id, int):
+        return {"ok": False, "error": "review_unfollow needs {event_id: int}"}
+    leave_room(push.review_room(event_id))
+    return {"ok": True}
+
+
 def register(socketio: SocketIO) -> None:
     """Attach the handlers to the Socket.IO server."""
+    socketio.on_event("connect", connect)
+    socketio.on_event("disconnect", disconnect)
     socketio.on_event("follow", follow)
     socketio.on_event("unfollow", unfollow)
+    socketio.on_event("review_follow", review_follow)
+    socketio.on_event("review_unfollow", review_unfollow)

@@ -32,3 +32,64 @@ def can_curate(user: User | None, event: Event) -> bool:
 def needs_approval(user: User) -> bool:
     """Contributors' entries wait for an editor before readers see them."""
     return user.role == Role.CONTRIBUTOR
+
+
+# People, moderation and records. Editors and admins work across every event
+# (a newsroom desk); reporters and contributors only in the events they are
+# assigned to, which is_member checks against the object's own event.
+
+STAFF_ROLES = (Role.REPORTER, Role.CONTRIBUTOR)
+
+
+def is_active(user: User | None) -> bool:
+    """Tell whether user is a logged-in, active account."""
+    return bool(user and user.active)
+
+
+def can_manage_people(user: User | None) -> bool:
+    """Editors and admins see the people screen, invite, assign and deactivate."""
+    return is_active(user) and user.is_editor
+
+
+def can_grant_role(user: User | None, role: Role) -> bool:
+    """Editors may create reporters and contributors; only admins create editors and admins."""
+    if not can_manage_people(user):
+        return False
+    return user.role == Role.ADMIN or role in STAFF_ROLES
+
+
+def can_change_role(user: User | None, target: User) -> bool:
+    """Only admins change roles, and never their own (the last admin stays one)."""
+    return is_active(user) and user.role == Role.ADMIN and user.id != target.id
+
+
+def can_manage_account(user: User | None, target: User) -> bool:
+    """Deactivate, reactivate, reset a password: an editor for staff, an admin for anyone else.
+
+    Nobody does it to themselves, so an admin cannot lock the desk out by accident.
+    """
+    if not can_manage_people(user) or user.id == target.id:
+        return False
+    return user.role == Role.ADMIN or target.role in STAFF_ROLES
+
+
+def can_assign(user: User | None, target: User) -> bool:
+    """Editors assign reporters and contributors to events; editors need no assignment."""
+    return can_manage_people(user) and target.role in STAFF_ROLES
+
+
+def can_review(user: User | None, event: Event) -> bool:
+    """Approving or returning contributors' entries is editors' work, in any event."""
+    return is_active(user) and user.is_editor and is_member(user, event)
+
+
+def can_resubmit(user: User | None, entry: Entry) -> bool:
+    """A contributor sends their own returned entry back to the queue while assigned."""
+    if not is_active(user) or entry.author_id != user.id:
+        return False
+    return needs_approval(user) and is_member(user, entry.blog.event)
+
+
+def can_read_records(user: User | None, event: Event | None = None) -> bool:
+    """The audit log and the export are for editors and admins."""
+    return is_active(user) and user.is_editor

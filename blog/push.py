@@ -64,3 +64,18 @@ def emit_replay(changes: list[Change], sid: str) -> None:
     """Send missed changes, in seq order, to one reader who just followed."""
     for change in changes:
         socketio.emit(change.type, change_message(change), to=sid)
+
+
+# Editors' desk: notices that are not part of any reader's change stream.
+REVIEW_QUEUE_CHANGED = "review_queue_changed"
+
+
+def review_room(event_id: int) -> str:
+    """The editors-only Socket.IO room of an event's review queue."""
+    return f"review:{event_id}"
+
+
+def emit_review_queue_changed(event_id: int, entry_id: int, what: str) -> None:
+    """Tell the event's editors that an entry entered or left the review queue (after commit)."""
+    message = {"event_id": event_id, "entry_id": entry_id, "what": what}
+    socketio.emit(REVIEW_QUEUE_CHANGED, message, to=review_room(event_id))

@@ -60,12 +60,16 @@ def _load_user():
 
 
 def current_session_user() -> User | None:
-    """The active user of this browser session, if one is logged in."""
+    """The active user of this browser session, if one is logged in and not since revoked."""
     user_id = session.get("uid")
     if user_id is None:
         return None
-    user = db.session.get(User, user_id)
-    return user if user is not None and user.active else None
+    # Re-read, never trust the identity map: a deactivation committed by another
+    # request must end this session on its very next request.
+    user = db.session.get(User, user_id, populate_existing=True)
+    if user is None or not user.active or session.get("epoch") != user.session_epoch:
+        return None
+    return user
 
 
 def _security_headers(response):

@@ -123,11 +123,14 @@ def client(app):
 
 @pytest.fixture
 def reader(app):
-    """Factory of Socket.IO test clients (readers); all are disconnected at the end."""
+    """Factory of Socket.IO test clients (readers); all are disconnected at the end.
+
+    Given a Flask test client, the socket carries its session cookie (a logged-in desk).
+    """
     made = []
 
-    def make():
-        sio = socketio.test_client(app)
+    def make(flask_client=None):
+        sio = socketio.test_client(app, flask_test_client=flask_client)
         made.append(sio)
         return sio
 

@@ -11,11 +11,33 @@ from .lifecycle import (
     release_batch,
     release_due,
 )
+from .moderation import approve_entry, resubmit_entry, return_entry
+from .people import (
+    assign_to_event,
+    change_role,
+    deactivate_user,
+    invite_user,
+    issue_password_link,
+    reactivate_user,
+    set_password_with_token,
+    unassign_from_event,
+)
 
 __all__ = [
     "EntryInput",
     "Placement",
     "add_speaker",
+    "approve_entry",
+    "assign_to_event",
+    "change_role",
+    "deactivate_user",
+    "invite_user",
+    "issue_password_link",
+    "reactivate_user",
+    "resubmit_entry",
+    "return_entry",
+    "set_password_with_token",
+    "unassign_from_event",
     "assign_user",
     "create_api_token",
     "create_batch",

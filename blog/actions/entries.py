@@ -42,6 +42,8 @@ def post_entry(
         db.session.rollback()
         return _entry_by_key(user.id, key), False
     commit_and_push(changes)
+    if entry.status == EntryStatus.PENDING:
+        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "submitted")
     return entry, True
 
 
@@ -106,6 +108,8 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     if entry.status == EntryStatus.PUBLISHED:
         changes.append(record_entry_change(push.ENTRY_EDITED, entry))
     commit_and_push(changes)
+    if entry.status == EntryStatus.PENDING:
+        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "edited")
     return entry
 
 
@@ -170,6 +174,7 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     entry = load_entry(entry_id)
     _check_editable(actor, entry)
     was_published = entry.status == EntryStatus.PUBLISHED
+    was_pending = entry.status == EntryStatus.PENDING
     entry.status = EntryStatus.RETRACTED
     entry.is_pinned = False
     entry.version += 1
@@ -177,6 +182,8 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     audit(actor, "entry.retract", "entry", entry.id, entry.blog.event_id)
     changes = [record_entry_change(push.ENTRY_RETRACTED, entry)] if was_published else []
     commit_and_push(changes)
+    if was_pending:
+        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "withdrawn")
     return entry
 
 

@@ -103,6 +103,7 @@ def publish_entry(user: User, entry_id: int) -> Entry:
     if needs_approval(actor):
         entry.status = EntryStatus.PENDING
         commit_and_push([])
+        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "submitted")
         return entry
     changes = _publish(entry, actor)
     commit_and_push(changes)

@@ -1,0 +1,64 @@
+"""Which account each socket belongs to: read from the session at connect, re-checked later."""
+
+from __future__ import annotations
+
+from flask import session
+
+from . import db
+from .extensions import socketio
+from .models import User
+
+# Sockets of logged-in users in this process, both ways round; anonymous
+# readers are not recorded. Plain dicts suffice: green threads do not preempt.
+_sids_by_user: dict[int, set[str]] = {}
+_user_by_sid: dict[str, int] = {}
+
+
+def session_user() -> User | None:
+    """The socket's account re-read from the database, or None if anonymous or revoked.
+
+    The Flask session a socket sees is a copy taken at connect, so the epoch in
+    it is compared with the account's current one: a deactivation, role or
+    password change since then revokes the socket's rights at once.
+    """
+    user_id = session.get("uid")
+    if not isinstance(user_id, int):
+        return None
+    user = db.session.get(User, user_id, populate_existing=True)
+    if user is None or not user.active or session.get("epoch") != user.session_epoch:
+        return None
+    return user
+
+
+def remember(sid: str) -> None:
+    """Record the socket of a logged-in user, so a deactivation can disconnect it."""
+    try:
+        user = session_user()
+        if user is not None:
+            _sids_by_user.setdefault(user.id, set()).add(sid)
+            _user_by_sid[sid] = user.id
+    finally:
+        db.session.remove()
+
+
+def forget(sid: str) -> None:
+    """Drop a closed socket from the registry."""
+    user_id = _user_by_sid.pop(sid, None)
+    sids = _sids_by_user.get(user_id, set())
+    sids.discard(sid)
+    if not sids:
+        _sids_by_user.pop(user_id, None)
+
+
+def sids_of(user_id: int) -> set[str]:
+    """The sockets this process holds for a user."""
+    return set(_sids_by_user.get(user_id, ()))
+
+
+def disconnect_user(user_id: int) -> None:
+    """Close every socket of the user held by this process (after a deactivation)."""
+    for sid in sids_of(user_id):
+        # Another process's sockets are not known here; they still lose every
+        # right at once, because each privileged handler calls session_user().
+        socketio.server.disconnect(sid)
+        forget(sid)
