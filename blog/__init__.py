@@ -45,11 +45,14 @@ def _init_socketio(app: Flask) -> None:
 
 
 def _register(app: Flask) -> None:
-    from . import api, auth, cli, live, public, report, web
+    from . import api, auth, caching, cli, embed, feeds, live, public, report, search, web
 
     web.init_app(app)
+    caching.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
+    for reader_bp in (feeds.bp, search.bp, embed.bp):
+        app.register_blueprint(reader_bp)
     app.register_blueprint(report.bp)
     app.register_blueprint(api.bp)
     from . import people, records, review

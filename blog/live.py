@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import request
-from flask_socketio import SocketIO, join_room, leave_room
+from flask_socketio import SocketIO, join_room, leave_room, rooms
 
-from . import db, push, queries, socket_auth
+from . import db, push, queries, readers, socket_auth
 from .models import Event
 from .permissions import can_review
 
@@ -36,8 +36,10 @@ def follow(data):
         sent = _replay(blog_id, since, request.sid)
     finally:
         db.session.remove()
+    readers.changed(blog_id)
     # A client ahead of the server (a restored backup) must reload its page.
-    return {"ok": True, "last_seq": max(sent, known) if since <= known else known}
+    last_seq = max(sent, known) if since <= known else known
+    return {"ok": True, "last_seq": last_seq, "readers": readers.counter.known(blog_id)}
 
 
 def _replay(blog_id: int, since: int, sid: str) -> int:
@@ -56,6 +58,7 @@ def unfollow(data):
     if blog_id is None:
         return {"ok": False, "error": "unfollow needs {blog_id: int}"}
     leave_room(push.blog_room(blog_id))
+    readers.changed(blog_id)
     return {"ok": True}
 
 
@@ -65,8 +68,9 @@ def connect(auth=None):
 
 
 def disconnect(*_reason):
-    """Forget a closed socket."""
+    """Forget a closed socket and recount the readers of the blogs it followed."""
     socket_auth.forget(request.sid)
+    readers.left_rooms(rooms())
 
 
 def review_follow(data):

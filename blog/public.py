@@ -58,7 +58,8 @@ def _cursor_entry(blog_id: int):
     raw = request.args.get("before")
     if raw is None:
         return None
-    entry = queries.entry_by_id(int(raw)) if raw.isdigit() else None
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    entry = queries.entry_by_id(int(raw)) if raw.isdecimal() else None
     if entry is None or entry.blog_id != blog_id or entry.published_at is None:
         abort(404)
     return entry

@@ -32,6 +32,12 @@ def blog_room(blog_id: int) -> str:
     return f"blog:{blog_id}"
 
 
+def blog_id_of_room(room: str) -> int | None:
+    """The blog whose readers' room this is, or None for any other room."""
+    prefix, _, rest = room.partition(":")
+    return int(rest) if prefix == "blog" and rest.isdigit() else None
+
+
 def entry_payload(entry: Entry) -> dict:
     """The fields a reader's page needs to place and show one entry."""
     return {
@@ -64,6 +70,14 @@ def emit_replay(changes: list[Change], sid: str) -> None:
     """Send missed changes, in seq order, to one reader who just followed."""
     for change in changes:
         socketio.emit(change.type, change_message(change), to=sid)
+
+
+READERS_CHANGED = "readers_changed"
+
+
+def emit_readers_changed(blog_id: int, readers: int) -> None:
+    """Tell a blog's readers how many follow it (not a change: it has no seq)."""
+    socketio.emit(READERS_CHANGED, {"blog_id": blog_id, "readers": readers}, to=blog_room(blog_id))
 
 
 # Editors' desk: notices that are not part of any reader's change stream.

@@ -76,7 +76,9 @@ def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    # A route that set its own frame-ancestors (the embed) decides framing alone.
+    if response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY:
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     return response
 
 

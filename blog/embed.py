@@ -1,0 +1,48 @@
+"""The embeddable live blog: a compact page other sites frame, kept live like the full one."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+
+from . import caching, queries, timeline
+from .models import ORDER_NEWEST
+from .timeline import Filters
+
+bp = Blueprint("embed", __name__)
+
+EMBED_ENTRIES = 15
+
+
+def embed_policy(ancestors: str) -> str:
+    """The embed's Content-Security-Policy: the site's own, but framable by the given origins."""
+    from .web import CONTENT_SECURITY_POLICY
+
+    kept = [d for d in CONTENT_SECURITY_POLICY.split("; ") if not d.startswith("frame-ancestors")]
+    return "; ".join([*kept, f"frame-ancestors {ancestors}"])
+
+
+@bp.get("/embed/<event_slug>/<blog_slug>")
+def blog(event_slug: str, blog_slug: str):
+    """A blog's newest entries in a frame-friendly page (this route alone may be framed)."""
+    live_blog = queries.blog_by_slugs(event_slug, blog_slug) or abort(404)
+    last_seq = live_blog.last_seq
+    etag = caching.page_etag("embed", live_blog.id, last_seq, live_blog.status, live_blog.title)
+    modified = timeline.last_change_at(live_blog)
+    if caching.not_modified(etag, modified):
+        response = caching.unchanged(etag, modified)
+    else:
+        page = timeline.page(live_blog, ORDER_NEWEST, Filters(), limit=EMBED_ENTRIES)
+        body = render_template(
+            "public/embed.html",
+            blog=live_blog,
+            event=live_blog.event,
+            page=page,
+            last_seq=last_seq,
+            pinned=timeline.pinned(live_blog, Filters()),
+        )
+        response = caching.conditional(body, etag, modified)
+    ancestors = current_app.config.get("EMBED_FRAME_ANCESTORS") or "*"
+    response.headers["Content-Security-Policy"] = embed_policy(ancestors)
+    # The page links out: opening the full blog must leave the host's frame.
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    return response

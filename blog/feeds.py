@@ -1,0 +1,127 @@
+"""Atom feeds of a live blog and of a whole event, with the same validators as the pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from xml.etree import ElementTree as ET
+
+from flask import Blueprint, abort, url_for
+from sqlalchemy import select
+
+from . import caching, db, queries, timeline
+from .models import Entry, EntryStatus, LiveBlog
+from .plaintext import excerpt
+
+bp = Blueprint("feeds", __name__)
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_SIZE = 50
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+
+
+def _el(parent, tag: str, text: str | None = None, **attrs) -> ET.Element:
+    node = ET.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
+    if text is not None:
+        node.text = text
+    return node
+
+
+def _stamp(dt: datetime) -> str:
+    return dt.isoformat(timespec="seconds")
+
+
+def _entry_url(entry: Entry) -> str:
+    blog = entry.blog
+    return url_for(
+        "public.entry_page",
+        event_slug=blog.event.slug,
+        blog_slug=blog.slug,
+        entry_id=entry.id,
+        _external=True,
+    )
+
+
+def _add_entry(feed: ET.Element, entry: Entry, with_blog: bool) -> None:
+    node = _el(feed, "entry")
+    url = _entry_url(entry)
+    title = entry.headline or excerpt(entry.html, 90) or "Update"
+    if with_blog:
+        title = f"{entry.blog.title}: {title}"
+    _el(node, "title", title)
+    _el(node, "id", url)
+    _el(node, "link", rel="alternate", type="text/html", href=url)
+    _el(node, "published", _stamp(entry.published_at))
+    _el(node, "updated", _stamp(max(entry.updated_at, entry.published_at)))
+    _el(_el(node, "author"), "name", entry.author.name)
+    for tag in entry.tags:
+        _el(node, "category", term=tag.name)
+    _el(node, "content", _content(entry), type="html")
+
+
+def _content(entry: Entry) -> str:
+    html = entry.html
+    if entry.speaker is not None:
+        html = f"<blockquote>{html}</blockquote><p>— {_escape(entry.speaker.attribution)}</p>"
+    return html
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _feed(title: str, page_url: str, self_url: str, updated: datetime, entries, with_blog):
+    feed = ET.Element("feed", {"xmlns": ATOM})
+    _el(feed, "title", title)
+    _el(feed, "id", page_url)
+    _el(feed, "link", rel="alternate", type="text/html", href=page_url)
+    _el(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    _el(feed, "updated", _stamp(updated))
+    _el(feed, "generator", "Showfloor")
+    for entry in entries:
+        _add_entry(feed, entry, with_blog)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
+
+
+def _respond(body: bytes, etag: str, modified: datetime):
+    response = caching.conditional(body, etag, modified)
+    response.content_type = ATOM_TYPE
+    return response
+
+
+@bp.get("/e/<event_slug>/<blog_slug>/feed.atom")
+def blog_feed(event_slug: str, blog_slug: str):
+    """The newest entries of one live blog as Atom."""
+    blog = queries.blog_by_slugs(event_slug, blog_slug) or abort(404)
+    etag = caching.page_etag("blog-feed", blog.id, blog.last_seq, blog.title)
+    modified = timeline.last_change_at(blog)
+    if caching.not_modified(etag, modified):
+        return caching.unchanged(etag, modified)
+    entries = _newest(select(Entry).where(Entry.blog_id == blog.id))
+    kw = {"event_slug": event_slug, "blog_slug": blog_slug, "_external": True}
+    page = url_for("public.blog_page", **kw)
+    title = f"{blog.title} — {blog.event.name}"
+    body = _feed(title, page, url_for("feeds.blog_feed", **kw), modified, entries, False)
+    return _respond(body, etag, modified)
+
+
+@bp.get("/e/<event_slug>/feed.atom")
+def event_feed(event_slug: str):
+    """The newest entries of every blog of an event as one Atom feed."""
+    event = queries.event_by_slug(event_slug) or abort(404)
+    blogs = list(db.session.scalars(select(LiveBlog).where(LiveBlog.event_id == event.id)))
+    heads = sorted((b.id, b.last_seq) for b in blogs)
+    etag = caching.page_etag("event-feed", event.id, heads, event.name)
+    modified = max((timeline.last_change_at(b) for b in blogs), default=event.created_at)
+    if caching.not_modified(etag, modified):
+        return caching.unchanged(etag, modified)
+    entries = _newest(select(Entry).join(LiveBlog).where(LiveBlog.event_id == event.id))
+    kw = {"event_slug": event_slug, "_external": True}
+    page = url_for("public.hub", **kw)
+    body = _feed(event.name, page, url_for("feeds.event_feed", **kw), modified, entries, True)
+    return _respond(body, etag, modified)
+
+
+def _newest(stmt) -> list[Entry]:
+    stmt = stmt.where(Entry.status == EntryStatus.PUBLISHED)
+    stmt = stmt.order_by(Entry.published_at.desc(), Entry.id.desc()).limit(FEED_SIZE)
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,115 @@
+"""How many readers follow each blog: room members counted per process, summed via Redis.
+
+Counts change on every follow, unfollow and disconnect, but readers hear about
+it at most once per INTERVAL per blog: thousands of readers arriving at a
+keynote's start must not become thousands of broadcasts. Each reader re-follows
+every 30 s, which also refreshes this process's share in Redis, so a crashed
+process's readers age out after STALE_AFTER seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+import redis
+from flask import current_app
+
+from . import push
+from .extensions import socketio
+
+INTERVAL = 5.0
+# Let a disconnect finish leaving its rooms before the count is taken.
+SETTLE = 0.2
+STALE_AFTER = 90
+PROCESS_ID = uuid.uuid4().hex[:12]
+logger = logging.getLogger(__name__)
+
+
+def local_count(blog_id: int) -> int:
+    """Readers of the blog connected to this process."""
+    room = push.blog_room(blog_id)
+    return sum(1 for _ in socketio.server.manager.get_participants("/", room))
+
+
+def _redis_total(url: str, blog_id: int, mine: int, now: float) -> int:
+    """Store this process's count and sum every live process's share."""
+    key = f"showfloor:readers:{blog_id}"
+    client = redis.Redis.from_url(url, socket_timeout=1)
+    client.hset(key, PROCESS_ID, f"{mine}:{now:.0f}")
+    client.expire(key, STALE_AFTER)
+    total = 0
+    for raw in client.hvals(key):
+        count, _, stamp = raw.decode().partition(":")
+        if now - float(stamp or 0) <= STALE_AFTER:
+            total += int(count)
+    return total
+
+
+@dataclass
+class _BlogState:
+    last: float = float("-inf")
+    sent: int | None = None
+    scheduled: bool = False
+
+
+class ReaderCounter:
+    """Throttled `readers_changed` broadcasts, one blog at a time."""
+
+    def __init__(self, interval: float = INTERVAL, clock=time.monotonic, wall=time.time):
+        self.interval = interval
+        self.clock = clock
+        self.wall = wall
+        self.blogs: dict[int, _BlogState] = {}
+
+    def known(self, blog_id: int) -> int:
+        """The last total sent for the blog, or this process's count."""
+        sent = self.blogs.get(blog_id, _BlogState()).sent
+        return sent if sent is not None else local_count(blog_id)
+
+    def changed(self, blog_id: int, queue_url: str | None) -> float | None:
+        """Note a change; schedule one broadcast unless one is pending. Return its delay."""
+        state = self.blogs.setdefault(blog_id, _BlogState())
+        if state.scheduled:
+            return None
+        state.scheduled = True
+        delay = max(SETTLE, state.last + self.interval - self.clock())
+        socketio.start_background_task(self._later, blog_id, delay, queue_url)
+        return delay
+
+    def _later(self, blog_id: int, delay: float, queue_url: str | None) -> None:
+        socketio.sleep(delay)
+        try:
+            self.flush(blog_id, queue_url)
+        except Exception:  # a count is cosmetic: never let it kill the task loop
+            logger.exception("counting readers failed")
+
+    def flush(self, blog_id: int, queue_url: str | None) -> None:
+        """Count now and tell the room if the total moved since the last broadcast."""
+        state = self.blogs.setdefault(blog_id, _BlogState())
+        state.scheduled = False
+        state.last = self.clock()
+        total = local_count(blog_id)
+        if queue_url:
+            total = _redis_total(queue_url, blog_id, total, self.wall())
+        if total != state.sent:
+            state.sent = total
+            push.emit_readers_changed(blog_id, total)
+
+
+counter = ReaderCounter()
+
+
+def changed(blog_id: int) -> None:
+    """Readers of a blog joined or left: schedule a throttled broadcast of the count."""
+    counter.changed(blog_id, current_app.config.get("MESSAGE_QUEUE_URL"))
+
+
+def left_rooms(rooms) -> None:
+    """A socket closed: recount every blog it followed."""
+    for room in rooms:
+        blog_id = push.blog_id_of_room(room)
+        if blog_id is not None:
+            changed(blog_id)

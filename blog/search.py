@@ -1,0 +1,98 @@
+"""Search across an event's coverage: SQLite FTS5 by default, PostgreSQL full text on PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, render_template, request
+from markupsafe import Markup, escape
+from sqlalchemy import select, text
+
+from . import db, queries
+from .models import Entry, Event
+
+bp = Blueprint("search", __name__)
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+LIMIT = 30
+# Snippet highlight markers: private-use characters no writer types, replaced
+# by <mark> only after the snippet has been HTML-escaped.
+START, STOP = "\ue000", "\ue001"
+
+SQLITE_SQL = text(
+    f"""
+    SELECT entry.id AS id,
+           snippet(entry_search, 1, '{START}', '{STOP}', '…', 24) AS snippet
+    FROM entry_search
+    JOIN entry ON entry.id = entry_search.rowid
+    JOIN live_blog ON live_blog.id = entry.blog_id
+    WHERE entry_search MATCH :query AND live_blog.event_id = :event_id
+      AND entry.status = 'published'
+    ORDER BY bm25(entry_search, 4.0, 1.0), entry.published_at DESC
+    LIMIT :limit
+    """
+)
+POSTGRES_SQL = text(
+    f"""
+    SELECT entry.id AS id,
+           ts_headline('english', entry.source, query,
+                       'StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12') AS snippet
+    FROM entry
+    JOIN live_blog ON live_blog.id = entry.blog_id,
+         websearch_to_tsquery('english', :query) AS query
+    WHERE entry.search_vector @@ query AND live_blog.event_id = :event_id
+      AND entry.status = 'published'
+    ORDER BY ts_rank(entry.search_vector, query) DESC, entry.published_at DESC
+    LIMIT :limit
+    """
+)
+
+
+@dataclass
+class Hit:
+    """One matching entry with its highlighted snippet."""
+
+    entry: Entry
+    snippet: Markup
+
+
+def terms(query: str) -> list[str]:
+    """The words of a reader's query, without any search syntax."""
+    return re.findall(r"\w+", query[:MAX_QUERY_CHARS])[:MAX_TERMS]
+
+
+def _fts5_query(words: list[str]) -> str:
+    # Each word quoted: a reader's "AND", "NEAR(" or stray quote is just a word.
+    return " ".join(f'"{w}"' for w in words)
+
+
+def search(event: Event, query: str) -> list[Hit]:
+    """Published entries of the event matching every word of query, best first."""
+    words = terms(query)
+    if not words:
+        return []
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    sql = SQLITE_SQL if sqlite else POSTGRES_SQL
+    params = {"query": _fts5_query(words) if sqlite else " ".join(words)}
+    rows = db.session.execute(sql, {**params, "event_id": event.id, "limit": LIMIT}).all()
+    found = db.session.scalars(select(Entry).where(Entry.id.in_([r.id for r in rows])))
+    entries = {e.id: e for e in found}
+    return [Hit(entries[r.id], highlight(r.snippet)) for r in rows if r.id in entries]
+
+
+def highlight(snippet: str) -> Markup:
+    """Escape a snippet, mark the matched words, and drop Markdown punctuation."""
+    plain = re.sub(r"[*_`#>]+", "", snippet or "")
+    safe = str(escape(plain)).replace(START, "<mark>").replace(STOP, "</mark>")
+    return Markup(safe)
+
+
+@bp.get("/e/<event_slug>/search")
+def results(event_slug: str):
+    """The search page of an event; works as a plain GET form."""
+    event = queries.event_by_slug(event_slug) or abort(404)
+    query = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
+    hits = search(event, query) if query else []
+    return render_template("public/search.html", event=event, query=query, hits=hits)

@@ -1,0 +1,387 @@
+"""Readers' pages over HTTP: cursors, filters, permalinks, feeds, JSON-LD, caching, search, embed."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import feedparser
+import pytest
+
+from blog import actions, db, readers
+from blog.models import ORDER_OLDEST, BlogStatus, LiveBlog
+
+
+def blog_path(blog) -> str:
+    return f"/e/{blog.event.slug}/{blog.slug}/"
+
+
+def entry_ids(html: str) -> list[int]:
+    """Entry ids in the order the page shows them (pinned first)."""
+    return [int(m) for m in re.findall(r'<article[^>]* id="entry-(\d+)"', html)]
+
+
+def get_html(client, path: str, status: int = 200) -> str:
+    response = client.get(path)
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def long_blog(make_blog, make_entry):
+    """A live blog with 25 entries, oldest first in the returned list."""
+    blog = make_blog()
+    entries = [make_entry(blog, source=f"Update number {n}") for n in range(25)]
+    return blog, entries
+
+
+# ---- the blog page: order, cursor, pinned, filters --------------------------------
+
+
+def test_newest_first_by_default_with_an_older_link_that_works_without_js(client, long_blog):
+    blog, entries = long_blog
+    html = get_html(client, blog_path(blog))
+    ids = entry_ids(html)
+    assert ids == [e.id for e in reversed(entries)][:20]
+    older = re.search(r'id="load-more"[^>]*href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert f"before={ids[-1]}" in older
+    assert entry_ids(get_html(client, older)) == [e.id for e in reversed(entries[:5])]
+
+
+def test_load_more_fragment_gives_html_and_the_next_cursor(client, make_blog, make_entry):
+    blog = make_blog()
+    entries = [make_entry(blog, source=f"Line {n}") for n in range(45)]
+    first = entries[-21]
+    body = client.get(blog_path(blog) + f"?before={entries[-20].id}&fragment=1").get_json()
+    assert entry_ids(body["html"])[0] == first.id
+    assert len(entry_ids(body["html"])) == 20
+    assert f"before={entries[5].id}" in body["next"]
+    last = client.get(body["next"] + "&fragment=1").get_json()
+    assert entry_ids(last["html"]) == [e.id for e in reversed(entries[:5])]
+    assert last["next"] is None
+
+
+def test_editor_default_order_and_the_readers_toggle(client, long_blog):
+    blog, entries = long_blog
+    db.session.get(LiveBlog, blog.id).default_order = ORDER_OLDEST
+    db.session.commit()
+    html = get_html(client, blog_path(blog))
+    assert entry_ids(html)[:3] == [e.id for e in entries[:3]]
+    assert f"after={entries[19].id}" in html
+    newest = get_html(client, blog_path(blog) + "?order=newest")
+    assert entry_ids(newest)[0] == entries[-1].id
+
+
+def test_pinned_entry_comes_first_on_the_latest_page_only(client, long_blog, editor):
+    blog, entries = long_blog
+    actions.pin_entry(editor, entries[3].id, True)
+    ids = entry_ids(get_html(client, blog_path(blog)))
+    assert ids[0] == entries[3].id and ids.count(entries[3].id) == 1
+    older = entry_ids(get_html(client, blog_path(blog) + f"?before={entries[5].id}"))
+    assert entries[3].id in older  # in its place in time, not pinned, on an older page
+
+
+def test_filters_by_tag_speaker_organization_and_key(client, make_blog, make_entry):
+    blog = make_blog()
+    ceo = actions.add_speaker(blog.event, "Ana Ruiz", "CEO", "Acme")
+    cto = actions.add_speaker(blog.event, "Bo Lee", "CTO", "Acme")
+    other = actions.add_speaker(blog.event, "Cy Diaz", "", "Globex")
+    tagged = make_entry(blog, source="Chips", tags=["ai", "chips"])
+    key = make_entry(blog, source="Big news", is_key=True)
+    q1 = make_entry(blog, source="We ship", kind="quote", speaker_id=ceo.id)
+    q2 = make_entry(blog, source="We build", kind="quote", speaker_id=cto.id)
+    q3 = make_entry(blog, source="We compete", kind="quote", speaker_id=other.id)
+    path = blog_path(blog)
+    assert entry_ids(get_html(client, path + "?tag=ai")) == [tagged.id]
+    assert entry_ids(get_html(client, path + "?key=1")) == [key.id]
+    assert entry_ids(get_html(client, path + f"?speaker={ceo.id}")) == [q1.id]
+    org = ceo.organization_id
+    assert entry_ids(get_html(client, path + f"?org={org}")) == [q2.id, q1.id]
+    html = get_html(client, path)
+    assert "Globex" in html and ">ai<" in html and "Cy Diaz" in html
+    assert q3.id in entry_ids(html)
+    assert "No updates match" in get_html(client, path + "?tag=nothing")
+
+
+def test_key_moment_links_jump_on_the_page_or_open_the_page_around_the_entry(
+    client, make_blog, make_entry
+):
+    blog = make_blog()
+    old_key = make_entry(blog, source="Old key", is_key=True)
+    for n in range(25):
+        make_entry(blog, source=f"Filler {n}")
+    new_key = make_entry(blog, source="New key", is_key=True)
+    html = get_html(client, blog_path(blog))
+    assert f'href="#entry-{new_key.id}"' in html
+    assert f"around={old_key.id}#entry-{old_key.id}" in html
+
+
+# ---- permalinks -------------------------------------------------------------------
+
+
+def test_permalink_of_an_old_entry_resolves_to_its_place(client, make_blog, make_entry):
+    blog = make_blog()
+    entries = [make_entry(blog, source=f"Entry {n}", headline=f"Head {n}") for n in range(60)]
+    old = entries[7]
+    page = get_html(client, f"/e/{blog.event.slug}/{blog.slug}/entries/{old.id}")
+    assert 'property="og:title" content="Head 7"' in page
+    assert 'name="twitter:card" content="summary"' in page
+    assert f'property="og:url" content="http://localhost/e/{blog.event.slug}/{blog.slug}/entries/{old.id}"' in page
+    back = re.search(r'id="in-context"[^>]*href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert back.endswith(f"#entry-{old.id}")
+    around = entry_ids(get_html(client, back.split("#")[0]))
+    assert old.id in around
+    assert around.index(old.id) == 3  # a little context above it
+    assert "Back to the latest updates" in get_html(client, back.split("#")[0])
+
+
+def test_permalink_of_a_retracted_entry_is_gone(client, make_blog, make_entry, editor):
+    blog = make_blog()
+    entry = make_entry(blog)
+    actions.retract_entry(editor, entry.id)
+    assert client.get(f"/e/{blog.event.slug}/{blog.slug}/entries/{entry.id}").status_code == 410
+    assert client.get(blog_path(blog) + f"?around={entry.id + 99}").status_code == 404
+
+
+def test_share_links_need_no_third_party_script(client, make_blog, make_entry):
+    blog = make_blog()
+    entry = make_entry(blog, headline="Launch")
+    page = get_html(client, f"/e/{blog.event.slug}/{blog.slug}/entries/{entry.id}")
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', page)
+    assert scripts and all(s.startswith("/static/") for s in scripts)
+    assert re.search(r"twitter.com/intent/tweet\?url=http[^\"]*localhost", page)
+    assert "data-share" in page and "data-copy=" in page
+
+
+# ---- caching ----------------------------------------------------------------------
+
+
+def test_etag_and_last_modified_follow_the_blogs_seq(app, client, make_blog, make_entry):
+    blog = make_blog()
+    make_entry(blog)
+    first = client.get(blog_path(blog))
+    etag = first.headers["ETag"]
+    assert first.headers["Last-Modified"] and "no-cache" in first.headers["Cache-Control"]
+    again = client.get(blog_path(blog), headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    since = client.get(blog_path(blog), headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
+    make_entry(blog, source="Something new")
+    changed = client.get(blog_path(blog), headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert "Something new" in changed.get_data(as_text=True)
+    app.config["ASSET_VERSION"] = "another-deploy"
+    redeployed = client.get(blog_path(blog), headers={"If-None-Match": changed.headers["ETag"]})
+    assert redeployed.status_code == 200
+
+
+def test_a_cached_page_carries_the_seq_it_is_exact_at(client, make_blog, make_entry):
+    blog = make_blog()
+    make_entry(blog)
+    html = get_html(client, blog_path(blog))
+    seq = int(re.search(r'data-seq="(\d+)"', html).group(1))
+    make_entry(blog, source="After the page")
+    changes = client.get(f"/api/v1/blogs/{blog.id}/changes?since={seq}").get_json()["changes"]
+    assert [c["seq"] for c in changes] == [seq + 1]
+    assert "After the page" in changes[0]["html"]
+
+
+def test_static_assets_are_versioned(client, make_blog):
+    html = get_html(client, blog_path(make_blog()))
+    assert re.search(r'/static/js/reader\.js\?v=[0-9a-f]{12}"', html)
+    assert re.search(r'/static/css/app\.css\?v=[0-9a-f]{12}"', html)
+
+
+# ---- feeds ------------------------------------------------------------------------
+
+
+def test_blog_feed_parses_as_atom(client, make_blog, make_entry):
+    blog = make_blog()
+    make_entry(blog, source="First *words*", headline="Opening", tags=["ai"])
+    make_entry(blog, source="Second & 5 < 6")
+    response = client.get(blog_path(blog) + "feed.atom")
+    assert response.headers["Content-Type"].startswith("application/atom+xml")
+    feed = feedparser.parse(response.get_data())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10"
+    assert feed.feed.title.startswith("A live blog")
+    assert [e.title for e in feed.entries] == ["Second & 5 < 6", "Opening"]
+    assert feed.entries[1].tags[0].term == "ai"
+    assert "<em>words</em>" in feed.entries[1].content[0].value
+    assert feed.entries[0].link.startswith("http://localhost/e/")
+    assert client.get(
+        blog_path(blog) + "feed.atom", headers={"If-None-Match": response.headers["ETag"]}
+    ).status_code == 304
+
+
+def test_event_feed_merges_every_blog(client, make_event, make_blog, make_entry):
+    event = make_event()
+    a, b = make_blog(event), make_blog(event)
+    make_entry(a, source="From A")
+    make_entry(b, source="From B")
+    feed = feedparser.parse(client.get(f"/e/{event.slug}/feed.atom").get_data())
+    assert not feed.bozo
+    assert len(feed.entries) == 2
+    assert {e.title.split(": ")[1] for e in feed.entries} == {"From A", "From B"}
+
+
+# ---- JSON-LD ----------------------------------------------------------------------
+
+# schema.org properties by type (each type inherits its parents': Thing → CreativeWork →
+# Article → SocialMediaPosting → BlogPosting → LiveBlogPosting).
+THING = {"@type", "@context", "name", "description", "url"}
+CREATIVE_WORK = THING | {"headline", "datePublished", "dateModified", "author", "about", "keywords"}
+ARTICLE = CREATIVE_WORK | {"articleBody"}
+SCHEMA = {
+    "BlogPosting": ARTICLE,
+    "LiveBlogPosting": ARTICLE | {"coverageStartTime", "coverageEndTime", "liveBlogUpdate"},
+    "Person": THING,
+    "Event": THING | {"startDate", "endDate", "location"},
+    "Place": THING | {"address"},
+}
+
+
+class _LdScripts(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.blocks, self._in = [], False
+
+    def handle_starttag(self, tag, attrs):
+        self._in = tag == "script" and ("type", "application/ld+json") in attrs
+
+    def handle_data(self, data):
+        if self._in:
+            self.blocks.append(json.loads(data))
+
+    def handle_endtag(self, tag):
+        self._in = False
+
+
+def check_schema(node):
+    """Every object has a known type and only properties that type has."""
+    if isinstance(node, list):
+        return [check_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return None
+    kind = node["@type"]
+    assert kind in SCHEMA, kind
+    assert set(node) <= SCHEMA[kind], (kind, set(node) - SCHEMA[kind])
+    for value in node.values():
+        check_schema(value)
+
+
+def json_ld(html: str) -> dict:
+    parser = _LdScripts()
+    parser.feed(html)
+    assert len(parser.blocks) == 1
+    return parser.blocks[0]
+
+
+def test_json_ld_is_a_live_blog_posting_with_updates(client, make_blog, make_entry, editor):
+    blog = make_blog()
+    make_entry(blog, source="Hello </script><script>alert(1)</script>", headline="Hi")
+    data = json_ld(get_html(client, blog_path(blog)))
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "LiveBlogPosting"
+    check_schema(data)
+    assert data["coverageStartTime"] and "coverageEndTime" not in data
+    assert data["liveBlogUpdate"][0]["headline"] == "Hi"
+    assert data["liveBlogUpdate"][0]["@type"] == "BlogPosting"
+    actions.set_blog_status(editor, blog.id, BlogStatus.ENDED)
+    ended = json_ld(get_html(client, blog_path(blog)))
+    check_schema(ended)
+    assert ended["coverageEndTime"] >= ended["coverageStartTime"]
+
+
+# ---- search -----------------------------------------------------------------------
+
+
+def search(client, event, query: str) -> list[int]:
+    html = get_html(client, f"/e/{event.slug}/search?q={query}")
+    return [int(i) for i in re.findall(r'class="result" data-entry-id="(\d+)"', html)]
+
+
+def test_search_finds_published_entries_of_the_event_only(
+    client, make_event, make_blog, make_entry, editor
+):
+    event, elsewhere = make_event(), make_event()
+    blog = make_blog(event)
+    keynote = make_entry(blog, source="The keynote announces **satellites**", headline="Keynote")
+    other = make_entry(blog, source="Coffee break")
+    make_entry(make_blog(elsewhere), source="Another keynote")
+    assert search(client, event, "keynote") == [keynote.id]
+    assert search(client, event, "satellite") == [keynote.id]  # stemmed
+    html = get_html(client, f"/e/{event.slug}/search?q=satellites")
+    assert "<mark>satellites</mark>" in html
+    actions.edit_entry(editor, other.id, other.version, actions.EntryInput(source="Coffee and satellites"))
+    assert set(search(client, event, "satellites")) == {keynote.id, other.id}
+    actions.retract_entry(editor, keynote.id)
+    assert search(client, event, "satellites") == [other.id]
+
+
+@pytest.mark.parametrize("query", ['"', "AND", "NEAR(", "a* OR -", "'; DROP TABLE entry; --"])
+def test_search_treats_syntax_as_words(client, make_blog, make_entry, query):
+    blog = make_blog()
+    make_entry(blog, source="Plain words")
+    assert client.get(f"/e/{blog.event.slug}/search", query_string={"q": query}).status_code == 200
+
+
+# ---- embed ------------------------------------------------------------------------
+
+
+def test_embed_alone_may_be_framed_by_other_sites(client, make_blog, make_entry):
+    blog = make_blog()
+    make_entry(blog, source="Embedded words")
+    embed = client.get(f"/embed/{blog.event.slug}/{blog.slug}")
+    assert embed.status_code == 200
+    csp = embed.headers["Content-Security-Policy"]
+    assert "frame-ancestors *" in csp and "script-src 'self'" in csp
+    assert "X-Frame-Options" not in embed.headers
+    assert "Embedded words" in embed.get_data(as_text=True)
+    page = client.get(blog_path(blog))
+    assert "frame-ancestors 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_embed_code_is_offered_to_signed_in_staff_only(client, make_blog, editor):
+    from conftest import login
+
+    blog = make_blog()
+    assert "embed-snippet" not in get_html(client, blog_path(blog))
+    login(client, editor)
+    html = get_html(client, blog_path(blog))
+    assert f"/embed/{blog.event.slug}/{blog.slug}" in html and "js/embed.js" in html
+
+
+# ---- readers following ------------------------------------------------------------
+
+
+def test_readers_changed_goes_to_the_blogs_room_only(app, reader, make_blog):
+    blog, other = make_blog(), make_blog()
+    mine, theirs = reader(), reader()
+    assert mine.emit("follow", {"blog_id": blog.id, "since": 0}, callback=True)["readers"] == 1
+    theirs.emit("follow", {"blog_id": other.id, "since": 0}, callback=True)
+    mine.get_received(), theirs.get_received()
+    readers.counter.flush(blog.id, None)
+    got = [m for m in mine.get_received() if m["name"] == "readers_changed"]
+    assert got == [{"name": "readers_changed", "args": [{"blog_id": blog.id, "readers": 1}], "namespace": "/"}]
+    assert [m for m in theirs.get_received() if m["name"] == "readers_changed"] == []
+
+
+def test_readers_count_is_throttled_per_blog(monkeypatch):
+    now = [100.0]
+    started = []
+    counter = readers.ReaderCounter(interval=5, clock=lambda: now[0])
+    monkeypatch.setattr(readers.socketio, "start_background_task", lambda *a: started.append(a))
+    monkeypatch.setattr(readers, "local_count", lambda blog_id: 7)
+    sent = []
+    monkeypatch.setattr(readers.push, "emit_readers_changed", lambda b, n: sent.append((b, n)))
+    assert counter.changed(1, None) == readers.SETTLE
+    assert counter.changed(1, None) is None  # one pending broadcast per blog
+    counter.flush(1, None)
+    assert sent == [(1, 7)]
+    assert counter.changed(1, None) == pytest.approx(5)
+    counter.flush(1, None)
+    assert sent == [(1, 7)]  # unchanged count: nothing sent
+    assert len(started) == 2
