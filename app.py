@@ -10,17 +10,31 @@ import gc
 import os
 import sys
 
+from sqlalchemy.exc import OperationalError
+
 from blog import create_app
+from blog.durability import durability_problem
 from blog.extensions import socketio
 from blog.migrate import schema_problem
 
 
+def startup_problem(engine) -> str | None:
+    """Say why this server must not start on this database, or None."""
+    try:
+        return schema_problem(engine) or durability_problem(engine)
+    except OperationalError as exc:
+        return f"the database at {engine.url!r} is unreachable ({exc.orig})."
+
+
 def main() -> None:
-    """Check the schema, then serve HTTP and websockets until interrupted."""
+    """Check the schema and durability settings, then serve HTTP and websockets."""
     app = create_app()
-    problem = schema_problem(app.extensions["showfloor_engine"])
+    problem = startup_problem(app.extensions["showfloor_engine"])
     if problem:
         sys.exit(f"Showfloor cannot start: {problem}")
+    # Checked just now: requests need not check again, so /healthz answers
+    # without the database even if it is down when the first request comes.
+    app.extensions["showfloor_schema_ok"] = True
     # Fewer full collections: with thousands of sockets they paused the
     # server for hundreds of milliseconds (see docs/operations.md).
     gc.set_threshold(50_000, 50, 1_000)
