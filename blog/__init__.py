@@ -37,15 +37,16 @@ def _init_socketio(app: Flask) -> None:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE_URL"],
+        channel=app.config["MESSAGE_QUEUE_CHANNEL"],
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
         max_http_buffer_size=64 * 1024,
-        ping_interval=20,
-        ping_timeout=20,
+        ping_interval=app.config["PING_INTERVAL"],
+        ping_timeout=app.config["PING_TIMEOUT"],
     )
 
 
 def _register(app: Flask) -> None:
-    from . import api, auth, caching, cli, embed, feeds, live, public, report, search, web
+    from . import api, auth, caching, cli, embed, feeds, live, ops, public, report, search, web
 
     web.init_app(app)
     caching.init_app(app)
@@ -55,6 +56,7 @@ def _register(app: Flask) -> None:
         app.register_blueprint(reader_bp)
     app.register_blueprint(report.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(ops.bp)
     from . import people, records, review
 
     for desk_bp in (people.bp, review.bp, records.bp):

@@ -12,6 +12,9 @@ ENV_SECRET_KEY = "SHOWFLOOR_SECRET_KEY"
 ENV_ASYNC_MODE = "SHOWFLOOR_ASYNC_MODE"
 ENV_ALLOWED_ORIGINS = "SHOWFLOOR_ALLOWED_ORIGINS"
 ENV_PRODUCTION = "SHOWFLOOR_PRODUCTION"
+ENV_REDIS_CHANNEL = "SHOWFLOOR_REDIS_CHANNEL"
+ENV_PING_INTERVAL = "SHOWFLOOR_PING_INTERVAL"
+ENV_PING_TIMEOUT = "SHOWFLOOR_PING_TIMEOUT"
 
 
 def load_config(instance_path: Path) -> dict:
@@ -23,6 +26,12 @@ def load_config(instance_path: Path) -> dict:
         "DATABASE_URL": os.environ.get(ENV_DATABASE_URL)
         or f"sqlite:///{instance_path / 'showfloor.db'}",
         "MESSAGE_QUEUE_URL": os.environ.get(ENV_REDIS_URL) or None,
+        # Installations sharing one Redis must not hear each other's rooms.
+        "MESSAGE_QUEUE_CHANNEL": os.environ.get(ENV_REDIS_CHANNEL) or "showfloor",
+        # A reader that stops answering pings (a dead Wi-Fi link sends no FIN)
+        # is dropped after interval + timeout seconds.
+        "PING_INTERVAL": float(os.environ.get(ENV_PING_INTERVAL) or 20),
+        "PING_TIMEOUT": float(os.environ.get(ENV_PING_TIMEOUT) or 20),
         "SECRET_KEY": os.environ.get(ENV_SECRET_KEY) or _instance_secret(instance_path),
         # gevent holds thousands of sockets at half threading's CPU per message
         # (see docs/operations.md); tests pass "threading" explicitly.

@@ -1,0 +1,95 @@
+"""Operations endpoints: /healthz (process up), /readyz (services reachable), /metrics."""
+
+from __future__ import annotations
+
+import time
+
+import redis
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from . import push
+from .extensions import socketio
+from .metrics import REGISTRY, REQUEST_LATENCY, ReaderCollector
+
+bp = Blueprint("ops", __name__)
+
+# Readiness must answer fast even when a service hangs: a load balancer
+# polls it every few seconds and a stuck probe looks like a dead process.
+PROBE_TIMEOUT_S = 1.0
+RETRY_AFTER_S = "5"
+
+
+def _socket_rooms() -> dict:
+    server = socketio.server
+    return server.manager.rooms.get("/", {}) if server is not None else {}
+
+
+REGISTRY.register(ReaderCollector(_socket_rooms, push.blog_room(0).removesuffix("0")))
+
+
+@bp.get("/healthz")
+def healthz():
+    """Answer 200 while the process serves requests; touches no service."""
+    return Response("ok\n", mimetype="text/plain")
+
+
+@bp.get("/readyz")
+def readyz():
+    """Answer 200 when the database and the message queue answer, else 503."""
+    checks = {"database": _check_database(), "queue": _check_queue()}
+    ready = all(v in ("ok", "not configured") for v in checks.values())
+    response = jsonify({"ready": ready, **checks})
+    if not ready:
+        response.status_code = 503
+        response.headers["Retry-After"] = RETRY_AFTER_S
+    return response
+
+
+def _check_database() -> str:
+    try:
+        with current_app.extensions["showfloor_engine"].connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure means "not ready"; say which
+        return f"unreachable: {type(exc).__name__}"
+    return "ok"
+
+
+def _check_queue() -> str:
+    url = current_app.config.get("MESSAGE_QUEUE_URL")
+    if not url:
+        return "not configured"
+    client = current_app.extensions.get("showfloor_redis_probe")
+    if client is None:
+        client = redis.Redis.from_url(
+            url, socket_timeout=PROBE_TIMEOUT_S, socket_connect_timeout=PROBE_TIMEOUT_S
+        )
+        current_app.extensions["showfloor_redis_probe"] = client
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return f"unreachable: {type(exc).__name__}"
+    return "ok"
+
+
+@bp.get("/metrics")
+def metrics():
+    """Metrics of this process in the Prometheus text format."""
+    return Response(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+
+@bp.before_app_request
+def _start_timer():
+    g.showfloor_request_started = time.perf_counter()
+
+
+@bp.after_app_request
+def _observe_latency(response):
+    started = g.pop("showfloor_request_started", None)
+    if started is not None:
+        endpoint = request.endpoint or "unmatched"
+        REQUEST_LATENCY.labels(endpoint, request.method, str(response.status_code)).observe(
+            time.perf_counter() - started
+        )
+    return response
