@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import render_template
+import logging
 
+from flask import Flask, current_app, render_template
+
+from . import metrics
 from .extensions import socketio
 from .models import Change, Entry, LiveBlog
 
@@ -62,14 +65,29 @@ def change_message(change: Change) -> dict:
 
 
 def emit_change(change: Change) -> None:
-    """Send a committed change to every reader following its blog."""
-    socketio.emit(change.type, change_message(change), to=blog_room(change.blog_id))
+    """Send a committed change to every reader following its blog.
+
+    With a message queue the send runs in a background task: Redis is never on
+    the write path, so its outage or stall neither fails nor slows the write.
+    """
+    item = (change.type, change_message(change), blog_room(change.blog_id), change.created_at)
+    if current_app.config.get("MESSAGE_QUEUE_URL"):
+        _publisher(current_app).put(item)
+    else:
+        _emit(*item)
+
+
+def _emit(event: str, message: dict, room: str, written_at) -> None:
+    socketio.emit(event, message, to=room)
+    metrics.observe_published(event, written_at)
 
 
 def emit_replay(changes: list[Change], sid: str) -> None:
     """Send missed changes, in seq order, to one reader who just followed."""
     for change in changes:
-        socketio.emit(change.type, change_message(change), to=sid)
+        # The reader is connected to this process: skip the queue, so a replay
+        # neither depends on Redis nor echoes to every other process.
+        socketio.emit(change.type, change_message(change), to=sid, ignore_queue=True)
 
 
 READERS_CHANGED = "readers_changed"
@@ -93,3 +111,42 @@ def emit_review_queue_changed(event_id: int, entry_id: int, what: str) -> None:
     """Tell the event's editors that an entry entered or left the review queue (after commit)."""
     message = {"event_id": event_id, "entry_id": entry_id, "what": what}
     socketio.emit(REVIEW_QUEUE_CHANGED, message, to=review_room(event_id))
+
+
+# Past this backlog (a stalled queue), changes are dropped: readers replay
+# them from the database on their next follow, which the page sends every 30 s.
+PUBLISH_BACKLOG = 10_000
+logger = logging.getLogger(__name__)
+
+
+def _publisher(app: Flask) -> _Publisher:
+    publisher = app.extensions.get("showfloor_publisher")
+    if publisher is None:
+        publisher = app.extensions["showfloor_publisher"] = _Publisher()
+    return publisher
+
+
+class _Publisher:
+    """One background task per process that emits queued changes in the order given."""
+
+    def __init__(self) -> None:
+        self._queue = socketio.server.eio.create_queue()
+        socketio.start_background_task(self._run)
+
+    def put(self, item: tuple) -> None:
+        """Queue a change for sending; drop it if the backlog is full."""
+        if self._queue.qsize() >= PUBLISH_BACKLOG:
+            metrics.PUSH_DROPPED.inc()
+            logger.warning("push backlog full; change dropped, readers will replay it")
+            return
+        self._queue.put(item)
+        metrics.PUSH_BACKLOG.set(self._queue.qsize())
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                _emit(*item)
+            except Exception:  # the publisher must outlive any one bad send
+                logger.exception("emitting a change failed; readers will replay it")
+            metrics.PUSH_BACKLOG.set(self._queue.qsize())
