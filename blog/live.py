@@ -32,14 +32,14 @@ def follow(data):
         if blog is None:
             return {"ok": False, "error": "no such blog"}
         known = blog.last_seq
+        joined = push.blog_room(blog_id) not in rooms()
         join_room(push.blog_room(blog_id))
         sent = _replay(blog_id, since, request.sid)
     finally:
         db.session.remove()
-    readers.changed(blog_id)
+    readers.followed(blog_id, joined)
     # A client ahead of the server (a restored backup) must reload its page.
-    last_seq = max(sent, known) if since <= known else known
-    return {"ok": True, "last_seq": last_seq, "readers": readers.counter.known(blog_id)}
+    return {"ok": True, "last_seq": max(sent, known) if since <= known else known}
 
 
 def _replay(blog_id: int, since: int, sid: str) -> int:
@@ -58,7 +58,7 @@ def unfollow(data):
     if blog_id is None:
         return {"ok": False, "error": "unfollow needs {blog_id: int}"}
     leave_room(push.blog_room(blog_id))
-    readers.changed(blog_id)
+    readers.left(blog_id)
     return {"ok": True}
 
 

@@ -1,12 +1,14 @@
-"""Readers' pages: the list of events, an event's hub, a live blog and an entry."""
+"""Readers' pages: the list of events, an event's hub, a live blog and an entry's permalink."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
-from . import db, queries
-from .models import BlogStatus, EntryStatus, Event
+from . import caching, db, jsonld, queries, timeline
+from .models import ORDER_NEWEST, ORDER_OLDEST, BlogStatus, EntryStatus, Event, LiveBlog
+from .plaintext import excerpt
+from .timeline import Filters
 
 bp = Blueprint("public", __name__)
 
@@ -29,47 +31,126 @@ def hub(event_slug: str):
     )
 
 
+@bp.app_template_global()
+def blog_url(blog: LiveBlog, **args) -> str:
+    """A blog page's URL with query arguments (None values dropped)."""
+    args = {k: v for k, v in args.items() if v is not None}
+    return url_for("public.blog_page", event_slug=blog.event.slug, blog_slug=blog.slug, **args)
+
+
+bp.add_app_template_filter(excerpt, "excerpt")
+
+
+@bp.app_template_global()
+def around_url(entry, **args) -> str:
+    """The blog page URL that shows entry in its place, scrolled to it."""
+    return blog_url(entry.blog, around=entry.id, **args) + f"#entry-{entry.id}"
+
+
 @bp.get("/e/<event_slug>/<blog_slug>/")
 def blog_page(event_slug: str, blog_slug: str):
-    """A live blog, rendered on the server and then kept live by the page's script."""
+    """A live blog rendered on the server, then kept live by the page's script.
+
+    The page is exact at the seq it carries: the script follows the change
+    stream from that seq, so a cached copy (304) is never behind for long.
+    """
     blog = queries.blog_by_slugs(event_slug, blog_slug) or abort(404)
     # Read the cursor before the entries: a change committed in between is
-    # then replayed (and deduplicated by the client), never missed.
+    # then replayed (and applied idempotently by the client), never missed.
     last_seq = blog.last_seq
-    before = _cursor_entry(blog.id)
-    entries, more = queries.published_entries(blog, before=before)
-    pinned = queries.pinned_entry(blog) if before is None else None
-    return render_template(
-        "public/blog.html",
-        blog=blog,
-        event=blog.event,
-        entries=[e for e in entries if pinned is None or e.id != pinned.id],
-        pinned=pinned,
-        more=more,
-        last_seq=last_seq,
-        older=entries[-1].id if more and entries else None,
-        paged=before is not None,
-        key_entries=queries.key_entries(blog, limit=10),
-    )
+    etag = caching.page_etag("blog", blog.id, last_seq, blog.status, blog.title, blog.event.name)
+    modified = timeline.last_change_at(blog)
+    if caching.not_modified(etag, modified):
+        return caching.unchanged(etag, modified)
+    view = _blog_view(blog)
+    if request.args.get("fragment") == "1":
+        return caching.conditional(jsonify(_fragment(blog, view)), etag, modified)
+    body = render_template("public/blog.html", last_seq=last_seq, **view)
+    return caching.conditional(body, etag, modified)
 
 
-def _cursor_entry(blog_id: int):
-    """The entry named by ?before=, which must be a published entry of this blog."""
-    raw = request.args.get("before")
-    if raw is None:
-        return None
+def _blog_view(blog: LiveBlog) -> dict:
+    """Everything the blog template needs for the page the URL asks for."""
+    filters = Filters.from_args(request.args)
+    order, page = _page_for(blog, filters)
+    pinned = timeline.pinned(blog, filters) if page.at_head else None
+    if pinned is not None:
+        page.entries = [e for e in page.entries if e.id != pinned.id]
+        page.ids.add(pinned.id)
+    keys = timeline.key_entries(blog)
+    return {
+        "blog": blog,
+        "event": blog.event,
+        "page": page,
+        "pinned": pinned,
+        "order": order,
+        "filters": filters,
+        "options": timeline.filter_options(blog),
+        "key_entries": [(e, _key_href(e, page)) for e in keys],
+        "next_url": _next_url(blog, page, filters),
+        "ld": jsonld.live_blog(blog, page.entries if page.at_head else []),
+    }
+
+
+def _page_for(blog: LiveBlog, filters: Filters):
+    """Read ?order=, ?before=, ?after= and ?around= into an order and a page."""
+    order = request.args.get("order")
+    if order not in (ORDER_NEWEST, ORDER_OLDEST):
+        order = blog.default_order
+    for arg, forced in (("before", ORDER_NEWEST), ("after", ORDER_OLDEST)):
+        if request.args.get(arg) is not None:
+            cursor = _cursor_entry(blog, arg)
+            return forced, timeline.page(blog, forced, filters, cursor=cursor)
+    if request.args.get("around") is not None:
+        target = _cursor_entry(blog, "around")
+        return order, timeline.around(blog, order, filters, target)
+    return order, timeline.page(blog, order, filters)
+
+
+def _cursor_entry(blog: LiveBlog, arg: str):
+    """The entry named by a cursor argument: it must be a published entry of this blog."""
+    raw = request.args.get(arg, "")
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
     entry = queries.entry_by_id(int(raw)) if raw.isdecimal() else None
-    if entry is None or entry.blog_id != blog_id or entry.published_at is None:
+    if entry is None or entry.blog_id != blog.id or entry.published_at is None:
         abort(404)
     return entry
 
 
+def _next_url(blog: LiveBlog, page, filters: Filters) -> str | None:
+    if page.next_cursor is None:
+        return None
+    arg = "before" if page.order == ORDER_NEWEST else "after"
+    return blog_url(blog, **{arg: page.next_cursor}, **filters.args())
+
+
+def _key_href(entry, page) -> str:
+    """Jump within the page when the entry is on it; otherwise open the page around it."""
+    return f"#entry-{entry.id}" if entry.id in page.ids else around_url(entry)
+
+
+def _fragment(blog: LiveBlog, view: dict) -> dict:
+    """The next page's entries as HTML, for the script's "load older" without a reload."""
+    html = render_template("public/_entries.html", entries=view["page"].entries, blog=blog)
+    return {"html": html, "next": view["next_url"]}
+
+
 @bp.get("/e/<event_slug>/<blog_slug>/entries/<int:entry_id>")
 def entry_page(event_slug: str, blog_slug: str, entry_id: int):
-    """One entry's permalink page."""
+    """One entry's permalink page, with share links and the way back to its place."""
     blog = queries.blog_by_slugs(event_slug, blog_slug) or abort(404)
     entry = queries.entry_by_id(entry_id)
     if entry is None or entry.blog_id != blog.id or entry.status != EntryStatus.PUBLISHED:
         abort(404 if entry is None or entry.status != EntryStatus.RETRACTED else 410)
-    return render_template("public/entry.html", blog=blog, event=blog.event, entry=entry)
+    etag = caching.page_etag("entry", entry.id, entry.version, entry.is_key, entry.is_pinned)
+    if caching.not_modified(etag, entry.updated_at):
+        return caching.unchanged(etag, entry.updated_at)
+    body = render_template(
+        "public/entry.html",
+        blog=blog,
+        event=blog.event,
+        entry=entry,
+        back_url=around_url(entry),
+        permalink=url_for(request.endpoint, _external=True, **request.view_args),
+    )
+    return caching.conditional(body, etag, entry.updated_at)

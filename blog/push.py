@@ -38,7 +38,7 @@ def blog_room(blog_id: int) -> str:
 def blog_id_of_room(room: str) -> int | None:
     """The blog whose readers' room this is, or None for any other room."""
     prefix, _, rest = room.partition(":")
-    return int(rest) if prefix == "blog" and rest.isdigit() else None
+    return int(rest) if prefix == "blog" and rest.isdecimal() else None
 
 
 def entry_payload(entry: Entry) -> dict:

@@ -53,6 +53,7 @@ class _BlogState:
     last: float = float("-inf")
     sent: int | None = None
     scheduled: bool = False
+    forced: bool = False
 
 
 class ReaderCounter:
@@ -64,14 +65,14 @@ class ReaderCounter:
         self.wall = wall
         self.blogs: dict[int, _BlogState] = {}
 
-    def known(self, blog_id: int) -> int:
-        """The last total sent for the blog, or this process's count."""
-        sent = self.blogs.get(blog_id, _BlogState()).sent
-        return sent if sent is not None else local_count(blog_id)
+    def changed(self, blog_id: int, queue_url: str | None, joined: bool = False) -> float | None:
+        """Note a change; schedule one broadcast unless one is pending. Return its delay.
 
-    def changed(self, blog_id: int, queue_url: str | None) -> float | None:
-        """Note a change; schedule one broadcast unless one is pending. Return its delay."""
+        A new reader must hear the count even when it did not move (one left as
+        it came), so a join forces the next broadcast.
+        """
         state = self.blogs.setdefault(blog_id, _BlogState())
+        state.forced = state.forced or joined
         if state.scheduled:
             return None
         state.scheduled = True
@@ -94,17 +95,29 @@ class ReaderCounter:
         total = local_count(blog_id)
         if queue_url:
             total = _redis_total(queue_url, blog_id, total, self.wall())
-        if total != state.sent:
-            state.sent = total
+        if total != state.sent or state.forced:
+            state.sent, state.forced = total, False
             push.emit_readers_changed(blog_id, total)
 
 
-counter = ReaderCounter()
+def _counter() -> ReaderCounter | None:
+    """The app's counter, or None where counting is switched off (READERS_COUNT)."""
+    app = current_app
+    if not app.config.get("READERS_COUNT", True):
+        return None
+    return app.extensions.setdefault("showfloor_readers", ReaderCounter())
 
 
-def changed(blog_id: int) -> None:
-    """Readers of a blog joined or left: schedule a throttled broadcast of the count."""
-    counter.changed(blog_id, current_app.config.get("MESSAGE_QUEUE_URL"))
+def followed(blog_id: int, joined: bool) -> None:
+    """A socket followed a blog (joined: it was not in the room before)."""
+    counter = _counter()
+    if counter is not None:
+        counter.changed(blog_id, current_app.config.get("MESSAGE_QUEUE_URL"), joined)
+
+
+def left(blog_id: int) -> None:
+    """A socket stopped following a blog."""
+    followed(blog_id, joined=False)
 
 
 def left_rooms(rooms) -> None:
@@ -112,4 +125,4 @@ def left_rooms(rooms) -> None:
     for room in rooms:
         blog_id = push.blog_id_of_room(room)
         if blog_id is not None:
-            changed(blog_id)
+            left(blog_id)

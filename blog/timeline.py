@@ -68,7 +68,7 @@ class Filters:
 
 
 def _positive(raw) -> int | None:
-    return int(raw) if raw and str(raw).isdigit() and int(raw) > 0 else None
+    return int(raw) if raw and str(raw).isdecimal() and int(raw) > 0 else None
 
 
 @dataclass

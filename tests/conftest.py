@@ -106,6 +106,8 @@ def app(database_url, tmp_path):
             "SECRET_KEY": "test-secret",
             # Tests release scheduled entries by calling release_due with a set clock.
             "SCHEDULER_INTERVAL": None,
+            # Readers-count broadcasts come from a timer; tests that want them flush it.
+            "READERS_COUNT": False,
         }
     )
     app.instance_path = str(tmp_path)

@@ -1,4 +1,4 @@
-"""Readers' pages over HTTP: cursors, filters, permalinks, feeds, JSON-LD, caching, search, embed."""
+"""Readers' pages over HTTP: cursors, filters, permalinks, feeds, JSON-LD, caching, search."""
 
 from __future__ import annotations
 
@@ -127,7 +127,10 @@ def test_permalink_of_an_old_entry_resolves_to_its_place(client, make_blog, make
     page = get_html(client, f"/e/{blog.event.slug}/{blog.slug}/entries/{old.id}")
     assert 'property="og:title" content="Head 7"' in page
     assert 'name="twitter:card" content="summary"' in page
-    assert f'property="og:url" content="http://localhost/e/{blog.event.slug}/{blog.slug}/entries/{old.id}"' in page
+    assert (
+        f'property="og:url" content="http://localhost/e/{blog.event.slug}/{blog.slug}/entries/{old.id}"'
+        in page
+    )
     back = re.search(r'id="in-context"[^>]*href="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert back.endswith(f"#entry-{old.id}")
     around = entry_ids(get_html(client, back.split("#")[0]))
@@ -165,7 +168,9 @@ def test_etag_and_last_modified_follow_the_blogs_seq(app, client, make_blog, mak
     assert first.headers["Last-Modified"] and "no-cache" in first.headers["Cache-Control"]
     again = client.get(blog_path(blog), headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b""
-    since = client.get(blog_path(blog), headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    since = client.get(
+        blog_path(blog), headers={"If-Modified-Since": first.headers["Last-Modified"]}
+    )
     assert since.status_code == 304
     make_entry(blog, source="Something new")
     changed = client.get(blog_path(blog), headers={"If-None-Match": etag})
@@ -210,9 +215,12 @@ def test_blog_feed_parses_as_atom(client, make_blog, make_entry):
     assert feed.entries[1].tags[0].term == "ai"
     assert "<em>words</em>" in feed.entries[1].content[0].value
     assert feed.entries[0].link.startswith("http://localhost/e/")
-    assert client.get(
-        blog_path(blog) + "feed.atom", headers={"If-None-Match": response.headers["ETag"]}
-    ).status_code == 304
+    assert (
+        client.get(
+            blog_path(blog) + "feed.atom", headers={"If-None-Match": response.headers["ETag"]}
+        ).status_code
+        == 304
+    )
 
 
 def test_event_feed_merges_every_blog(client, make_event, make_blog, make_entry):
@@ -314,7 +322,9 @@ def test_search_finds_published_entries_of_the_event_only(
     assert search(client, event, "satellite") == [keynote.id]  # stemmed
     html = get_html(client, f"/e/{event.slug}/search?q=satellites")
     assert "<mark>satellites</mark>" in html
-    actions.edit_entry(editor, other.id, other.version, actions.EntryInput(source="Coffee and satellites"))
+    actions.edit_entry(
+        editor, other.id, other.version, actions.EntryInput(source="Coffee and satellites")
+    )
     assert set(search(client, event, "satellites")) == {keynote.id, other.id}
     actions.retract_entry(editor, keynote.id)
     assert search(client, event, "satellites") == [other.id]
@@ -360,13 +370,26 @@ def test_embed_code_is_offered_to_signed_in_staff_only(client, make_blog, editor
 def test_readers_changed_goes_to_the_blogs_room_only(app, reader, make_blog):
     blog, other = make_blog(), make_blog()
     mine, theirs = reader(), reader()
-    assert mine.emit("follow", {"blog_id": blog.id, "since": 0}, callback=True)["readers"] == 1
+    mine.emit("follow", {"blog_id": blog.id, "since": 0}, callback=True)
     theirs.emit("follow", {"blog_id": other.id, "since": 0}, callback=True)
     mine.get_received(), theirs.get_received()
-    readers.counter.flush(blog.id, None)
-    got = [m for m in mine.get_received() if m["name"] == "readers_changed"]
-    assert got == [{"name": "readers_changed", "args": [{"blog_id": blog.id, "readers": 1}], "namespace": "/"}]
+    readers.ReaderCounter().flush(blog.id, None)
+    got = [m["args"] for m in mine.get_received() if m["name"] == "readers_changed"]
+    assert got == [[{"blog_id": blog.id, "readers": 1}]]
     assert [m for m in theirs.get_received() if m["name"] == "readers_changed"] == []
+
+
+def test_follow_and_disconnect_schedule_a_recount_when_counting_is_on(app, reader, make_blog):
+    app.config["READERS_COUNT"] = True
+    blog = make_blog()
+    scheduled = []
+    counter = app.extensions["showfloor_readers"] = readers.ReaderCounter()
+    counter.changed = lambda blog_id, url, joined=False: scheduled.append((blog_id, joined))
+    sio = reader()
+    sio.emit("follow", {"blog_id": blog.id, "since": 0}, callback=True)
+    sio.emit("follow", {"blog_id": blog.id, "since": 0}, callback=True)  # the 30 s re-follow
+    sio.disconnect()
+    assert scheduled == [(blog.id, True), (blog.id, False), (blog.id, False)]
 
 
 def test_readers_count_is_throttled_per_blog(monkeypatch):
@@ -384,4 +407,23 @@ def test_readers_count_is_throttled_per_blog(monkeypatch):
     assert counter.changed(1, None) == pytest.approx(5)
     counter.flush(1, None)
     assert sent == [(1, 7)]  # unchanged count: nothing sent
-    assert len(started) == 2
+    now[0] += 60
+    assert counter.changed(1, None, joined=True) == readers.SETTLE
+    counter.flush(1, None)
+    assert sent == [(1, 7), (1, 7)]  # a newcomer hears the count even though it did not move
+    assert len(started) == 3
+
+
+def test_readers_are_summed_across_processes_through_redis():
+    from conftest import REDIS_ENV, need_service
+
+    url = need_service(REDIS_ENV, "Redis")
+    blog_id = 10_000_000 + int(readers.time.time()) % 1000
+    import redis
+
+    redis.Redis.from_url(url).delete(f"showfloor:readers:{blog_id}")
+    redis.Redis.from_url(url).hset(
+        f"showfloor:readers:{blog_id}", "other-process", f"5:{readers.time.time():.0f}"
+    )
+    redis.Redis.from_url(url).hset(f"showfloor:readers:{blog_id}", "dead-process", "9:1")
+    assert readers._redis_total(url, blog_id, 2, readers.time.time()) == 7
