@@ -149,3 +149,17 @@ def open_batches(blog: LiveBlog) -> list[EmbargoBatch]:
         EmbargoBatch.blog_id == blog.id, EmbargoBatch.released_at.is_(None)
     )
     return list(db.session.scalars(stmt.order_by(EmbargoBatch.created_at)))
+
+
+def revision_people(entry: Entry) -> set[int]:
+    """Ids of everyone who wrote or replaced a version of an entry."""
+    ids = {entry.author_id}
+    for rev in revisions_of(entry):
+        ids.update((rev.author_id, rev.replaced_by_id))
+    return ids
+
+
+def names_of_users(user_ids: set[int]) -> dict[int, str]:
+    """Display names by user id."""
+    stmt = select(User.id, User.name).where(User.id.in_(user_ids))
+    return {user_id: name for user_id, name in db.session.execute(stmt)}

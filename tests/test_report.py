@@ -431,7 +431,7 @@ def test_edit_form_and_save(client, reporter, blog, make_entry):
     row = entry_row(entry.id)
     assert row.version == 2 and row.source == "Second take"
     page = client.get(f"/desk/entries/{entry.id}/edit").get_data(as_text=True)
-    assert "Earlier versions" in page and "First take" in page
+    assert "History" in page and "<del>First</del>" in page and "<ins>Second</ins>" in page
 
 
 def test_stale_edit_shows_both_texts_and_overwrites_nothing(client, editor, blog, make_entry):
@@ -446,7 +446,7 @@ def test_stale_edit_shows_both_texts_and_overwrites_nothing(client, editor, blog
     response = client.post(f"/desk/entries/{entry.id}/edit", data=data)
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    conflict = re.search(r'<section class="conflict">(.*?)</section>', page, re.S)
+    conflict = re.search(r'<section class="conflict"[^>]*>(.*?)</section>', page, re.S)
     assert conflict, "no conflict section"
     assert "Their correction" in conflict.group(1) and "version 2" in conflict.group(1)
     assert textarea(page) == "My correction"
