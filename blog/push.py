@@ -110,7 +110,11 @@ def review_room(event_id: int) -> str:
 def emit_review_queue_changed(event_id: int, entry_id: int, what: str) -> None:
     """Tell the event's editors that an entry entered or left the review queue (after commit)."""
     message = {"event_id": event_id, "entry_id": entry_id, "what": what}
-    socketio.emit(REVIEW_QUEUE_CHANGED, message, to=review_room(event_id))
+    item = (REVIEW_QUEUE_CHANGED, message, review_room(event_id), None)
+    if current_app.config.get("MESSAGE_QUEUE_URL"):
+        _publisher(current_app).put(item)
+    else:
+        _emit(*item)
 
 
 # Past this backlog (a stalled queue), changes are dropped: readers replay
