@@ -90,6 +90,7 @@ class _Localizer:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(response.get_data())
             local = str(name)
+        response.close()  # a static file response holds the file open until closed
         self.copied[url] = local
         return local
 
