@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import generate_csrf
 
 from . import actions, clock, queries
@@ -78,6 +78,15 @@ def _blog(blog_id: int):
     if not can_post(g.user, blog):
         raise Forbidden("You are not assigned to this event, so you cannot post here.")
     return blog
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The desk's service worker, served from /desk/ so it may control the desk pages."""
+    response = current_app.send_static_file("js/sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/desk/"
+    return response
 
 
 @bp.get("/session")

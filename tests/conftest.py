@@ -229,3 +229,8 @@ def login(client, user, password: str = PASSWORD):
 def api_headers(user) -> dict:
     """Authorization headers with a fresh API token for user."""
     return {"Authorization": f"Bearer {actions.create_api_token(user, 'test')}"}
+
+
+# The browser fixture lives with the other browser helpers; importing it here
+# makes it available to every test module.
+from browser_support import chromium  # noqa: E402, F401

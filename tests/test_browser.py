@@ -2,80 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
-from conftest import PASSWORD, REQUIRE_SERVICES
+from browser_support import WAIT_MS, Server
+from conftest import PASSWORD
+from playwright.sync_api import expect
 
 from blog import actions, db
 from blog.models import BlogStatus, Role
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("SHOWFLOOR_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-WAIT_MS = 15_000
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium driven by Playwright; skipped (failed under CI) without it."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
-        pytest.fail(message) if REQUIRE_SERVICES else pytest.skip(message)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`python app.py` in a subprocess, as a person runs it."""
-
-    def __init__(self, database_url: str):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "SHOWFLOOR_DATABASE_URL": database_url,
-            "SHOWFLOOR_PORT": str(self.port),
-            "SHOWFLOOR_ASYNC_MODE": "gevent",
-            "SHOWFLOOR_SECRET_KEY": "browser-test-secret",
-        }
-        self.proc = None
-
-    def start(self) -> None:
-        """Start the process and wait until it answers HTTP."""
-        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=self.env)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, "server exited during startup"
-            try:
-                urllib.request.urlopen(self.url + "/", timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)  # polling for readiness, not standing in for an event
-        raise AssertionError("server did not start in 30 s")
-
-    def stop(self) -> None:
-        """Stop the process."""
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -109,8 +44,9 @@ def _publish(chromium, server, blog, reporter, text):
     page.click("button[type=submit]")
     page.goto(f"{server.url}/desk/blogs/{blog.id}")
     page.fill("textarea[name=source]", text)
-    page.click("#composer button[type=submit]")
-    page.wait_for_url(f"{server.url}/desk/blogs/{blog.id}")
+    page.click("#composer button[value=publish]")
+    # The composer's outbox sends in the background; wait until it is empty.
+    expect(page.locator("#outbox-items li")).to_have_count(0, timeout=WAIT_MS)
     page.close()
 
 

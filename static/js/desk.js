@@ -320,6 +320,21 @@
     inputs[0].focus();
   }
 
+  // ---- offline reloads: a service worker answers from the last visit's copy
+
+  function keepOfflineCopy() {
+    if (!("serviceWorker" in navigator) || !window.caches) return;
+    navigator.serviceWorker.register("/desk/sw.js", { scope: "/desk/" }).catch(function () {});
+    var assets = Array.prototype.map.call(
+      document.querySelectorAll("script[src], link[rel=stylesheet]"),
+      function (el) { return el.getAttribute("src") || el.getAttribute("href"); }
+    );
+    caches.open("showfloor-desk-v1").then(function (c) { return c.addAll([location.pathname].concat(assets)); })
+      .then(function () { document.documentElement.dataset.offlineReady = "1"; })
+      .catch(function () {});
+  }
+
+  keepOfflineCopy();
   render();
   pump();
 })();
