@@ -145,6 +145,7 @@ def test_order_toggle_uses_the_cursor_and_filters_narrow_live_updates(chromium, 
     page.wait_for_selector("#live[data-order=oldest]")
     page.wait_for_selector("#connection.connection--live")
     assert entry_ids(page) == list(reversed(newest))
+    page.click("#filters-box summary")
     page.select_option("#filters select[name=tag]", "ai")
     page.wait_for_url("**tag=ai**")
     page.wait_for_selector("#connection.connection--live")
@@ -223,7 +224,7 @@ def test_load_older_appends_the_next_page_in_place(chromium, make_site):
 def test_connection_indicator_through_an_outage(chromium, make_site):
     site = make_site(fill_entries(1))
     page, _ = open_page(chromium, site.path)
-    assert page.inner_text("#connection") == "Live"
+    assert page.inner_text("#connection") == "Connected"
     site.server.stop()
     page.wait_for_selector("#connection.connection--reconnecting", timeout=WAIT_MS)
     assert page.inner_text("#connection") == "Reconnecting…"

@@ -311,7 +311,7 @@
     if (!conn) return;
     conn.hidden = false;
     conn.className = "connection connection--" + name;
-    conn.textContent = { live: "Live", reconnecting: "Reconnecting…", offline: "Offline" }[name];
+    conn.textContent = { live: "Connected", reconnecting: "Reconnecting…", offline: "Offline" }[name];
   }
 
   function showReaders(n) {
