@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
 import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
 
 MAX_SOURCE_CHARS = 10_000
+# Python-Markdown is quadratic on some inputs (each unclosed "[" or "<" scans
+# ahead): cost grows with markup characters × length. Below this estimate an
+# entry renders in-process in a few milliseconds; above it, it renders in a
+# separate process that is killed after RENDER_TIMEOUT seconds.
+INLINE_COST_LIMIT = 200_000
+RENDER_TIMEOUT = 1.0
+_MARKUP_CHARS = "[]<>!`*_&("
+_WORKER = Path(__file__).with_name("markdown_worker.py")
 
 ALLOWED_TAGS = frozenset(
     {
@@ -99,8 +111,44 @@ def render_markdown(source: str) -> str:
         raise RenderError(
             f"Text is too long: {len(source)} characters, at most {MAX_SOURCE_CHARS}."
         )
-    try:
-        raw = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
-    except RecursionError as exc:
-        raise RenderError("Text is nested too deeply to display; flatten the lists.") from exc
+    raw = _render_isolated(source) if _cost(source) > INLINE_COST_LIMIT else _render_here(source)
     return _cleaner.clean(_demote_headings(raw)).strip()
+
+
+def _cost(source: str) -> int:
+    """A cheap upper estimate of Python-Markdown's work on source."""
+    return sum(source.count(ch) for ch in _MARKUP_CHARS) * len(source)
+
+
+def _render_here(source: str) -> str:
+    try:
+        return markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    except RecursionError as exc:
+        raise RenderError(TOO_DEEP) from exc
+
+
+TOO_DEEP = "Text is nested too deeply to display; flatten the lists or quotes."
+TOO_COMPLEX = (
+    "Text is too complex to display quickly: it has a great many brackets or other markup. "
+    "Simplify the links and brackets, or split it into several entries."
+)
+
+
+def _render_isolated(source: str) -> str:
+    """Render in a child process with a hard time limit (cooperative under gevent)."""
+    job = json.dumps({"source": source, "extensions": MARKDOWN_EXTENSIONS})
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", str(_WORKER)],
+            input=job.encode(),
+            capture_output=True,
+            timeout=RENDER_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(TOO_COMPLEX) from exc
+    if done.returncode == 3:
+        raise RenderError(TOO_DEEP)
+    if done.returncode != 0:
+        raise RenderError("The text could not be rendered; simplify its markup and try again.")
+    return done.stdout.decode()

@@ -1,0 +1,53 @@
+"""Pathological Markdown is cut off by a time bound and refused with a clear message."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from conftest import api_headers
+from sqlalchemy import func, select
+
+from blog import db, rendering
+from blog.models import Entry
+from blog.rendering import RenderError, render_markdown
+
+PATHOLOGICAL = {
+    "open brackets": "[" * 8000,
+    "open image brackets": "![" * 4000,
+    "unclosed link targets": "[a](" * 2000,
+    "spread brackets": " ".join(["[" + "x" * 15] * 500),
+}
+
+
+@pytest.mark.parametrize("text", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_input_is_refused(text):
+    with pytest.raises(RenderError, match="too complex"):
+        render_markdown(text)
+
+
+def test_deep_nesting_is_refused():
+    with pytest.raises(RenderError, match="nested too deeply"):
+        render_markdown("- " * 1000 + "deep")
+
+
+def test_the_isolated_renderer_matches_the_in_process_one():
+    text = "Specs: [sheet](https://example.com/a?b=1&c=2) *and* `code` <b>x</b>\n\n" * 40
+    assert rendering._cost(text) > rendering.INLINE_COST_LIMIT
+    assert rendering._render_isolated(text) == rendering._render_here(text)
+
+
+def test_everyday_entries_render_in_process():
+    everyday = "Battery swap demo: **41 seconds**, see [the spec sheet](https://example.com)."
+    assert rendering._cost(everyday) < rendering.INLINE_COST_LIMIT
+
+
+def test_api_answers_422_and_writes_nothing(client, make_blog, editor):
+    blog = make_blog()
+    body = {"source": "[" * 8000, "idempotency_key": uuid.uuid4().hex}
+    response = client.post(
+        f"/api/v1/blogs/{blog.id}/entries", json=body, headers=api_headers(editor)
+    )
+    assert response.status_code == 422
+    assert "too complex" in response.get_json()["error"]
+    assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
