@@ -7,7 +7,7 @@ from functools import wraps
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from sqlalchemy import select
 
-from . import actions, db, push, queries
+from . import actions, db, hub, push, queries
 from .errors import ActionError, Forbidden, Invalid, NotFound
 from .models import ApiToken, BlogStatus, Entry, EntryStatus, LiveBlog
 
@@ -138,6 +138,23 @@ def get_changes(blog_id: int):
     more = bool(changes) and changes[-1].seq < blog.last_seq
     return jsonify(
         {"blog_id": blog.id, "last_seq": blog.last_seq, "changes": messages, "more": more}
+    )
+
+
+@bp.get("/events/<int:event_id>/changes")
+def get_event_changes(event_id: int):
+    """Hub changes after ?since=N in seq order: the hub's cursor without websockets."""
+    event = hub.event_by_id(event_id)
+    if event is None:
+        raise NotFound("No such event.")
+    since = request.args.get("since", "0")
+    if not since.isdecimal():
+        raise Invalid("since must be a non-negative integer seq.")
+    changes = hub.event_changes_since(event.id, int(since))
+    messages = [push.event_change_message(c) for c in changes]
+    more = bool(changes) and changes[-1].seq < event.last_seq
+    return jsonify(
+        {"event_id": event.id, "last_seq": event.last_seq, "changes": messages, "more": more}
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_socketio import SocketIO, join_room, leave_room, rooms
 
-from . import db, push, queries, readers, socket_auth
+from . import db, hub, push, queries, readers, socket_auth
 from .models import Event
 from .permissions import can_review
 
@@ -62,6 +62,47 @@ def unfollow(data):
     return {"ok": True}
 
 
+def _event_id(data) -> int | None:
+    event_id = data.get("event_id") if isinstance(data, dict) else None
+    return event_id if isinstance(event_id, int) and event_id > 0 else None
+
+
+def follow_event(data):
+    """Join an event's hub room, then replay its hub changes after `since` (as follow does)."""
+    event_id = _event_id(data)
+    since = data.get("since", 0) if isinstance(data, dict) else 0
+    if event_id is None or not isinstance(since, int) or since < 0:
+        return {"ok": False, "error": "follow_event needs {event_id: int, since: int >= 0}"}
+    try:
+        event = hub.event_by_id(event_id)
+        if event is None:
+            return {"ok": False, "error": "no such event"}
+        known = event.last_seq
+        join_room(push.event_room(event_id))
+        sent = _replay_event(event_id, since, request.sid)
+    finally:
+        db.session.remove()
+    return {"ok": True, "last_seq": max(sent, known) if since <= known else known}
+
+
+def _replay_event(event_id: int, since: int, sid: str) -> int:
+    while True:
+        changes = hub.event_changes_since(event_id, since)
+        if not changes:
+            return since
+        push.emit_event_replay(changes, sid)
+        since = changes[-1].seq
+
+
+def unfollow_event(data):
+    """Leave an event's hub room."""
+    event_id = _event_id(data)
+    if event_id is None:
+        return {"ok": False, "error": "unfollow_event needs {event_id: int}"}
+    leave_room(push.event_room(event_id))
+    return {"ok": True}
+
+
 def connect(auth=None):
     """Accept every socket; note which account a logged-in one belongs to."""
     socket_auth.remember(request.sid)
@@ -105,5 +146,7 @@ def register(socketio: SocketIO) -> None:
     socketio.on_event("disconnect", disconnect)
     socketio.on_event("follow", follow)
     socketio.on_event("unfollow", unfollow)
+    socketio.on_event("follow_event", follow_event)
+    socketio.on_event("unfollow_event", unfollow_event)
     socketio.on_event("review_follow", review_follow)
     socketio.on_event("review_unfollow", review_unfollow)

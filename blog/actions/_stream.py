@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from .. import db, push
-from ..models import Change, Entry, LiveBlog
+from .. import db, hub, push
+from ..models import Change, Entry, Event, EventChange, LiveBlog
 
 
 def next_seq(blog_id: int) -> int:
@@ -49,11 +49,65 @@ def _record(blog_id: int, change_type: str, payload: dict, entry_id: int | None)
     return change
 
 
-def commit_and_push(changes: list[Change]) -> None:
-    """Commit the transaction, then hand its changes to push; never the other way round."""
+def next_event_seq(event_id: int) -> int:
+    """Take the event's next hub seq inside the current transaction (as next_seq does).
+
+    Writers that also take a blog seq take it first: one lock order, no deadlock.
+    """
+    stmt = (
+        update(Event)
+        .where(Event.id == event_id)
+        .values(last_seq=Event.last_seq + 1)
+        .returning(Event.last_seq)
+    )
+    return db.session.execute(stmt).scalar_one()
+
+
+def lock_event(event_id: int) -> None:
+    """Hold the event's row until commit, so hub payloads are built from settled rows.
+
+    FOR NO KEY UPDATE: rows that merely reference the event (audit, changes) still
+    insert freely. Take it after any blog lock of the transaction, never before.
+    """
+    stmt = select(Event.id).where(Event.id == event_id).with_for_update(key_share=True)
+    db.session.execute(stmt)
+
+
+def record_event_change(event: Event, change_type: str, payload: dict) -> EventChange:
+    """Write the change row for a reader-visible change of an event's hub."""
+    change = EventChange(
+        event_id=event.id, seq=next_event_seq(event.id), type=change_type, payload=payload
+    )
+    db.session.add(change)
+    return change
+
+
+def commit_and_push(changes: list[Change | EventChange]) -> None:
+    """Commit the transaction, then hand its changes to push; never the other way round.
+
+    Blog changes the hub shows too (a status, a key moment, a featured entry)
+    get their hub change first, in the same transaction, whichever action wrote them.
+    """
+    changes = [*changes, *_hub_changes(changes)]
     db.session.commit()
     for change in changes:
-        push.emit_change(change)
+        if isinstance(change, EventChange):
+            push.emit_event_change(change)
+        else:
+            push.emit_change(change)
+
+
+def _hub_changes(changes: list[Change | EventChange]) -> list[EventChange]:
+    blog_changes = [c for c in changes if isinstance(c, Change)]
+    stale = hub.stale_after(blog_changes) if blog_changes else []
+    for event_id in sorted({event.id for event, _, _ in stale}):
+        lock_event(event_id)
+    recorded = []
+    for event, change_type, blog in stale:
+        payload = hub.payload_after(event, change_type, blog)
+        if payload is not None:
+            recorded.append(record_event_change(event, change_type, payload))
+    return recorded
 
 
 def write_action(func):
