@@ -29,6 +29,11 @@ def can_curate(user: User | None, event: Event) -> bool:
     return bool(user and user.active and user.is_editor)
 
 
+def can_create_event(user: User | None) -> bool:
+    """Opening a new event (and its hub) is editors' and admins' work."""
+    return bool(user and user.active and user.is_editor)
+
+
 def needs_approval(user: User) -> bool:
     """Contributors' entries wait for an editor before readers see them."""
     return user.role == Role.CONTRIBUTOR

@@ -1,7 +1,17 @@
 """Every write use case: check rights and rules, write rows and change rows, commit, push."""
 
 from .accounts import add_speaker, assign_user, create_api_token, create_user, hash_token
+from .agenda import EventInput, SessionInput, remove_session, save_event, save_session
 from .blogs import create_blog, create_event, set_blog_status
+from .curation import (
+    BlogInput,
+    feature_on_hub,
+    reorder_features,
+    save_blog,
+    set_hub_summary,
+    set_lead_feature,
+    unfeature,
+)
 from .entries import edit_entry, mark_key_entry, pin_entry, post_entry, retract_entry
 from .entry_input import EntryInput
 from .lifecycle import (
@@ -24,6 +34,18 @@ from .people import (
 )
 
 __all__ = [
+    "BlogInput",
+    "EventInput",
+    "SessionInput",
+    "feature_on_hub",
+    "remove_session",
+    "reorder_features",
+    "save_blog",
+    "save_event",
+    "save_session",
+    "set_hub_summary",
+    "set_lead_feature",
+    "unfeature",
     "EntryInput",
     "Placement",
     "add_speaker",
