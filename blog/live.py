@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import request
 from flask_socketio import SocketIO, join_room, leave_room, rooms
+from sqlalchemy.exc import SQLAlchemyError
 
-from . import db, hub, push, queries, readers, socket_auth
+from . import db, hub, presence, push, queries, readers, socket_auth
 from .models import Event
 from .permissions import can_review
+
+# A follower further behind than this is told to reload instead of replaying.
+MAX_REPLAY = 1000
+logger = logging.getLogger(__name__)
 
 
 def _blog_id(data) -> int | None:
     if not isinstance(data, dict):
         return None
     blog_id = data.get("blog_id")
-    return blog_id if isinstance(blog_id, int) and blog_id > 0 else None
+    # type() rather than isinstance(): JSON true must not pass as blog 1.
+    return blog_id if type(blog_id) is int and blog_id > 0 else None
 
 
 def follow(data):
@@ -25,7 +33,7 @@ def follow(data):
     """
     blog_id = _blog_id(data)
     since = data.get("since", 0) if isinstance(data, dict) else 0
-    if blog_id is None or not isinstance(since, int) or since < 0:
+    if blog_id is None or type(since) is not int or since < 0:
         return {"ok": False, "error": "follow needs {blog_id: int, since: int >= 0}"}
     try:
         blog = queries.blog_by_id(blog_id)
@@ -34,7 +42,14 @@ def follow(data):
         known = blog.last_seq
         joined = push.blog_room(blog_id) not in rooms()
         join_room(push.blog_room(blog_id))
+        if known - since > MAX_REPLAY:
+            # Far behind (a tab asleep for hours): a fresh page is cheaper than
+            # thousands of changes, and the page's own seq then takes over.
+            return {"ok": True, "last_seq": known, "reload": True}
         sent = _replay(blog_id, since, request.sid)
+    except SQLAlchemyError:
+        logger.exception("follow failed")
+        return {"ok": False, "error": "temporarily unavailable; retry"}
     finally:
         db.session.remove()
     readers.followed(blog_id, joined)
@@ -112,6 +127,7 @@ def disconnect(*_reason):
     """Forget a closed socket and recount the readers of the blogs it followed."""
     socket_auth.forget(request.sid)
     readers.left_rooms(rooms())
+    presence.leave_desk()
 
 
 def review_follow(data):
@@ -150,3 +166,4 @@ def register(socketio: SocketIO) -> None:
     socketio.on_event("unfollow_event", unfollow_event)
     socketio.on_event("review_follow", review_follow)
     socketio.on_event("review_unfollow", review_unfollow)
+    presence.register(socketio)

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from . import metrics
 from .extensions import socketio
-from .models import AgendaSession, Change, Entry, Event, EventChange, LiveBlog
+from .models import AgendaSession, Change, Entry, EntryStatus, Event, EventChange, LiveBlog
 
 # Change types; each is also the name of the server→client socket event.
 ENTRY_PUBLISHED = "entry_published"
@@ -51,7 +51,11 @@ def entry_payload(entry: Entry) -> dict:
         "pinned": entry.is_pinned,
         "key": entry.is_key,
         "published_at": entry.published_at.isoformat() if entry.published_at else None,
-        "html": render_template("_entry.html", entry=entry, blog=entry.blog),
+        # Only a published entry's text goes on the wire: a retraction must not
+        # carry the words it takes down.
+        "html": render_template("_entry.html", entry=entry, blog=entry.blog)
+        if entry.status == EntryStatus.PUBLISHED
+        else None,
     }
 
 

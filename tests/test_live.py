@@ -122,3 +122,38 @@ def test_bad_follow_requests_are_refused(make_blog, reader):
         ack = sio.emit("follow", bad, callback=True)
         assert ack["ok"] is False and ack["error"]
     assert follow(sio, 999_999, 0) == {"ok": False, "error": "no such blog"}
+
+
+def test_a_retraction_takes_the_words_out_of_every_replay(client, make_blog, make_entry, editor):
+    blog = make_blog()
+    entry = make_entry(blog, source="A leaked price that must come down")
+    actions.edit_entry(editor, entry.id, 1, actions.EntryInput(source="Still leaked"))
+    actions.retract_entry(editor, entry.id)
+    body = client.get(f"/api/v1/blogs/{blog.id}/changes?since=0").get_data(as_text=True)
+    assert "leaked" not in body
+    changes = client.get(f"/api/v1/blogs/{blog.id}/changes?since=0").get_json()["changes"]
+    assert [c["type"] for c in changes][-3:] == [
+        "entry_published",
+        "entry_edited",
+        "entry_retracted",
+    ]
+    assert all(c["html"] is None for c in changes if c.get("entry_id") == entry.id)
+
+
+def test_a_reader_far_behind_is_told_to_reload(make_blog, make_entry, reader, monkeypatch):
+    blog = make_blog()
+    for n in range(4):
+        make_entry(blog, source=f"entry {n}")
+    head = queries.blog_by_id(blog.id).last_seq
+    monkeypatch.setattr("blog.live.MAX_REPLAY", 2)
+    sio = reader()
+    assert follow(sio, blog.id, 0) == {"ok": True, "last_seq": head, "reload": True}
+    assert sio.get_received() == []
+    assert follow(sio, blog.id, head - 2)["ok"] is True
+    assert len(received_changes(sio)) == 2
+
+
+def test_follow_refuses_booleans_for_numbers(make_blog, reader):
+    sio = reader()
+    for bad in [{"blog_id": True, "since": 0}, {"blog_id": 1, "since": False}]:
+        assert sio.emit("follow", bad, callback=True)["ok"] is False

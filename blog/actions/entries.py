@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock, db, push
 from ..errors import Conflict, Forbidden, Invalid
-from ..models import BlogStatus, Entry, EntryRevision, EntryStatus, User
+from ..models import BlogStatus, Change, Entry, EntryRevision, EntryStatus, User
 from ..permissions import can_curate, can_modify, can_post
 from ._audit import audit
 from ._load import load_actor, load_blog, load_entry, require_live
@@ -67,6 +67,9 @@ def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str, placeme
         source=valid.source,
         html=valid.html,
         speaker=valid.speaker,
+        media=valid.media,
+        embed_url=valid.embed_url,
+        embed=valid.embed,
         is_key=valid.is_key,
         idempotency_key=key,
         status=status,
@@ -144,6 +147,8 @@ def _apply(entry: Entry, valid) -> None:
     entry.source = valid.source
     entry.html = valid.html
     entry.speaker = valid.speaker
+    entry.media = valid.media
+    entry.embed_url, entry.embed = valid.embed_url, valid.embed
     entry.is_key = valid.is_key
     entry.correction_note = valid.correction_note
     entry.tags = resolve_tags(entry.blog.event, valid.tag_names)
@@ -180,11 +185,24 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     entry.version += 1
     entry.updated_at = clock.now()
     audit(actor, "entry.retract", "entry", entry.id, entry.blog.event_id)
+    _redact_history(entry.id)
     changes = [record_entry_change(push.ENTRY_RETRACTED, entry)] if was_published else []
     commit_and_push(changes)
     if was_pending:
         push.emit_review_queue_changed(entry.blog.event_id, entry.id, "withdrawn")
     return entry
+
+
+def _redact_history(entry_id: int) -> None:
+    """Take a retracted entry's words out of its earlier changes.
+
+    Replays and the HTTP cursor serve old changes to anyone; once retracted,
+    the text must stop going out. The changes keep their seqs, so cursors stay
+    exact; their html becomes null, which clients treat as "not shown".
+    """
+    for change in db.session.scalars(select(Change).where(Change.entry_id == entry_id)):
+        if change.payload.get("html") is not None:
+            change.payload = {**change.payload, "html": None}
 
 
 @write_action
