@@ -57,9 +57,9 @@ def _register(app: Flask) -> None:
     app.register_blueprint(report.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
-    from . import people, records, review
+    from . import curate, people, records, review
 
-    for desk_bp in (people.bp, review.bp, records.bp):
+    for desk_bp in (people.bp, review.bp, records.bp, curate.bp):
         app.register_blueprint(desk_bp)
     csrf.exempt(api.bp)
     live.register(socketio)
