@@ -5,8 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
-from . import caching, db, jsonld, queries, timeline
-from .models import ORDER_NEWEST, ORDER_OLDEST, BlogStatus, EntryStatus, Event, LiveBlog
+from . import caching, db, hub_page, jsonld, queries, timeline
+from . import hub as hub_stream
+from .models import (
+    ORDER_NEWEST,
+    ORDER_OLDEST,
+    BlogStatus,
+    EntryStatus,
+    Event,
+    LiveBlog,
+    utcnow,
+)
 from .plaintext import excerpt
 from .timeline import Filters
 
@@ -22,13 +31,31 @@ def index():
 
 @bp.get("/e/<event_slug>/")
 def hub(event_slug: str):
-    """An event's hub: its blogs live now, upcoming and ended, with their key entries."""
+    """An event's hub, rendered from the hub stream's snapshot and then kept live by its script."""
     event = queries.event_by_slug(event_slug) or abort(404)
+    # Read the cursor first, as the blog page does: a change in between is replayed.
+    last_seq, now = event.last_seq, utcnow()
+    state = hub_stream.snapshot(event)
+    on_now, up_next = hub_page.agenda_now(state["agenda"], now)
+    timely = [s["id"] for s in on_now + up_next]
+    etag = caching.page_etag("hub", event.id, last_seq, timely)
+    if caching.not_modified(etag, None):
+        return caching.unchanged(etag, None)
     groups = queries.blogs_by_status(event)
-    keys = {b.id: queries.key_entries(b, limit=3) for b in event.blogs}
-    return render_template(
-        "public/hub.html", event=event, groups=groups, keys=keys, BlogStatus=BlogStatus
+    body = render_template(
+        "public/hub.html",
+        event=event,
+        state={**state, "now": now.isoformat()},
+        last_seq=last_seq,
+        groups=groups,
+        keys={b.id: queries.key_entries(b, limit=3) for b in event.blogs},
+        on_now=on_now,
+        up_next=up_next,
+        now=now,
+        BlogStatus=BlogStatus,
+        hub_page=hub_page,
     )
+    return caching.conditional(body, etag, None)
 
 
 @bp.app_template_global()

@@ -427,3 +427,45 @@ def test_readers_are_summed_across_processes_through_redis():
     )
     redis.Redis.from_url(url).hset(f"showfloor:readers:{blog_id}", "dead-process", "9:1")
     assert readers._redis_total(url, blog_id, 2, readers.time.time()) == 7
+
+
+# ---- the hub ----------------------------------------------------------------------
+
+
+def test_hub_page_renders_its_stream_state_and_revalidates(client, make_event, make_blog, editor):
+    event = make_event(name="Frontier Expo")
+    blog = make_blog(event)
+    actions.feature_on_hub(editor, event.id, blog_id=blog.id, lead=True)
+    actions.set_hub_summary(editor, event.id, "Doors open at **nine**.")
+    response = client.get(f"/e/{event.slug}/")
+    html = response.get_data(as_text=True)
+    assert "<strong>nine</strong>" in html and "feature--lead" in html
+    state = json.loads(re.search(r'id="hub-state">(.*?)</script>', html, re.S).group(1))
+    assert state["lead"]["blog"]["id"] == blog.id
+    seq = int(re.search(r'id="hub" data-event-id="\d+" data-seq="(\d+)"', html).group(1))
+    assert seq == db.session.get(type(event), event.id).last_seq
+    etag = response.headers["ETag"]
+    assert client.get(f"/e/{event.slug}/", headers={"If-None-Match": etag}).status_code == 304
+    actions.set_hub_summary(editor, event.id, "Doors open at ten.")
+    assert client.get(f"/e/{event.slug}/", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_agenda_now_next_and_countdowns():
+    from datetime import UTC, datetime
+
+    from blog.hub_page import agenda_now, countdown
+
+    def at(hour, minute=0):
+        return datetime(2027, 3, 2, hour, minute, tzinfo=UTC)
+
+    sessions = [
+        {"id": n, "starts_at": at(h).isoformat(), "ends_at": at(h + 1).isoformat()}
+        for n, h in enumerate([9, 10, 11, 12, 13, 14])
+    ]
+    on_now, up_next = agenda_now(sessions, at(10, 30))
+    assert [s["id"] for s in on_now] == [1]
+    assert [s["id"] for s in up_next] == [2, 3, 4]
+    assert countdown(at(11).isoformat(), at(10, 30)) == "in 30 min"
+    assert countdown(at(13, 5).isoformat(), at(10, 30)) == "in 2 h 35 min"
+    assert countdown(at(11).isoformat(), at(10, 59)) == "in 1 min"
+    assert countdown(at(9).isoformat(), at(10)) == "now"
