@@ -12,6 +12,8 @@ ENV_SECRET_KEY = "SHOWFLOOR_SECRET_KEY"
 ENV_ASYNC_MODE = "SHOWFLOOR_ASYNC_MODE"
 ENV_ALLOWED_ORIGINS = "SHOWFLOOR_ALLOWED_ORIGINS"
 ENV_PRODUCTION = "SHOWFLOOR_PRODUCTION"
+ENV_MEDIA_ROOT = "SHOWFLOOR_MEDIA_ROOT"
+ENV_MAX_UPLOAD_BYTES = "SHOWFLOOR_MAX_UPLOAD_BYTES"
 ENV_REDIS_CHANNEL = "SHOWFLOOR_REDIS_CHANNEL"
 ENV_PING_INTERVAL = "SHOWFLOOR_PING_INTERVAL"
 ENV_PING_TIMEOUT = "SHOWFLOOR_PING_TIMEOUT"
@@ -41,6 +43,10 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+        # Photos may be larger, but only on the views that take one (blog/uploads.py).
+        "MAX_UPLOAD_BYTES": int(os.environ.get(ENV_MAX_UPLOAD_BYTES) or 15 * 1024 * 1024),
+        # Photo files; unset means media/ in the instance folder.
+        "MEDIA_ROOT": os.environ.get(ENV_MEDIA_ROOT) or None,
         "WTF_CSRF_TIME_LIMIT": None,
         "CHECK_SCHEMA": True,
         # Seconds between checks for scheduled entries and batches that are due.
