@@ -21,6 +21,7 @@ from .lifecycle import (
     release_batch,
     release_due,
 )
+from .media import attach_media, upload_media
 from .moderation import approve_entry, resubmit_entry, return_entry
 from .people import (
     assign_to_event,
@@ -76,4 +77,6 @@ __all__ = [
     "release_due",
     "retract_entry",
     "set_blog_status",
+    "attach_media",
+    "upload_media",
 ]

@@ -9,13 +9,16 @@ from sqlalchemy import select
 
 from .. import db
 from ..errors import Invalid
-from ..models import EntryKind, Event, Speaker, Tag
+from ..linkcards import EmbedError, embed_card
+from ..models import EntryKind, Event, Media, Speaker, Tag
 from ..rendering import RenderError, clean_text, render_markdown
 
 MAX_HEADLINE_CHARS = 200
 MAX_TAGS = 8
 MAX_TAG_CHARS = 40
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# A photo or a link card can stand without text; text and quotes cannot.
+TEXT_OPTIONAL = (EntryKind.IMAGE, EntryKind.EMBED)
 
 
 @dataclass
@@ -30,6 +33,11 @@ class EntryInput:
     is_key: bool = False
     # Shown to readers under an edited entry, e.g. "Corrected the price".
     correction_note: str = ""
+    # Image entries: an uploaded photo of the event; none yet shows "Photo coming…".
+    media_id: int | None = None
+    # Embed entries: the pasted link and an optional title typed by the writer.
+    embed_url: str = ""
+    embed_title: str = ""
 
 
 @dataclass
@@ -44,6 +52,9 @@ class ValidEntry:
     tag_names: list[str]
     is_key: bool
     correction_note: str = ""
+    media: Media | None = None
+    embed_url: str | None = None
+    embed: dict | None = None
 
 
 def check_idempotency_key(key: str | None) -> str:
@@ -63,7 +74,7 @@ def validate_entry(event: Event, data: EntryInput) -> ValidEntry:
     kind = _check_kind(data.kind, errors)
     source = clean_text(data.source or "").strip()
     headline = clean_text(data.headline or "").strip()
-    html = _render_body(source, errors)
+    html = _render_body(source, errors) if source or kind not in TEXT_OPTIONAL else ""
     if len(headline) > MAX_HEADLINE_CHARS:
         errors["headline"] = f"Headline is too long: at most {MAX_HEADLINE_CHARS} characters."
     speaker = _check_speaker(event, kind, data.speaker_id, errors)
@@ -71,16 +82,21 @@ def validate_entry(event: Event, data: EntryInput) -> ValidEntry:
     note = clean_text(data.correction_note or "").strip()
     if len(note) > MAX_HEADLINE_CHARS:
         errors["correction_note"] = f"Keep the note under {MAX_HEADLINE_CHARS} characters."
+    media = _check_media(event, kind, data.media_id, errors)
+    embed = _check_embed(kind, data, errors)
     if errors:
         raise Invalid("The entry was not saved: " + " ".join(errors.values()), errors)
-    return ValidEntry(kind, source, html, headline, speaker, tags, bool(data.is_key), note)
+    url = embed["url"] if embed else None
+    return ValidEntry(
+        kind, source, html, headline, speaker, tags, bool(data.is_key), note, media, url, embed
+    )
 
 
 def _check_kind(kind: str, errors: dict[str, str]) -> EntryKind:
     try:
         return EntryKind(kind)
     except ValueError:
-        errors["kind"] = "Kind must be 'text' or 'quote'."
+        errors["kind"] = "Kind must be 'text', 'quote', 'image' or 'embed'."
         return EntryKind.TEXT
 
 
@@ -114,6 +130,30 @@ def _speaker_in_event(event: Event, speaker_id) -> Speaker | None:
         return None
     speaker = db.session.get(Speaker, speaker_id)
     return speaker if speaker is not None and speaker.event_id == event.id else None
+
+
+def _check_media(event: Event, kind: EntryKind, media_id, errors) -> Media | None:
+    if kind != EntryKind.IMAGE or media_id in (None, ""):
+        return None
+    try:
+        media_id = int(media_id)
+    except (TypeError, ValueError):
+        media_id = 0
+    media = db.session.get(Media, media_id) if 0 < media_id < 2**31 else None
+    if media is None or media.event_id != event.id:
+        errors["media_id"] = "That photo was not uploaded to this event."
+        return None
+    return media
+
+
+def _check_embed(kind: EntryKind, data: EntryInput, errors) -> dict | None:
+    if kind != EntryKind.EMBED:
+        return None
+    try:
+        return embed_card(data.embed_url, data.embed_title)
+    except EmbedError as exc:
+        errors["embed_url"] = str(exc)
+        return None
 
 
 def _check_tags(raw: list[str] | str, errors: dict[str, str]) -> list[str]:

@@ -1,0 +1,144 @@
+"""Photo use cases: upload a cleaned photo to an event, attach it to an entry. Commit, then push."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from .. import db, media, push
+from ..errors import Forbidden, Invalid, NotFound
+from ..models import Entry, EntryKind, EntryStatus, Event, Media, User, utcnow
+from ..permissions import is_member
+from ..rendering import clean_text
+from ._audit import audit
+from ._load import load_actor, load_entry
+from ._stream import commit_and_push, record_entry_change, write_action
+from .entries import _check_editable, _revision_of
+
+MAX_ALT_CHARS = 500
+MAX_CAPTION_CHARS = 1000
+MAX_CREDIT_CHARS = 200
+# A photo replaces the placeholder of a photo entry, or joins a text entry.
+ATTACHABLE_KINDS = (EntryKind.IMAGE, EntryKind.TEXT)
+
+
+@write_action
+def upload_media(
+    user: User,
+    event_id: int,
+    file: BinaryIO,
+    alt: str,
+    caption: str = "",
+    credit: str = "",
+) -> Media:
+    """Check, clean and store an uploaded photo of an event; alt text is required.
+
+    Cheap refusals (rights, missing alt text, size, type) come before any
+    decoding; the image work runs outside any database transaction.
+    """
+    _check_member(user, event_id)
+    texts = _check_texts(alt, caption, credit)
+    db.session.commit()  # end the read: decoding must not hold a transaction open
+    try:
+        data = media.read_upload(file, media.max_upload_bytes())
+        image = media.run_image_work(media.clean_image, data)
+    except media.ImageRefused as exc:
+        raise Invalid(exc.message, {"file": exc.message}) from exc
+    key, variants = media.store(image)
+    try:
+        return _insert_media(user, event_id, image, key, variants, texts)
+    except BaseException:
+        media.discard(variants)
+        raise
+
+
+def _check_texts(alt: str, caption: str, credit: str) -> dict[str, str]:
+    texts = {
+        "alt": " ".join(clean_text(alt or "").split()),
+        "caption": clean_text(caption or "").strip(),
+        "credit": " ".join(clean_text(credit or "").split()),
+    }
+    errors = {}
+    if not texts["alt"]:
+        errors["alt"] = (
+            "Describe the photo in a sentence (alt text) for readers who cannot see it; "
+            "it is required."
+        )
+    limits = {"alt": MAX_ALT_CHARS, "caption": MAX_CAPTION_CHARS, "credit": MAX_CREDIT_CHARS}
+    for name, limit in limits.items():
+        if len(texts[name]) > limit:
+            errors[name] = f"The {name} is too long: at most {limit} characters."
+    if errors:
+        raise Invalid("The photo was not uploaded: " + " ".join(errors.values()), errors)
+    return texts
+
+
+def _check_member(user: User, event_id: int) -> tuple[User, Event]:
+    actor = load_actor(user)
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound("No such event.")
+    if not is_member(actor, event):
+        raise Forbidden("You are not assigned to this event, so you cannot upload photos to it.")
+    return actor, event
+
+
+def _insert_media(user, event_id, image, key, variants, texts) -> Media:
+    db.begin_write()
+    actor, event = _check_member(user, event_id)
+    row = Media(
+        event_id=event.id,
+        uploader_id=actor.id,
+        storage_key=key,
+        content_type=image.content_type,
+        width=image.width,
+        height=image.height,
+        variants=variants,
+        **texts,
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit(actor, "media.upload", "media", row.id, event.id, content_type=image.content_type)
+    db.session.commit()
+    return row
+
+
+@write_action
+def attach_media(user: User, entry_id: int, media_id: int) -> Entry:
+    """Put an uploaded photo on an entry, e.g. in place of its "photo coming" placeholder.
+
+    This is an edit: the version goes up, the old version is kept, and readers'
+    open pages get entry_edited and show the photo. Attaching the photo the
+    entry already has (a retried request) changes nothing.
+    """
+    db.begin_write()
+    actor = load_actor(user)
+    entry = load_entry(entry_id)
+    _check_editable(actor, entry)
+    photo = media_of_event(media_id, entry.blog.event_id)
+    if entry.kind not in ATTACHABLE_KINDS:
+        raise Invalid(f"A {entry.kind.value} entry cannot carry a photo.")
+    if entry.media_id == photo.id and entry.kind == EntryKind.IMAGE:
+        db.session.commit()
+        return entry
+    db.session.add(_revision_of(entry, actor))
+    entry.media, entry.kind = photo, EntryKind.IMAGE
+    entry.version += 1
+    entry.updated_at = utcnow()
+    audit(actor, "entry.attach_media", "entry", entry.id, entry.blog.event_id, media_id=photo.id)
+    changes = []
+    if entry.status == EntryStatus.PUBLISHED:
+        changes.append(record_entry_change(push.ENTRY_EDITED, entry))
+    commit_and_push(changes)
+    return entry
+
+
+def media_of_event(media_id, event_id: int) -> Media:
+    """The uploaded photo with that id if it belongs to the event, else refuse."""
+    try:
+        media_id = int(media_id)
+    except (TypeError, ValueError):
+        media_id = 0
+    photo = db.session.get(Media, media_id) if 0 < media_id < 2**31 else None
+    if photo is None or photo.event_id != event_id:
+        raise Invalid("That photo was not uploaded to this event.", {"media_id": "unknown photo"})
+    return photo
