@@ -38,6 +38,8 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(lambda _exc: db.session.remove())
     app.register_error_handler(ActionError, _action_error)
     app.register_error_handler(CSRFError, _csrf_error)
+    for status in (404, 405, 413):
+        app.register_error_handler(status, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.jinja_env.filters["venue_time"] = venue_time
     app.jinja_env.filters["iso"] = lambda dt: dt.isoformat() if dt else ""
@@ -92,6 +94,13 @@ def _action_error(exc: ActionError):
     if wants_json():
         return jsonify(exc.to_json()), exc.status
     return render_template("error.html", message=exc.message, status=exc.status), exc.status
+
+
+def _http_error(exc):
+    """JSON for API clients (routing errors never reach the API blueprint), a page for people."""
+    if wants_json():
+        return jsonify({"error": exc.description}), exc.code
+    return render_template("error.html", message=exc.description, status=exc.code), exc.code
 
 
 def _csrf_error(exc: CSRFError):

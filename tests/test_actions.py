@@ -183,3 +183,14 @@ def test_concurrent_edits_from_one_version_never_both_win(app, make_blog, make_e
     db.session.remove()
     assert sorted(outcomes) == ["conflict"] * 3 + ["saved"]
     assert queries.entry_by_id(entry.id).version == 2
+
+
+def test_an_edit_that_changes_nothing_writes_nothing(make_blog, make_entry, editor):
+    blog = make_blog()
+    entry = make_entry(blog, source="Same words", tags=["5g"])
+    seq = queries.blog_by_id(blog.id).last_seq
+    same = actions.EntryInput(source="Same words", tags=["5g"])
+    assert actions.edit_entry(editor, entry.id, 1, same).version == 1
+    db.session.remove()
+    assert queries.blog_by_id(blog.id).last_seq == seq
+    assert db.session.scalar(select(func.count()).select_from(EntryRevision)) == 0

@@ -104,6 +104,9 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
             current=_entry_snapshot(entry),
         )
     valid = validate_entry(entry.blog.event, data)
+    if _unchanged(entry, valid):
+        db.session.commit()  # nothing to save: no revision, no version, no push
+        return entry
     db.session.add(_revision_of(entry, actor))
     _apply(entry, valid)
     audit(actor, "entry.edit", "entry", entry.id, entry.blog.event_id, version=entry.version)
@@ -114,6 +117,22 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     if entry.status == EntryStatus.PENDING:
         push.emit_review_queue_changed(entry.blog.event_id, entry.id, "edited")
     return entry
+
+
+def _unchanged(entry: Entry, valid) -> bool:
+    """Tell whether an edit would leave every field as it is."""
+    media = getattr(valid, "media", None)
+    return (
+        entry.kind == valid.kind
+        and entry.headline == valid.headline
+        and entry.source == valid.source
+        and entry.speaker_id == (valid.speaker.id if valid.speaker else None)
+        and entry.is_key == valid.is_key
+        and entry.correction_note == valid.correction_note
+        and [t.name for t in entry.tags] == valid.tag_names
+        and entry.media_id == (media.id if media else None)
+        and entry.embed_url == getattr(valid, "embed_url", None)
+    )
 
 
 def _check_editable(actor: User, entry: Entry) -> None:
