@@ -61,6 +61,9 @@ def _register(app: Flask) -> None:
 
     for desk_bp in (people.bp, review.bp, records.bp, curate.bp):
         app.register_blueprint(desk_bp)
+    from . import uploads
+
+    app.register_blueprint(uploads.bp)
     csrf.exempt(api.bp)
     live.register(socketio)
     cli.register(app)

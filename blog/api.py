@@ -7,13 +7,23 @@ from functools import wraps
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from sqlalchemy import select
 
-from . import actions, db, hub, push, queries
+from . import actions, db, hub, media, push, queries
 from .errors import ActionError, Forbidden, Invalid, NotFound
 from .models import ApiToken, BlogStatus, Entry, EntryStatus, LiveBlog
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-ENTRY_FIELDS = ("kind", "source", "headline", "speaker_id", "tags", "is_key")
+ENTRY_FIELDS = (
+    "kind",
+    "source",
+    "headline",
+    "speaker_id",
+    "tags",
+    "is_key",
+    "media_id",
+    "embed_url",
+    "embed_title",
+)
 
 
 class Unauthorized(ActionError):
@@ -66,6 +76,11 @@ def _entry_input(body: dict) -> actions.EntryInput:
         raise Invalid("kind, source and headline must be strings.")
     if not isinstance(values.get("tags", []), list):
         raise Invalid("tags must be a list of strings.")
+    if not all(isinstance(values.get(k, ""), str) for k in ("embed_url", "embed_title")):
+        raise Invalid("embed_url and embed_title must be strings.")
+    media_id = values.get("media_id")
+    if media_id is not None and (not isinstance(media_id, int) or isinstance(media_id, bool)):
+        raise Invalid("media_id must be the id of an uploaded photo, or null.")
     return actions.EntryInput(**values)
 
 
@@ -82,6 +97,8 @@ def entry_json(entry: Entry) -> dict:
         "html": entry.html,
         "speaker": _speaker_json(entry.speaker) if entry.speaker else None,
         "tags": [t.name for t in entry.tags],
+        "media": media.media_json(entry.media) if entry.media else None,
+        "embed": entry.embed,
         "is_key": entry.is_key,
         "is_pinned": entry.is_pinned,
         "author": entry.author.name,
@@ -219,6 +236,8 @@ def _entry_for_write(entry_id: int) -> Entry:
 def _current_value(entry: Entry, field: str):
     if field == "tags":
         return [t.name for t in entry.tags]
+    if field in ("embed_url", "embed_title"):
+        return (entry.embed or {}).get(field.removeprefix("embed_"), "")
     value = getattr(entry, field)
     return value.value if field == "kind" else value
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, abort, current_app, render_template
 
 from . import caching, queries, timeline
@@ -11,6 +13,14 @@ from .timeline import Filters
 bp = Blueprint("embed", __name__)
 
 EMBED_ENTRIES = 15
+ENV_FRAME_ANCESTORS = "SHOWFLOOR_EMBED_FRAME_ANCESTORS"
+
+
+@bp.record_once
+def _configure(state) -> None:
+    # Which sites may frame the embed: any ("*") unless the operator lists origins.
+    raw = os.environ.get(ENV_FRAME_ANCESTORS) or "*"
+    state.app.config.setdefault("EMBED_FRAME_ANCESTORS", raw)
 
 
 def embed_policy(ancestors: str) -> str:
@@ -18,7 +28,9 @@ def embed_policy(ancestors: str) -> str:
     from .web import CONTENT_SECURITY_POLICY
 
     kept = [d for d in CONTENT_SECURITY_POLICY.split("; ") if not d.startswith("frame-ancestors")]
-    return "; ".join([*kept, f"frame-ancestors {ancestors}"])
+    # Sources are space-separated tokens; anything else could break out of the directive.
+    sources = " ".join(t for t in ancestors.split(";")[0].split() if "," not in t) or "'none'"
+    return "; ".join([*kept, f"frame-ancestors {sources}"])
 
 
 @bp.get("/embed/<event_slug>/<blog_slug>")
@@ -41,7 +53,7 @@ def blog(event_slug: str, blog_slug: str):
             pinned=timeline.pinned(live_blog, Filters()),
         )
         response = caching.conditional(body, etag, modified)
-    ancestors = current_app.config.get("EMBED_FRAME_ANCESTORS") or "*"
+    ancestors = current_app.config["EMBED_FRAME_ANCESTORS"]
     response.headers["Content-Security-Policy"] = embed_policy(ancestors)
     # The page links out: opening the full blog must leave the host's frame.
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"

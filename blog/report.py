@@ -7,7 +7,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from . import actions, queries
+from . import actions, queries, uploads
 from .desk_json import parse_local_time
 from .errors import ActionError, Conflict
 from .models import BlogStatus, Entry, LiveBlog
@@ -38,6 +38,9 @@ def _form_input() -> actions.EntryInput:
         tags=form.get("tags", ""),
         is_key=form.get("is_key") == "on",
         correction_note=form.get("correction_note", ""),
+        media_id=form.get("media_id") or None,
+        embed_url=form.get("embed_url", ""),
+        embed_title=form.get("embed_title", ""),
     )
 
 
@@ -86,16 +89,22 @@ def _render_compose(blog: LiveBlog, form, errors, message: str = "", status: int
 
 
 @bp.post("/blogs/<int:blog_id>")
+@uploads.accepts_upload
 @login_required
 def publish(blog_id: int):
     """Publish the composed entry; on a refusal keep every typed word in the form."""
     blog = _blog_for(blog_id)
+    form = request.form.copy()
     try:
         placement = _form_placement(blog.event.timezone)
         key = request.form.get("idempotency_key")
-        actions.post_entry(g.user, blog.id, _form_input(), key, placement)
+        data = _form_input()
+        # A photo sent with the form is stored first; a refused entry keeps it for the retry.
+        data.media_id = uploads.upload_form_photo(g.user, blog.event_id) or data.media_id
+        form["media_id"] = str(data.media_id or "")
+        actions.post_entry(g.user, blog.id, data, key, placement)
     except ActionError as exc:
-        return _render_compose(blog, request.form, exc.fields, exc.message, exc.status)
+        return _render_compose(blog, form, exc.fields, exc.message, exc.status)
     return redirect(url_for("report.compose", blog_id=blog.id))
 
 
@@ -168,6 +177,9 @@ def _form_of(entry: Entry) -> dict:
         "tags": ", ".join(t.name for t in entry.tags),
         "is_key": "on" if entry.is_key else "",
         "correction_note": entry.correction_note,
+        "media_id": str(entry.media_id or ""),
+        "embed_url": entry.embed_url or "",
+        "embed_title": (entry.embed or {}).get("title", ""),
         "base_version": entry.version,
     }
 

@@ -469,3 +469,11 @@ def test_agenda_now_next_and_countdowns():
     assert countdown(at(13, 5).isoformat(), at(10, 30)) == "in 2 h 35 min"
     assert countdown(at(11).isoformat(), at(10, 59)) == "in 1 min"
     assert countdown(at(9).isoformat(), at(10)) == "now"
+
+
+def test_embed_framing_can_be_limited_to_listed_sites(app, client, make_blog):
+    blog = make_blog()
+    app.config["EMBED_FRAME_ANCESTORS"] = "https://news.example https://b.example; script-src *"
+    csp = client.get(f"/embed/{blog.event.slug}/{blog.slug}").headers["Content-Security-Policy"]
+    assert csp.endswith("frame-ancestors https://news.example https://b.example")
+    assert "script-src *" not in csp
