@@ -228,7 +228,9 @@ def test_connection_indicator_through_an_outage(chromium, make_site):
     site.server.stop()
     page.wait_for_selector("#connection.connection--reconnecting", timeout=WAIT_MS)
     assert page.inner_text("#connection") == "Reconnecting…"
+    assert page.is_visible("#retry")
     site.server.start()
+    page.click("#retry")  # no need to wait out the backoff
     page.wait_for_selector("#connection.connection--live", timeout=60_000)
     entry_id = site.post("Back online")
     page.wait_for_selector(f"#entry-{entry_id}", timeout=WAIT_MS)

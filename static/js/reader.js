@@ -81,7 +81,12 @@
     var el = msg.status === "published" && msg.html ? fromHtml(msg.html) : null;
     updateKeys(msg, el);
     if (el && !matches(el)) el = null;
-    if (q >= 0) { if (el && !msg.pinned) queue[q] = el; else queue.splice(q, 1); return showBar(); }
+    if (q >= 0) {
+      if (el && !msg.pinned) { queue[q] = el; return showBar(); }
+      queue.splice(q, 1); // gone, or pinned: then it goes on top below
+      showBar();
+      if (!el) return;
+    }
     if (!el) { if (old) keepScroll(function () { old.remove(); }); return; }
     var pin = msg.pinned && !paged;
     if (old && (old.parentNode === pinnedEl) === pin) {
@@ -306,13 +311,15 @@
 
   // ---- connection, readers, announcements ---------------------------
 
-  var conn = $("connection");
+  var conn = $("connection"), retry = $("retry");
   function onState(name) {
     if (!conn) return;
     conn.hidden = false;
     conn.className = "connection connection--" + name;
     conn.textContent = { live: "Connected", reconnecting: "Reconnecting…", offline: "Offline" }[name];
+    if (retry) retry.hidden = name === "live";
   }
+  if (retry) retry.addEventListener("click", function () { window.Showfloor.reader.retry(); });
 
   function showReaders(n) {
     var el = $("readers");
