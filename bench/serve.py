@@ -1,0 +1,45 @@
+"""Run Showfloor exactly as `python app.py` does, plus one bench-only counter of SQL statements.
+
+The counter answers GET /_bench/queries with how many statements this process has sent
+to the database, so the catch-up benchmark can tell what one reconnect costs. Nothing
+else differs from app.main(): same checks, same garbage-collector settings, same server.
+"""
+
+from gevent import monkey
+
+# As in app.py: patch the standard library before anything else imports it.
+monkey.patch_all()
+
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import Flask, jsonify  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
+import app as showfloor  # noqa: E402
+
+_statements = {"count": 0}
+
+
+def _count(*_args) -> None:
+    _statements["count"] += 1
+
+
+def instrumented_app() -> Flask:
+    """The real app with the statement counter and its endpoint attached."""
+    flask_app = _create_app()
+    engine = flask_app.extensions["showfloor_engine"]
+    event.listen(engine, "before_cursor_execute", _count)
+    flask_app.add_url_rule(
+        "/_bench/queries", "bench_queries", lambda: jsonify(_statements), methods=["GET"]
+    )
+    return flask_app
+
+
+_create_app = showfloor.create_app
+showfloor.create_app = instrumented_app
+
+if __name__ == "__main__":
+    showfloor.main()
