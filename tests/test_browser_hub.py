@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -65,7 +65,8 @@ def test_hub_counts_down_to_the_next_session_and_moves_it_on_stage(chromium, hub
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     start = datetime(2027, 3, 2, 9, 55, tzinfo=MADRID)
-    page.clock.install(time=start)
+    # Installed a little earlier: the installed clock runs until pause_at stops it.
+    page.clock.install(time=start - timedelta(minutes=1))
     page.clock.pause_at(start)
     page.goto(f"{server.url}/e/{event_slug}/")
     countdown = page.locator("#agenda-next .countdown")
