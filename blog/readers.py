@@ -26,6 +26,8 @@ SETTLE = 0.2
 STALE_AFTER = 90
 PROCESS_ID = uuid.uuid4().hex[:12]
 logger = logging.getLogger(__name__)
+# One client (and its connection pool) per Redis URL, not one per count.
+_clients: dict[str, redis.Redis] = {}
 
 
 def local_count(blog_id: int) -> int:
@@ -37,7 +39,9 @@ def local_count(blog_id: int) -> int:
 def _redis_total(url: str, blog_id: int, mine: int, now: float) -> int:
     """Store this process's count and sum every live process's share."""
     key = f"showfloor:readers:{blog_id}"
-    client = redis.Redis.from_url(url, socket_timeout=1)
+    client = _clients.get(url) or _clients.setdefault(
+        url, redis.Redis.from_url(url, socket_timeout=1)
+    )
     client.hset(key, PROCESS_ID, f"{mine}:{now:.0f}")
     client.expire(key, STALE_AFTER)
     total = 0
