@@ -10,6 +10,7 @@ from gevent import monkey
 # As in app.py: patch the standard library before anything else imports it.
 monkey.patch_all()
 
+import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -20,11 +21,20 @@ from sqlalchemy import event  # noqa: E402
 
 import app as showfloor  # noqa: E402
 
-_statements = {"count": 0}
+# "queries" leaves out transaction control (SQLite's explicit BEGIN, PRAGMAs on
+# connect), which PostgreSQL's driver sends implicitly and which reads no rows.
+_statements = {"count": 0, "queries": 0}
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
+_LOG = os.environ.get("BENCH_LOG_SQL") == "1"
 
 
-def _count(*_args) -> None:
+def _count(_conn, _cursor, statement, *_args) -> None:
     _statements["count"] += 1
+    if not statement.lstrip().upper().startswith(_CONTROL):
+        _statements["queries"] += 1
+    if _LOG:
+        # BENCH_LOG_SQL=1 names each statement, to see what a reconnect runs.
+        print("SQL", " ".join(statement.split())[:160], file=sys.stderr, flush=True)
 
 
 def instrumented_app() -> Flask:

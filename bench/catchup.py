@@ -1,0 +1,115 @@
+"""Catch-up: what one reconnect costs after missing 0, 10 or 1,000 changes, and a storm.
+
+A reader opens a new socket and follows with an old `since`; it is caught up when it holds
+every change up to the seq the follow's ack names. Showfloor's cost is also counted in SQL
+statements (bench/serve.py's counter) and, for the storm of readers reconnecting at once,
+in server CPU per reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from driver import Readers, Reporter
+from loadgen import spread
+from procs import Service, Workspace, cpu_seconds
+
+SERVER_CORE = "0"
+GENERATOR_CORE = "1"
+MISSED = (0, 10, 1000)
+# Let a closed socket's disconnect handler finish before the next count is read.
+SETTLE_S = 0.3
+
+
+async def catchup(ws: Workspace, seed: dict, quick: bool, targets: list[str], wrap) -> list:
+    """Every case against each target, each target on a fresh server."""
+    rows = []
+    reps, storm = (2, 200) if quick else (10, 2000)
+    for target in targets:
+        server = ws.node("catchup-node", SERVER_CORE) if target == "node" else None
+        server = server or ws.showfloor("catchup", SERVER_CORE)
+        try:
+            head = await _history(server, seed, target)
+            for missed in MISSED:
+                if missed <= head:
+                    row = await wrap(_reconnects(server, seed, head, missed, reps))
+                    rows.append({**row, "target": target})
+            row = await wrap(_storm(server, seed, head, min(10, head), storm))
+            rows.append({**row, "target": target})
+        finally:
+            server.stop()
+    return rows
+
+
+async def _history(server: Service, seed: dict, target: str) -> int:
+    """The blog's head seq; the Node reference first gets as many changes as Showfloor has."""
+    path = f"/api/v1/blogs/{seed['blog_id']}"
+    if target == "node":
+        reporter = Reporter(server.url, "bench", seed["blog_id"])
+        for n in range(seed["last_seq"]):
+            await reporter.post(n)
+        await reporter.close()
+    return server.get_json(path)["last_seq"]
+
+
+def _queries(server: Service) -> int | None:
+    """SQL statements the Showfloor server has sent so far (None for the reference)."""
+    try:
+        return server.get_json("/_bench/queries")["queries"]
+    except OSError:
+        return None
+
+
+async def _reconnects(server: Service, seed: dict, head: int, missed: int, reps: int) -> dict:
+    """Reconnect one reader reps times, each following from head - missed."""
+    readers = await Readers([server.ws_url], seed["blog_id"], 1, GENERATOR_CORE).start()
+    follow, caught_up, queries = [], [], []
+    try:
+        for _ in range(reps):
+            before = _queries(server)
+            (reply,) = await readers.connect(since=head - missed)
+            after = _queries(server)
+            follow.append(reply["follow_ms"]["p50"])
+            caught_up.append(reply["caught_up_ms"]["p50"])
+            if before is not None:
+                queries.append(after - before)
+            await readers.all({"cmd": "close"})
+            await asyncio.sleep(SETTLE_S)
+    finally:
+        await readers.stop()
+    return {
+        "case": f"missed {missed}",
+        "reconnects": reps,
+        "follow_ms": spread(follow),
+        "caught_up_ms": spread([c for c in caught_up if c is not None]),
+        "queries_per_reconnect": sum(queries) / len(queries) if queries else None,
+        "queries_max": max(queries) if queries else None,
+    }
+
+
+async def _storm(server: Service, seed: dict, head: int, missed: int, count: int) -> dict:
+    """count readers reconnect at the same moment, each having missed `missed` changes."""
+    readers = await Readers([server.ws_url], seed["blog_id"], count, GENERATOR_CORE).start()
+    try:
+        before_q, before_cpu = _queries(server), cpu_seconds(server.pid)
+        replies = await readers.connect(since=head - missed, concurrency=count)
+        cpu = cpu_seconds(server.pid) - before_cpu
+        after_q = _queries(server)
+    finally:
+        await readers.stop()
+    caught = [r["caught_up_ms"] for r in replies]
+    return {
+        "case": f"storm {count}",
+        "reconnects": count,
+        "failed": sum(r["failed"] for r in replies),
+        "wall_s": max(r["wall_s"] for r in replies),
+        "follow_ms": replies[0]["follow_ms"],
+        "caught_up_ms": caught[0] if len(caught) == 1 else _merge(caught),
+        "server_ms_per_reconnect": cpu / count * 1e3,
+        "queries_per_reconnect": (after_q - before_q) / count if before_q is not None else None,
+    }
+
+
+def _merge(spreads: list[dict]) -> dict:
+    """Worst of several generators' spreads (a conservative merge)."""
+    return {k: max(s[k] or 0 for s in spreads) for k in ("n", "p50", "p99", "max")}

@@ -1,0 +1,105 @@
+"""Plain-text tables of a results JSON: one line per measurement, ratios to the Node reference."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+
+def _ms(value) -> str:
+    return "—" if value is None else f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def _tag(row: dict) -> str:
+    return "quiet" if row.get("quiet") else f"LOADED (load {row.get('load_before')})"
+
+
+def fanout_line(row: dict) -> str:
+    """One fan-out or scale-out measurement on one line."""
+    who = row.get("target") or f"{row['processes']} procs + Redis"
+    last = row["last_reader_ms"]
+    return (
+        f"{who:>16} {row['readers']:>6} readers: last reader p50 {_ms(last['p50'])} ms "
+        f"max {_ms(last['max'])} ms | receipts p50 {_ms(row['latency_ms']['p50'])} "
+        f"p99 {_ms(row['latency_ms']['p99'])} ms | missed {row['missed']} | server "
+        f"{row['server_us_per_delivery']:.1f} µs/delivery "
+        f"(net {row['server_us_per_delivery_net']:.1f}) | "
+        f"{row['rss_per_reader_kib']:.1f} KiB/reader | generator "
+        f"{row['generator_us_per_receipt']:.1f} µs/receipt | {_tag(row)}"
+    )
+
+
+def pages_line(row: dict) -> str:
+    """One page-load measurement."""
+    return (
+        f"{row['page']:>5} {row['mode']:>6}: {row['requests_per_s']:,.0f} req/s, "
+        f"p99 {_ms(row['p99_ms'])} ms, statuses {row['statuses']} | {_tag(row)}"
+    )
+
+
+def post_line(row: dict) -> str:
+    """One post-to-published measurement."""
+    return (
+        f"{row['reporters']:>3} reporter(s) x {row['rounds']} rounds: published p50 "
+        f"{_ms(row['published_ms']['p50'])} p99 {_ms(row['published_ms']['p99'])} ms | "
+        f"201 p99 {_ms(row['answered_ms']['p99'])} ms | {_tag(row)}"
+    )
+
+
+def catchup_line(row: dict) -> str:
+    """One reconnect or storm measurement."""
+    queries = row.get("queries_per_reconnect")
+    q = "—" if queries is None else f"{queries:.2f}"
+    return (
+        f"{row['target']:>9} {row['case']:>14}: caught up p50 {_ms(row['caught_up_ms']['p50'])}"
+        f" p99 {_ms(row['caught_up_ms']['p99'])} ms | queries/reconnect {q} | server "
+        f"{_ms(row.get('server_ms_per_reconnect'))} ms CPU/reconnect | {_tag(row)}"
+    )
+
+
+def ratios(rows: list[dict]) -> list[str]:
+    """Showfloor over Node per reader count: last-reader latency and CPU per delivery."""
+    lines = []
+    for readers in sorted({r["readers"] for r in rows}):
+        pick = {
+            t: [r for r in rows if r["readers"] == readers and r["target"] == t]
+            for t in ("node", "showfloor")
+        }
+        if not pick["node"] or not pick["showfloor"]:
+            continue
+        lat = {t: statistics.median(r["last_reader_ms"]["p50"] for r in v) for t, v in pick.items()}
+        cpu = {
+            t: statistics.median(r["server_us_per_delivery"] for r in v) for t, v in pick.items()
+        }
+        lines.append(
+            f"{readers:>6} readers: last-reader latency ratio {lat['showfloor'] / lat['node']:.2f}"
+            f" ({_ms(lat['showfloor'])} / {_ms(lat['node'])} ms), CPU per delivery ratio "
+            f"{cpu['showfloor'] / cpu['node']:.2f} ({cpu['showfloor']:.1f} / {cpu['node']:.1f} µs)"
+        )
+    return lines
+
+
+def tables(results: dict) -> str:
+    """Every measurement of a run as text, with the ratios to Node."""
+    parts = results["parts"]
+    out = [f"machine: {results['machine']['nproc']} cores, {results['machine']['cpu_model']}"]
+    for name, line in (
+        ("fanout", fanout_line),
+        ("scaleout", fanout_line),
+        ("pages", pages_line),
+        ("post", post_line),
+        ("catchup", catchup_line),
+    ):
+        if parts.get(name):
+            out.append(f"-- {name}")
+            out += [line(row) for row in parts[name]]
+    if parts.get("fanout"):
+        out.append("-- ratios (Showfloor / Node; ≤ 1.0 meets the target)")
+        out += ratios(parts["fanout"])
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(tables(json.loads(Path(sys.argv[1]).read_text())))
