@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from . import actions, db
@@ -164,3 +164,22 @@ def set_password(token: str):
         )
         return page, exc.status
     return redirect(url_for("auth.login", email=user.email))
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def my_password():
+    """Change one's own password; this session stays, every other one ends."""
+    if request.method == "GET":
+        return render_template("people/my_password.html")
+    form = request.form
+    if form.get("new", "") != form.get("confirm", ""):
+        error = "The two new passwords differ; type the same one twice."
+        return render_template("people/my_password.html", error=error), 422
+    try:
+        user = actions.change_own_password(g.user, form.get("current", ""), form.get("new", ""))
+    except ActionError as exc:
+        return render_template("people/my_password.html", error=exc.message), exc.status
+    # Keep this browser logged in under the new epoch; the others are out.
+    session["epoch"] = user.session_epoch
+    return render_template("people/my_password.html", done=True)

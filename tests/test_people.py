@@ -265,3 +265,19 @@ def test_people_pages_are_for_editors(client, app, make_user, desk, editor):
     assert other.get("/people/").status_code == 403
     assert other.get(f"/people/{editor.id}").status_code == 403
     assert desk.get(f"/people/{reporter.id}").status_code == 200
+
+
+def test_changing_ones_password_ends_the_other_sessions_only(app, make_user):
+    reporter = make_user(Role.REPORTER)
+    here, elsewhere = app.test_client(), app.test_client()
+    login(here, reporter)
+    login(elsewhere, reporter)
+    page = "/people/me/password"
+    wrong = {"current": "not it at all", "new": "fresh passphrase", "confirm": "fresh passphrase"}
+    assert post_form(here, page, wrong, page).status_code == 422
+    right = {**wrong, "current": PASSWORD}
+    assert post_form(here, page, right, page).status_code == 200
+    assert here.get("/desk/").status_code == 200
+    assert elsewhere.get("/desk/").status_code == 302
+    assert login(app.test_client(), reporter, "fresh passphrase").status_code == 302
+    assert "user.change_password" in audit_actions(object_id=reporter.id, object_type="user")

@@ -57,6 +57,9 @@ class Req:
     kind: str = "form"
     method: str = "POST"
     fresh_client: bool = False
+    # A prepared (client, CSRF token) acting instead of the role's shared client,
+    # for requests that would log the shared account out everywhere.
+    session: tuple | None = None
 
 
 @dataclass
@@ -341,6 +344,14 @@ ROWS: dict[tuple[str, str], Row] = {
         ),
         EVERYONE,
     ),
+    ("people.my_password", "POST"): (
+        lambda c: Req(
+            "/people/me/password",
+            {"current": PASSWORD, "new": "another passphrase", "confirm": "another passphrase"},
+            session=_clone(c),
+        ),
+        LOGGED_IN,
+    ),
     ("review.approve", "POST"): (lambda c: _decision(c, "approve", {}), EDITORS),
     ("review.return_", "POST"): (
         lambda c: _decision(c, "return", {"note": "Add a source"}),
@@ -351,6 +362,20 @@ ROWS: dict[tuple[str, str], Row] = {
         OWN_CONTRIBUTOR,
     ),
 }
+
+
+def _clone(c: Cell) -> tuple | None:
+    """A logged-in client of a fresh account with the cell's role, and its CSRF token."""
+    if c.role == "anonymous":
+        return None
+    role = Role.REPORTER if c.role == "deactivated" else Role(c.role)
+    user = c.target_user(role)
+    client = c.world.app.test_client()
+    login(client, user)
+    token = csrf_token(client, "/desk/")
+    if c.role == "deactivated":  # an open page whose account was deactivated since
+        actions.deactivate_user(c.world.users["admin"], user.id)
+    return client, token
 
 
 def _decision(c: Cell, what: str, data: dict) -> Req:
@@ -596,6 +621,8 @@ def send(w: World, role: str, req: Req):
         if role not in ("anonymous", "deactivated"):
             login(client, w.users[role])
         token = csrf_token(client, "/login")
+    if req.session is not None:
+        client, token = req.session
     if req.kind == "json":
         return client.post(req.path, json=req.data, headers={"X-CSRFToken": token})
     if req.kind == "multipart":

@@ -8,7 +8,7 @@ import secrets
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db, socket_auth
 from ..errors import Forbidden, Invalid, NotFound
@@ -236,3 +236,19 @@ def reactivate_user(actor: User, user_id: int) -> User:
         audit(actor, "user.reactivate", "user", target.id, None)
     db.session.commit()
     return target
+
+
+@write_action
+def change_own_password(user: User, current: str, new: str) -> User:
+    """Change one's own password; every other session and socket of the account ends."""
+    check_password_rules(new or "")
+    db.begin_write()
+    actor = load_actor(user)
+    if not check_password_hash(actor.password_hash, current or ""):
+        raise Invalid("Your current password is not right.", {"current": "wrong password"})
+    actor.password_hash = generate_password_hash(new, method="scrypt")
+    actor.session_epoch += 1
+    audit(actor, "user.change_password", "user", actor.id, None)
+    db.session.commit()
+    socket_auth.disconnect_user(actor.id)
+    return actor
