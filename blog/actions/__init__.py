@@ -25,6 +25,7 @@ from .media import attach_media, upload_media
 from .moderation import approve_entry, resubmit_entry, return_entry
 from .people import (
     assign_to_event,
+    change_own_password,
     change_role,
     deactivate_user,
     invite_user,
@@ -52,6 +53,7 @@ __all__ = [
     "add_speaker",
     "approve_entry",
     "assign_to_event",
+    "change_own_password",
     "change_role",
     "deactivate_user",
     "invite_user",
