@@ -10,7 +10,15 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from . import db, queries
-from .models import ORDER_OLDEST, AgendaSession, Entry, EntryStatus, Event, LiveBlog
+from .models import (
+    ORDER_OLDEST,
+    AgendaSession,
+    Entry,
+    EntryStatus,
+    Event,
+    HubFeature,
+    LiveBlog,
+)
 
 # Root-relative URLs in the rendered pages; each becomes a relative link into
 # the archive, a copied asset, or "#" when it points at a server-only page.
@@ -113,10 +121,29 @@ def write_archive(event: Event, outdir: Path) -> list[Path]:
     return written
 
 
+def _features(event: Event) -> list[tuple[HubFeature, LiveBlog | None, Entry | None]]:
+    """The hub's featured blogs and published entries, lead first, in the editor's order."""
+    stmt = select(HubFeature).where(HubFeature.event_id == event.id)
+    rows = db.session.scalars(stmt.order_by(HubFeature.is_lead.desc(), HubFeature.position))
+    out = []
+    for feature in rows:
+        entry = db.session.get(Entry, feature.entry_id) if feature.entry_id else None
+        if entry is not None and entry.status != EntryStatus.PUBLISHED:
+            continue
+        blog = entry.blog if entry else db.session.get(LiveBlog, feature.blog_id)
+        out.append((feature, blog, entry))
+    return out
+
+
 def _hub_page(event: Event) -> str:
     keys = {b.id: queries.key_entries(b, limit=10) for b in event.blogs}
     return render_template(
-        "archive/hub.html", event=event, blogs=event.blogs, keys=keys, agenda=_agenda(event)
+        "archive/hub.html",
+        event=event,
+        blogs=event.blogs,
+        keys=keys,
+        agenda=_agenda(event),
+        features=_features(event),
     )
 
 

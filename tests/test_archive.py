@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import uuid
 from datetime import UTC, datetime
@@ -258,6 +259,9 @@ def test_static_archive_has_the_entries_and_no_script(app, coverage, tmp_path):
     assert "Wrong hall" not in keynote and "From the queue" not in keynote
     hub = (out / "index.html").read_text()
     assert 'href="keynote.html"' in hub and "Fira Gran Via" in hub
+    featured = hub[hub.index('id="featured"') :]
+    assert re.search(r'href="keynote.html#entry-\d+"', featured)  # the lead entry
+    assert "<strong>Key</strong>" in hub  # the editor's summary
     for page in out.glob("*.html"):
         html = page.read_text()
         assert "<script" not in html.lower()
