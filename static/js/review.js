@@ -49,6 +49,7 @@
   function onPacket(packet) {
     var type = packet.charAt(0);
     if (type === "0") return send("421" + JSON.stringify(["review_follow", { event_id: eventId }]));
+    if (type === "1") { if (socket) socket.close(); return; } // the server ended it: reconnect
     if (type === "3") return onJoined(JSON.parse(packet.replace(/^3\d*/, ""))[0]);
     if (type !== "2") return;
     var data = JSON.parse(packet.slice(1).replace(/^\d*/, ""));
