@@ -344,4 +344,11 @@ def test_embed_keeps_updating_inside_another_origins_page(chromium, make_site, h
         " return +h > 200 && f.style.height === h + 'px'; }",
         timeout=WAIT_MS,
     )
+    # A message from anything but the iframe itself (here the host page) is ignored.
+    height = page.get_attribute("iframe", "data-showfloor-height")
+    page.evaluate(
+        "() => new Promise(done => { addEventListener('message', () => setTimeout(done), "
+        "{ once: true }); postMessage({ type: 'showfloor:height', height: 4321 }, '*'); })"
+    )
+    assert page.get_attribute("iframe", "data-showfloor-height") == height
     assert errors == []
