@@ -228,3 +228,23 @@ def actions_editor(make_user):
 def test_review_links_exist_for_editors(desk, blog):
     page = desk.get("/review/").get_data(as_text=True)
     assert re.search(rf'href="/review/{blog.event.slug}/"', page)
+
+
+def test_a_contributors_draft_published_goes_to_the_queue_audited(watching, blog, contributor):
+    draft, _ = actions.post_entry(
+        contributor,
+        blog.id,
+        actions.EntryInput(source="draft first"),
+        uuid.uuid4().hex,
+        actions.Placement("draft"),
+    )
+    assert watching.get_received() == []
+    entry = actions.publish_entry(contributor, draft.id)
+    assert entry.status == EntryStatus.PENDING
+    assert queue_events(watching) == [("review_queue_changed", entry.id, "submitted")]
+    names = db.session.scalars(
+        select(AuditRecord.action).where(
+            AuditRecord.object_type == "entry", AuditRecord.object_id == entry.id
+        )
+    )
+    assert list(names) == ["entry.create", "entry.submit"]

@@ -102,6 +102,7 @@ def publish_entry(user: User, entry_id: int) -> Entry:
     require_live(entry.blog)
     if needs_approval(actor):
         entry.status = EntryStatus.PENDING
+        audit(actor, "entry.submit", "entry", entry.id, entry.blog.event_id)
         commit_and_push([])
         push.emit_review_queue_changed(entry.blog.event_id, entry.id, "submitted")
         return entry
