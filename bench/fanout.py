@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 from driver import Readers, Reporter, post_and_wait
 from loadgen import spread
-from procs import Service, Workspace, cpu_seconds, rss_bytes
+from procs import Service, Workspace, cpu_seconds, rss_bytes, stop_profile
 
 SERVER_CORE = "0"
 GENERATOR_CORE = "1"
@@ -20,6 +21,8 @@ GENERATOR_CORE = "1"
 # (every 5 s at most) and connection garbage is collected before timing starts.
 SETTLE_S = 6.0
 GAP_S = 0.1
+# Set by run.py --profile: sample the servers with py-spy while the entries go out.
+PROFILE_DIR: Path | None = None
 
 
 async def post_cost(server: Service, reporter: Reporter, entries: int) -> float:
@@ -60,6 +63,7 @@ async def _post_entries(servers, reporter, readers, entries: int, readers_n: int
     """Post entries one at a time, each after the last reached everyone; CPU around it all."""
     await readers.all({"cmd": "mark"})
     timeout = 30 + readers_n / 200
+    profilers = [s.profile(PROFILE_DIR) for s in servers] if PROFILE_DIR else []
     cpu_before = sum(cpu_seconds(s.pid) for s in servers)
     start = time.monotonic()
     posts = {}
@@ -69,6 +73,8 @@ async def _post_entries(servers, reporter, readers, entries: int, readers_n: int
         await asyncio.sleep(GAP_S)
     wall = time.monotonic() - start
     cpu = sum(cpu_seconds(s.pid) for s in servers) - cpu_before
+    for profiler in profilers:
+        stop_profile(profiler)
     return posts, cpu, wall
 
 

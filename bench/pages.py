@@ -10,15 +10,18 @@ import asyncio
 import re
 import shutil
 import time
+from pathlib import Path
 
 from httpc import Connection
 from loadgen import spread
-from procs import Service, Workspace, pinned
+from procs import Service, Workspace, pinned, stop_profile
 
 SERVER_CORE = "0"
 CLIENT_CORE = "1"
 CONNECTIONS = 16
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+# Set by run.py --profile: sample the server with py-spy during each load.
+PROFILE_DIR: Path | None = None
 
 
 async def pages(ws: Workspace, seed: dict, quick: bool, wrap) -> list[dict]:
@@ -35,7 +38,9 @@ async def pages(ws: Workspace, seed: dict, quick: bool, wrap) -> list[dict]:
                 modes.append(("304", {"If-None-Match": etag}))
             for mode, headers in modes:
                 status, _ = await _probe(server, path, headers, want="status")
+                profiler = server.profile(PROFILE_DIR / f"{page}-{mode}") if PROFILE_DIR else None
                 row = await wrap(_load(server, path, headers, duration))
+                stop_profile(profiler)
                 row.update(page=page, mode=mode, path=path, probe_status=status, bytes=size)
                 row["statuses"] = f"{status} (+{row.pop('bad', 0)} non-2xx/3xx)"
                 rows.append(row)

@@ -110,6 +110,17 @@ class Service:
         with urllib.request.urlopen(self.url + path, timeout=30) as reply:
             return json.load(reply)
 
+    def profile(self, folder: Path) -> subprocess.Popen | None:
+        """Sample this server's Python stacks with py-spy (collapsed-stack text), not pausing it."""
+        spy = Path(PYTHON).parent / "py-spy"
+        if self.argv[-1].endswith(".js") or not (spy.exists() or shutil.which("py-spy")):
+            return None  # Node is not a Python process; py-spy comes with the bench extra
+        folder.mkdir(parents=True, exist_ok=True)
+        argv = [str(spy) if spy.exists() else "py-spy", "record", "--pid", str(self.pid)]
+        argv += ["--rate", "250", "--nonblocking", "--format", "raw"]
+        argv += ["--output", str(folder / f"{self.name}.txt")]
+        return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it lingers."""
         if self.proc is None or self.proc.poll() is not None:
@@ -125,6 +136,13 @@ class Service:
         """The last lines the process wrote."""
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def stop_profile(profiler: subprocess.Popen | None) -> None:
+    """Stop a py-spy recording; it writes its file on SIGINT."""
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        profiler.wait(60)
 
 
 class Workspace:

@@ -52,6 +52,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--wait-quiet", type=float, default=0, help="seconds to wait for load<1")
     parser.add_argument("--out", type=Path, default=None, help="results JSON path")
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="py-spy servers into this folder"
+    )
     args = parser.parse_args(argv)
     args.readers = [int(n) for n in args.readers.split(",")]
     args.scale_readers = [int(n) for n in args.scale_readers.split(",")]
@@ -175,6 +178,7 @@ async def main_async(args: argparse.Namespace) -> Path:
 def main() -> None:
     """Entry point."""
     args = parse_args(sys.argv[1:])
+    fanout.PROFILE_DIR = pages.PROFILE_DIR = args.profile
     # The driver and reporters share the generator's core, leaving core 0 to the server.
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})

@@ -11,7 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import sys
 from datetime import date
+from pathlib import Path
+
+# The checkout this file is in, not whichever Showfloor the environment installed.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 EVENT_SLUG = "bench-show"
 BLOG_SLUG = "keynote"
