@@ -35,18 +35,23 @@ def follow(data):
     since = data.get("since", 0) if isinstance(data, dict) else 0
     if blog_id is None or type(since) is not int or since < 0:
         return {"ok": False, "error": "follow needs {blog_id: int, since: int >= 0}"}
+    room = push.blog_room(blog_id)
+    joined = room not in rooms()
+    # Join before reading the head: every change past it then reaches this
+    # reader live, so the replay stops at the head instead of asking again.
+    join_room(room)
     try:
         blog = queries.blog_by_id(blog_id)
         if blog is None:
+            if joined:
+                leave_room(room)
             return {"ok": False, "error": "no such blog"}
         known = blog.last_seq
-        joined = push.blog_room(blog_id) not in rooms()
-        join_room(push.blog_room(blog_id))
         if known - since > MAX_REPLAY:
             # Far behind (a tab asleep for hours): a fresh page is cheaper than
             # thousands of changes, and the page's own seq then takes over.
             return {"ok": True, "last_seq": known, "reload": True}
-        sent = _replay(blog_id, since, request.sid)
+        sent = _replay(blog_id, since, known, request.sid)
     except SQLAlchemyError:
         logger.exception("follow failed")
         return {"ok": False, "error": "temporarily unavailable; retry"}
@@ -57,14 +62,18 @@ def follow(data):
     return {"ok": True, "last_seq": max(sent, known) if since <= known else known}
 
 
-def _replay(blog_id: int, since: int, sid: str) -> int:
-    """Send the changes after since in pages; return the last seq sent or known."""
-    while True:
+def _replay(blog_id: int, since: int, head: int, sid: str) -> int:
+    """Send the changes after since up to head in pages; return the last seq sent or known.
+
+    A reader at the head (the 30 s head check) costs no query here at all.
+    """
+    while since < head:
         changes = queries.changes_since(blog_id, since)
         if not changes:
-            return since
+            break
         push.emit_replay(changes, sid)
         since = changes[-1].seq
+    return since
 
 
 def unfollow(data):
