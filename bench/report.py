@@ -101,5 +101,127 @@ def tables(results: dict) -> str:
     return "\n".join(out)
 
 
+def _md(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _state(row: dict) -> str:
+    if row.get("quiet"):
+        return "quiet"
+    return f"under load ({row['load_before']}, others {row['foreign_cpu_share']:.0%})"
+
+
+def markdown_fanout(rows: list[dict]) -> str:
+    """Fan-out or scale-out rows as a Markdown table for docs/performance.md."""
+    header = [
+        "server",
+        "readers",
+        "last reader p50 / max ms",
+        "receipts p50 / p99 ms",
+        "missed",
+        "µs CPU/delivery (net)",
+        "KiB/reader",
+        "gen µs/receipt",
+        "measured",
+    ]
+    body = []
+    for r in rows:
+        who = r.get("target") or f"{r['processes']} × Showfloor + Redis"
+        last, lat = r["last_reader_ms"], r["latency_ms"]
+        body.append(
+            [
+                who,
+                f"{r['readers']:,}",
+                f"{_ms(last['p50'])} / {_ms(last['max'])}",
+                f"{_ms(lat['p50'])} / {_ms(lat['p99'])}",
+                r["missed"],
+                f"{r['server_us_per_delivery']:.1f} ({r['server_us_per_delivery_net']:.1f})",
+                f"{r['rss_per_reader_kib']:.1f}",
+                f"{r['generator_us_per_receipt']:.1f}",
+                _state(r),
+            ]
+        )
+    return _md(header, body)
+
+
+def markdown_other(part: str, rows: list[dict]) -> str:
+    """Pages, post or catch-up rows as a Markdown table."""
+    if part == "pages":
+        header = ["page", "request", "req/s", "p50 ms", "p99 ms", "status", "measured"]
+        body = [
+            [
+                r["page"],
+                r["mode"],
+                f"{r['requests_per_s']:,.0f}",
+                _ms(r["p50_ms"]),
+                _ms(r["p99_ms"]),
+                r["probe_status"],
+                _state(r),
+            ]
+            for r in rows
+        ]
+    elif part == "post":
+        header = [
+            "reporters at once",
+            "posts",
+            "published p50 / p99 ms",
+            "201 p50 / p99 ms",
+            "missed",
+            "measured",
+        ]
+        body = [
+            [
+                r["reporters"],
+                r["posts"],
+                f"{_ms(r['published_ms']['p50'])} / {_ms(r['published_ms']['p99'])}",
+                f"{_ms(r['answered_ms']['p50'])} / {_ms(r['answered_ms']['p99'])}",
+                r["missed"],
+                _state(r),
+            ]
+            for r in rows
+        ]
+    else:
+        header = [
+            "server",
+            "case",
+            "caught up p50 / p99 ms",
+            "queries/reconnect",
+            "ms CPU/reconnect",
+            "measured",
+        ]
+        body = [
+            [
+                r["target"],
+                r["case"],
+                f"{_ms(r['caught_up_ms']['p50'])} / {_ms(r['caught_up_ms']['p99'])}",
+                "—"
+                if r.get("queries_per_reconnect") is None
+                else f"{r['queries_per_reconnect']:.2f}",
+                _ms(r.get("server_ms_per_reconnect")),
+                _state(r),
+            ]
+            for r in rows
+        ]
+    return _md(header, body)
+
+
+def markdown(results: dict) -> str:
+    """Every part of a results JSON as Markdown tables."""
+    out = []
+    for part, rows in results["parts"].items():
+        out.append(f"**{part}**\n")
+        if part in ("fanout", "scaleout"):
+            out.append(markdown_fanout(rows))
+        else:
+            out.append(markdown_other(part, rows))
+        if part == "fanout":
+            out.append("\n" + "\n".join("- " + line.strip() for line in ratios(rows)))
+        out.append("")
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
-    print(tables(json.loads(Path(sys.argv[1]).read_text())))
+    data = json.loads(Path(sys.argv[-1]).read_text())
+    print(markdown(data) if "--markdown" in sys.argv else tables(data))
