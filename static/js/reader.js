@@ -143,7 +143,12 @@
     queue = [];
     els.forEach(function (el) { if (insert(el)) decorate(el); });
     showBar();
-    if (els.length) arrived(els);
+    if (!els.length) return;
+    arrived(els);
+    // Keyboard and screen-reader users land on the newest update, like everyone else.
+    var newest = els[els.length - 1];
+    newest.setAttribute("tabindex", "-1");
+    newest.focus({ preventScroll: true });
     scrollToEl(entriesEl);
   }
 
