@@ -90,7 +90,7 @@
     if (!el) { if (old) keepScroll(function () { old.remove(); }); return; }
     var pin = msg.pinned && !paged;
     if (old && (old.parentNode === pinnedEl) === pin) {
-      return keepScroll(function () { old.replaceWith(el); }); // an edit, in place
+      return keepScroll(function () { old.replaceWith(el); decorate(el); }); // an edit, in place
     }
     if (!old && paged) return; // an older page shows only its own entries
     if (old) keepScroll(function () { old.remove(); });
