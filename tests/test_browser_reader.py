@@ -36,6 +36,16 @@ class Site:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())["id"]
 
+    def edit(self, entry_id: int, base_version: int, source: str) -> None:
+        """Edit an entry through the server process."""
+        request = urllib.request.Request(
+            f"{self.server.url}/api/v1/entries/{entry_id}",
+            data=json.dumps({"source": source, "base_version": base_version}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
+            method="PATCH",
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+
 
 @pytest.fixture
 def make_site(app, database_url, make_blog, make_user):
@@ -122,6 +132,26 @@ def test_new_updates_wait_in_a_bar_while_the_reader_is_scrolled_away(chromium, m
     assert page.is_hidden("#newbar")
     assert page.title() == title
     page.wait_for_function("() => window.scrollY < 1200")
+    assert errors == []
+
+
+ANCHOR = """() => {
+    const e = document.elementFromPoint(200, 300).closest('.entry');
+    return [e.id, Math.round(e.getBoundingClientRect().top), scrollY];
+}"""
+
+
+def test_an_edit_above_the_viewport_leaves_what_the_reader_sees_in_place(chromium, make_site):
+    site = make_site(fill_entries(30))
+    page, errors = open_page(chromium, site.path)
+    page.evaluate("window.scrollTo(0, 1000)")
+    page.wait_for_function("() => window.scrollY >= 1000")
+    entry_id, top, _ = page.evaluate(ANCHOR)
+    newest = site.ids[-1]  # at the top of the page, far above the viewport
+    site.edit(newest, 1, "A much longer correction.\n\n" * 12)
+    page.wait_for_selector(f"#entry-{newest}[data-version='2']", state="attached")
+    assert page.evaluate(ANCHOR)[:2] == [entry_id, top]
+    assert page.locator(f"#entry-{newest} .entry__ago").count() == 1
     assert errors == []
 
 
