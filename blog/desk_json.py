@@ -119,11 +119,6 @@ def update_entry(entry_id: int):
     return jsonify(entry_json(entry))
 
 
-@bp.post("/entries/<int:entry_id>/publish")
-@session_required
-def publish(entry_id: int):
-    """Publish a draft or scheduled entry now."""
-    return jsonify(entry_json(actions.publish_entry(g.user, entry_id)))
 
 
 @bp.post("/blogs/<int:blog_id>/preview")
@@ -193,23 +188,8 @@ def _speaker(speaker) -> dict:
     return {"id": speaker.id, "name": speaker.name, "attribution": speaker.attribution}
 
 
-@bp.post("/blogs/<int:blog_id>/batches")
-@session_required
-def create_batch(blog_id: int):
-    """Start an embargoed batch, optionally with a release time in the event's timezone."""
-    blog = _blog(blog_id)
-    body = _body()
-    release_at = parse_local_time(body.get("release_at"), blog.event.timezone)
-    batch = actions.create_batch(g.user, blog.id, str(body.get("name", "")), release_at)
-    return jsonify({"id": batch.id, "name": batch.name}), 201
 
 
-@bp.post("/batches/<int:batch_id>/release")
-@session_required
-def release_batch(batch_id: int):
-    """Release an embargoed batch now, in order."""
-    entries = actions.release_batch(g.user, batch_id)
-    return jsonify({"released": [e.id for e in entries]})
 
 
 @bp.errorhandler(ActionError)
