@@ -54,7 +54,9 @@ async def measure(
         await reporter.close()
         await readers.stop()
     result = _summarise(reports, connected, cpu, wall, per_post, entries)
-    result["rss_per_reader_kib"] = (rss_after - rss_before) / max(1, readers_n) / 1024
+    result["requested_readers"] = readers_n
+    result["connect_errors"] = [e for c in connected for e in c["errors"]][:5]
+    result["rss_per_reader_kib"] = (rss_after - rss_before) / max(1, result["readers"]) / 1024
     result["generator_pids"] = len(readers.pids)
     return result
 

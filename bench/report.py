@@ -62,9 +62,11 @@ def catchup_line(row: dict) -> str:
 def ratios(rows: list[dict]) -> list[str]:
     """Showfloor over Node per reader count: last-reader latency and CPU per delivery."""
     lines = []
-    for readers in sorted({r["readers"] for r in rows}):
+    for r in rows:
+        r.setdefault("requested_readers", r["readers"])
+    for readers in sorted({r["requested_readers"] for r in rows}):
         pick = {
-            t: [r for r in rows if r["readers"] == readers and r["target"] == t]
+            t: [r for r in rows if r["requested_readers"] == readers and r["target"] == t]
             for t in ("node", "showfloor")
         }
         if not pick["node"] or not pick["showfloor"]:
@@ -113,6 +115,12 @@ def _state(row: dict) -> str:
     return f"under load ({row['load_before']}, others {row['foreign_cpu_share']:.0%})"
 
 
+def _followers(row: dict) -> str:
+    """Readers that followed, and how many were asked for when some failed to connect."""
+    asked = row.get("requested_readers", row["readers"])
+    return f"{row['readers']:,}" + (f" of {asked:,}" if asked != row["readers"] else "")
+
+
 def markdown_fanout(rows: list[dict]) -> str:
     """Fan-out or scale-out rows as a Markdown table for docs/performance.md."""
     header = [
@@ -133,7 +141,7 @@ def markdown_fanout(rows: list[dict]) -> str:
         body.append(
             [
                 who,
-                f"{r['readers']:,}",
+                _followers(r),
                 f"{_ms(last['p50'])} / {_ms(last['max'])}",
                 f"{_ms(lat['p50'])} / {_ms(lat['p99'])}",
                 r["missed"],
