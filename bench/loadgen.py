@@ -122,8 +122,11 @@ class Reader(WSListener):
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         """Count a reader the server dropped (not one we closed ourselves)."""
-        if not self.gen.closing:
-            self.gen.dropped += 1
+        if self.gen.closing:
+            if not self.ready.done():
+                self.ready.set_result(False)
+            return
+        self.gen.dropped += 1
         self._fail("disconnected")
 
 
@@ -184,9 +187,12 @@ class Generator:
     async def _open(self, index: int, since: int, gate: asyncio.Semaphore) -> bool:
         url = self.urls[index % len(self.urls)]
         async with gate:
+            # Made here rather than taken from ws_connect's answer, which can lack the
+            # listener when the server closes straight after the handshake.
+            reader = Reader(self, since)
             try:
-                transport, reader = await ws_connect(
-                    lambda: Reader(self, since),
+                transport, _ = await ws_connect(
+                    lambda: reader,
                     url,
                     read_buffer_init_size=4096,
                     websocket_handshake_timeout=60,
