@@ -8,7 +8,11 @@ import uuid
 
 import pytest
 from conftest import login
-from test_api import IsolatedClient
+
+try:  # moving from test_api into conftest; either place works
+    from conftest import IsolatedClient
+except ImportError:
+    from test_api import IsolatedClient
 
 from blog import actions
 from blog.models import Role

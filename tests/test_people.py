@@ -7,7 +7,11 @@ import re
 import pytest
 from conftest import PASSWORD, api_headers, csrf_token, login
 from sqlalchemy import func, select, update
-from test_api import IsolatedClient
+
+try:  # moving from test_api into conftest; either place works
+    from conftest import IsolatedClient
+except ImportError:
+    from test_api import IsolatedClient
 
 from blog import actions, db
 from blog.errors import Forbidden
@@ -125,14 +129,19 @@ def test_forms_without_csrf_change_nothing(desk, make_user, make_event):
     assert fresh(reporter).events == []
 
 
-def test_assign_and_unassign_take_effect_at_once(desk, app, make_user, make_blog):
+def test_assign_and_unassign_take_effect_at_once(desk, app, make_user, make_blog, reader):
     blog = make_blog()
     reporter = make_user(Role.REPORTER)
+    browser = app.test_client()
+    login(browser, reporter)
     path = f"/people/{reporter.id}"
     assert post_form(desk, f"{path}/assign", {"event_id": blog.event_id}).status_code == 302
     data = actions.EntryInput(source="allowed now")
     actions.post_entry(reporter, blog.id, data, "key-assigned-1")
+    sio = reader(browser)
+    assert sio.emit("join_desk", {"blog_id": blog.id}, callback=True)["ok"] is True
     assert post_form(desk, f"{path}/unassign", {"event_id": blog.event_id}).status_code == 302
+    assert not sio.is_connected()  # out of the event's desk room at once
     with pytest.raises(Forbidden):
         actions.post_entry(reporter, blog.id, actions.EntryInput(source="no"), "key-unassigned")
     assert audit_actions(object_id=reporter.id, object_type="user")[-2:] == [

@@ -169,6 +169,9 @@ def unassign_from_event(actor: User, user_id: int, event_id: int) -> User:
         target.events.remove(event)
         audit(actor, "user.unassign", "user", target.id, event.id)
     db.session.commit()
+    # Its sockets may sit in that event's desk rooms: they reconnect and rejoin
+    # only what the account may still see.
+    socket_auth.disconnect_user(target.id)
     return target
 
 
