@@ -23,7 +23,19 @@ from .permissions import can_post, is_member
 
 bp = Blueprint("desk_json", __name__, url_prefix="/desk")
 
-ENTRY_FIELDS = ("kind", "source", "headline", "speaker_id", "tags", "is_key", "correction_note")
+ENTRY_FIELDS = (
+    "kind",
+    "source",
+    "headline",
+    "speaker_id",
+    "tags",
+    "is_key",
+    "correction_note",
+    # Photo and link-card entries (see blog/uploads.py for uploading the photo).
+    "media_id",
+    "embed_url",
+    "embed_title",
+)
 
 
 def session_required(view):
@@ -48,7 +60,7 @@ def _body() -> dict:
 
 def _entry_input(body: dict) -> actions.EntryInput:
     values = {k: body[k] for k in ENTRY_FIELDS if k in body and body[k] is not None}
-    for name in ("kind", "source", "headline", "correction_note"):
+    for name in ("kind", "source", "headline", "correction_note", "embed_url", "embed_title"):
         if not isinstance(values.get(name, ""), str):
             raise Invalid(f"{name} must be text.")
     return actions.EntryInput(**values)

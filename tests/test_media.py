@@ -361,7 +361,7 @@ def test_attach_refuses_foreign_photos_other_peoples_entries_and_quotes(
             actions.attach_media(stranger, entry.id, photo.id)
     speaker = actions.add_speaker(blog.event, "Ada Lovelace")
     quote = make_entry(blog, reporter, source="Hello", kind="quote", speaker_id=speaker.id)
-    with pytest.raises(Invalid, match="quote entry cannot carry a photo"):
+    with pytest.raises(Invalid, match="Only text and photo entries can carry a photo"):
         actions.attach_media(reporter, quote.id, photo.id)
     assert db.session.get(Entry, entry.id, populate_existing=True).version == 1
     assert db.session.scalar(select(func.count()).select_from(EntryRevision)) == 0
@@ -622,3 +622,21 @@ def test_composer_without_script_keeps_the_text_when_alt_is_missing(app, client,
     assert "Words worth keeping" in text and "alt text" in text
     assert_nothing_written(app)
     assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
+
+
+def test_desk_script_posts_a_photo_entry_and_a_link_card(client, blog, reporter):
+    login(client, reporter)
+    photo_id = desk_upload(client, blog, text_png()).get_json()["id"]
+    headers = {"X-CSRFToken": csrf_token(client, "/desk/")}
+    posts = [
+        {"kind": "image", "media_id": photo_id, "source": "Booth 5"},
+        {"kind": "embed", "embed_url": "https://vimeo.com/1", "embed_title": "Demo"},
+    ]
+    made = []
+    for body in posts:
+        body["idempotency_key"] = uuid.uuid4().hex
+        response = client.post(f"/desk/blogs/{blog.id}/entries", json=body, headers=headers)
+        assert response.status_code == 201, response.get_json()
+        made.append(response.get_json())
+    assert made[0]["media"]["id"] == photo_id
+    assert made[1]["embed"]["provider"] == "Vimeo"

@@ -116,7 +116,9 @@ def attach_media(user: User, entry_id: int, media_id: int) -> Entry:
     _check_editable(actor, entry)
     photo = media_of_event(media_id, entry.blog.event_id)
     if entry.kind not in ATTACHABLE_KINDS:
-        raise Invalid(f"A {entry.kind.value} entry cannot carry a photo.")
+        raise Invalid(
+            f"Only text and photo entries can carry a photo; this one is a {entry.kind.value}."
+        )
     if entry.media_id == photo.id and entry.kind == EntryKind.IMAGE:
         db.session.commit()
         return entry
