@@ -52,6 +52,8 @@ def catchup_line(row: dict) -> str:
     """One reconnect or storm measurement."""
     queries = row.get("queries_per_reconnect")
     q = "—" if queries is None else f"{queries:.2f}"
+    if row.get("queries_median") is not None:
+        q += f" (median {row['queries_median']:g})"
     return (
         f"{row['target']:>9} {row['case']:>14}: caught up p50 {_ms(row['caught_up_ms']['p50'])}"
         f" p99 {_ms(row['caught_up_ms']['p99'])} ms | queries/reconnect {q} | server "
