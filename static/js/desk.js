@@ -52,6 +52,10 @@
       speaker_id: value("speaker_id") ? Number(value("speaker_id")) : null,
       tags: String(value("tags")).split(",").map(function (t) { return t.trim(); }).filter(Boolean),
       is_key: !!value("is_key"),
+      // Photo and link-card entries; a chosen photo file goes up as a plain form post instead.
+      media_id: value("media_id") ? Number(value("media_id")) : null,
+      embed_url: value("embed_url"),
+      embed_title: value("embed_title"),
       mode: mode,
       publish_at: mode === "schedule" ? value("publish_at") : null,
       batch_id: mode === "batch" && value("batch_id") ? Number(value("batch_id")) : null,
@@ -59,7 +63,7 @@
   }
 
   function clearComposer() {
-    ["headline", "source", "tags"].forEach(function (n) { if (form.elements[n]) form.elements[n].value = ""; });
+    ["headline", "source", "tags", "embed_url", "embed_title", "media_id"].forEach(function (n) { if (form.elements[n]) form.elements[n].value = ""; });
     if (form.elements.is_key) form.elements.is_key.checked = false;
     hidePreview();
   }
