@@ -13,7 +13,7 @@ from ..models import BlogStatus, Event, LiveBlog, User, utcnow
 from ..permissions import can_curate
 from ._audit import audit
 from ._load import load_actor, load_blog
-from ._stream import commit_and_push, record_blog_change, write_action
+from ._stream import commit_and_push, record_blog_change, record_event_change, write_action
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Allowed moves of a blog's lifecycle; ended is final (a read-only archive).
@@ -78,7 +78,9 @@ def create_blog(
     db.session.add(blog)
     db.session.flush()
     audit(actor, "blog.create", "blog", blog.id, event.id)
-    db.session.commit()
+    # Open hub pages list the new blog under "coming up" at once.
+    card = {"blog": push.blog_card(blog)}
+    commit_and_push([record_event_change(blog.event, push.BLOG_CHANGED, card)])
     return blog
 
 
