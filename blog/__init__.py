@@ -46,7 +46,21 @@ def _init_socketio(app: Flask) -> None:
 
 
 def _register(app: Flask) -> None:
-    from . import api, auth, caching, cli, embed, feeds, live, ops, public, report, search, web
+    from . import (
+        api,
+        auth,
+        caching,
+        cli,
+        desk_json,
+        embed,
+        feeds,
+        live,
+        ops,
+        public,
+        report,
+        search,
+        web,
+    )
 
     web.init_app(app)
     caching.init_app(app)
@@ -55,6 +69,7 @@ def _register(app: Flask) -> None:
     for reader_bp in (feeds.bp, search.bp, embed.bp):
         app.register_blueprint(reader_bp)
     app.register_blueprint(report.bp)
+    app.register_blueprint(desk_json.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
     from . import curate, people, records, review

@@ -23,6 +23,7 @@ ENTRY_FIELDS = (
     "media_id",
     "embed_url",
     "embed_title",
+    "correction_note",
 )
 
 
@@ -67,11 +68,20 @@ def _json_body() -> dict:
     return body
 
 
-def _entry_input(body: dict) -> actions.EntryInput:
+def _reject_unknown(body: dict) -> None:
+    """Refuse misspelt or forbidden fields (author, status, version…) instead of ignoring them."""
     unknown = set(body) - set(ENTRY_FIELDS) - {"idempotency_key", "base_version"}
     if unknown:
         raise Invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
+
+
+def _entry_input(body: dict) -> actions.EntryInput:
+    _reject_unknown(body)
     values = {k: body[k] for k in ENTRY_FIELDS if k in body}
+    if not isinstance(values.get("is_key", False), bool):
+        raise Invalid("is_key must be true or false.")
+    if not isinstance(values.get("correction_note", ""), str):
+        raise Invalid("correction_note must be a string.")
     if not all(isinstance(values.get(k, ""), str) for k in ("kind", "source", "headline")):
         raise Invalid("kind, source and headline must be strings.")
     if not isinstance(values.get("tags", []), list):
@@ -101,6 +111,7 @@ def entry_json(entry: Entry) -> dict:
         "embed": entry.embed,
         "is_key": entry.is_key,
         "is_pinned": entry.is_pinned,
+        "correction_note": entry.correction_note,
         "author": entry.author.name,
         "published_at": entry.published_at.isoformat() if entry.published_at else None,
         "updated_at": entry.updated_at.isoformat(),
@@ -218,8 +229,9 @@ def update_entry(entry_id: int):
     """Edit an entry; base_version must be the version the edit started from."""
     body = _json_body()
     base = body.get("base_version")
-    if not isinstance(base, int):
+    if type(base) is not int:  # JSON true is not version 1
         raise Invalid("base_version (the version you edited) is required.")
+    _reject_unknown(body)
     current = _entry_for_write(entry_id)
     merged = {k: body.get(k, _current_value(current, k)) for k in ENTRY_FIELDS}
     entry = actions.edit_entry(g.user, entry_id, base, _entry_input(merged))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
@@ -11,8 +13,23 @@ class Base(DeclarativeBase):
     """Declarative base shared by every table."""
 
 
-# One session per request (per greenlet under gevent); bound in init_engine.
-session = scoped_session(sessionmaker(expire_on_commit=False))
+_scope: contextvars.ContextVar[object] = contextvars.ContextVar("showfloor_db_scope")
+
+
+def _current_scope() -> object:
+    """A token unique to the current context: a thread, a greenlet, or a copied context."""
+    try:
+        return _scope.get()
+    except LookupError:
+        token = object()
+        _scope.set(token)
+        return token
+
+
+# One session per context: per thread, per greenlet under gevent (each has its
+# own contextvars), and per request in tests that run requests in a fresh
+# context. Bound in init_engine; removed at the end of every request and task.
+session = scoped_session(sessionmaker(expire_on_commit=False), scopefunc=_current_scope)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE_OPTION = "showfloor_write"

@@ -1,4 +1,4 @@
-"""A demo show with two live blogs, a speaker roster and a few dozen entries."""
+"""A demo show: a live and an ended blog with a few dozen entries, a scheduled one, a roster."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from . import actions, queries, uploads
+from . import actions, queries, textdiff, uploads
 from .desk_json import parse_local_time
 from .errors import ActionError, Conflict
 from .models import BlogStatus, Entry, LiveBlog
@@ -112,7 +112,7 @@ def _form_placement(tz: str) -> actions.Placement:
     mode = request.form.get("mode") or "publish"
     batch = request.form.get("batch_id", "")
     when = parse_local_time(request.form.get("publish_at"), tz) if mode == "schedule" else None
-    return actions.Placement(mode, when, int(batch) if batch.isdigit() else None)
+    return actions.Placement(mode, when, int(batch) if batch.isdecimal() else None)
 
 
 @bp.post("/entries/<int:entry_id>/publish")
@@ -196,7 +196,8 @@ def _render_edit(entry, form, errors, message="", status=200, current=None):
             errors=errors,
             message=message,
             current=current,
-            revisions=queries.revisions_of(entry),
+            history=textdiff.history(queries.revisions_of(entry), entry.source),
+            people=queries.names_of_users(queries.revision_people(entry)),
         ),
         status,
     )

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.routing import IntegerConverter
 
 from . import db, scheduler
 from .errors import ActionError
@@ -29,8 +30,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+class BoundedInt(IntegerConverter):
+    """URL integers that fit the database's ids: larger ones are a 404, never an overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+MAX_ID = 2**31 - 1
+
+
 def init_app(app: Flask) -> None:
     """Install request hooks, headers, error handlers and template helpers."""
+    # Before any blueprint adds rules: every <int:…> in a URL is bounded.
+    app.url_map.converters["int"] = BoundedInt
+    app.register_error_handler(OverflowError, _out_of_range)
+    app.register_error_handler(DataError, _out_of_range)
     app.before_request(_check_schema)
     app.before_request(lambda: scheduler.start(current_app._get_current_object()))
     app.before_request(_load_user)
@@ -94,6 +110,14 @@ def _action_error(exc: ActionError):
     if wants_json():
         return jsonify(exc.to_json()), exc.status
     return render_template("error.html", message=exc.message, status=exc.status), exc.status
+
+
+def _out_of_range(exc):
+    db.session.rollback()
+    message = "A number in the request is out of range."
+    if wants_json():
+        return jsonify({"error": message}), 400
+    return render_template("error.html", message=message, status=400), 400
 
 
 def _http_error(exc):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
@@ -9,6 +10,7 @@ import uuid
 from datetime import date
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from blog import actions, create_app, db
@@ -117,9 +119,27 @@ def app(database_url, tmp_path):
     app.extensions["showfloor_engine"].dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Run each request in its own context (app context, g, db session), as in production.
+
+    The app fixture keeps an app context pushed, which Flask would otherwise
+    reuse for every request: g (and the CSRF token cached in it) and the
+    database session would then leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        """Send the request from a fresh context; then let the test see what it committed."""
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        # End the test's own read transaction: SQLite (WAL) and PostgreSQL
+        # would otherwise keep showing it the snapshot from before the request.
+        db.session.commit()
+        return response
+
+
 @pytest.fixture
 def client(app):
-    """A Flask test client."""
+    """A Flask test client whose requests are isolated from each other and the test."""
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

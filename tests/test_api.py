@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextvars
 import uuid
 
 import pytest
 from conftest import api_headers
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from blog import actions, db
@@ -21,25 +19,6 @@ from blog.models import (
     Tag,
     User,
 )
-
-
-class IsolatedClient(FlaskClient):
-    """Run each request in its own app context, g and db session, as in production.
-
-    The app fixture keeps an app context pushed, which Flask would otherwise
-    reuse for every request: g (and the CSRF token cached in it) and the
-    database session would then leak from one request into the next.
-    """
-
-    def open(self, *args, **kwargs):
-        db.session.remove()
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = IsolatedClient
-    return app.test_client()
 
 
 @pytest.fixture

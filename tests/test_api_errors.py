@@ -52,7 +52,7 @@ def test_api_edit_keeps_and_sets_the_correction_note(client, make_blog, make_ent
         headers=headers,
     ).get_json()
     assert first["version"] == 2 and second["version"] == 3
-    assert "Fixed the price." in second["html"] or queries.entry_by_id(entry.id).correction_note
+    assert first["correction_note"] == second["correction_note"] == "Fixed the price."
 
 
 def test_is_key_must_be_a_boolean(client, make_blog, editor):
@@ -62,3 +62,13 @@ def test_is_key_must_be_a_boolean(client, make_blog, editor):
         f"/api/v1/blogs/{blog.id}/entries", json=body, headers=api_headers(editor)
     )
     assert response.status_code == 422 and "is_key" in response.get_json()["error"]
+
+
+def test_numbers_too_large_for_an_id_are_refused_not_crashed(client, make_blog):
+    blog = make_blog()
+    huge = "99999999999999999999"
+    assert client.get(f"/api/v1/entries/{huge}").status_code == 404
+    assert client.get(f"/e/{blog.event.slug}/{blog.slug}/entries/{huge}").status_code == 404
+    assert client.get(f"/api/v1/blogs/{blog.id}/changes?since={huge}").status_code in (400, 422)
+    assert client.get(f"/api/v1/blogs/{blog.id}/entries?before={huge}").status_code in (400, 404)
+    assert client.get(f"/e/{blog.event.slug}/{blog.slug}/?before={huge}").status_code in (400, 404)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextvars
 import re
 
 import pytest
-from conftest import BACKEND, create_postgres_database, drop_postgres_database
-from flask.testing import FlaskClient
+from conftest import BACKEND, IsolatedClient, create_postgres_database, drop_postgres_database
 from sqlalchemy import func, inspect, select
 
 from blog import create_app, db
@@ -22,19 +20,6 @@ from blog.models import (
     Speaker,
     User,
 )
-
-
-class IsolatedClient(FlaskClient):
-    """Run each request in its own app context, g and db session, as in production.
-
-    The app fixture keeps an app context pushed, which Flask would otherwise
-    reuse for every request: g (and the CSRF token cached in it) and the
-    database session would then leak from one request into the next.
-    """
-
-    def open(self, *args, **kwargs):
-        db.session.remove()
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextvars
 import re
 import threading
 from datetime import UTC, date, datetime
 
 import pytest
 from conftest import csrf_token, login
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from blog import actions, db, hub
@@ -25,20 +23,6 @@ from blog.models import (
     Media,
     Role,
 )
-
-
-class IsolatedClient(FlaskClient):
-    """Each request in its own context, as in production (the app fixture keeps one pushed)."""
-
-    def open(self, *args, **kwargs):
-        db.session.remove()
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = IsolatedClient
-    return app.test_client()
 
 
 @pytest.fixture

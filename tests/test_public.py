@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import contextvars
 import re
 from datetime import date
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask.testing import FlaskClient
 
 from blog import actions, db
 from blog.models import BlogStatus, Entry, LiveBlog, Role
-
-
-class IsolatedClient(FlaskClient):
-    """Run each request in its own app context, g and db session, as in production.
-
-    The app fixture keeps an app context pushed, which Flask would otherwise
-    reuse for every request: g and the database session would then leak from
-    one request into the next.
-    """
-
-    def open(self, *args, **kwargs):
-        db.session.remove()
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = IsolatedClient
-    return app.test_client()
 
 
 @pytest.fixture

@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-import contextvars
 import html
 import re
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import PASSWORD, csrf_token, login
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from blog import actions, db
 from blog.models import BlogStatus, Change, Entry, EntryRevision, LiveBlog, Role, User
-
-
-class IsolatedClient(FlaskClient):
-    """Run each request in its own app context, g and db session, as in production.
-
-    The app fixture keeps an app context pushed, which Flask would otherwise
-    reuse for every request: g (and the CSRF token cached in it) and the
-    database session would then leak from one request into the next.
-    """
-
-    def open(self, *args, **kwargs):
-        db.session.remove()
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = IsolatedClient
-    return app.test_client()
 
 
 @pytest.fixture
@@ -358,7 +337,7 @@ def test_resubmitting_the_same_form_creates_one_entry(client, reporter, blog):
     logged_in(client, reporter)
     data = {**compose_form(client, blog), "source": "Battery swap in 41 seconds."}
     first = client.post(f"/desk/blogs/{blog.id}", data=data)
-    seq = db.session.get(LiveBlog, blog.id).last_seq
+    seq = db.session.get(LiveBlog, blog.id, populate_existing=True).last_seq
     second = client.post(f"/desk/blogs/{blog.id}", data=data)
     assert first.status_code == second.status_code == 302
     assert count(Entry) == 1
