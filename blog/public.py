@@ -136,9 +136,8 @@ def _page_for(blog: LiveBlog, filters: Filters):
 
 def _cursor_entry(blog: LiveBlog, arg: str):
     """The entry named by a cursor argument: it must be a published entry of this blog."""
-    raw = request.args.get(arg, "")
-    # isdecimal, not isdigit: "²" is a digit that int() refuses.
-    entry = queries.entry_by_id(int(raw)) if raw.isdecimal() else None
+    entry_id = timeline.id_arg(request.args.get(arg))
+    entry = queries.entry_by_id(entry_id) if entry_id else None
     if entry is None or entry.blog_id != blog.id or entry.published_at is None:
         abort(404)
     return entry

@@ -40,8 +40,8 @@ class Filters:
         """Read filters from query arguments, ignoring malformed ones."""
         return cls(
             tag=(args.get("tag") or "").strip().lower()[:40],
-            speaker=_positive(args.get("speaker")),
-            org=_positive(args.get("org")),
+            speaker=id_arg(args.get("speaker")),
+            org=id_arg(args.get("org")),
             key_only=args.get("key") == "1",
         )
 
@@ -67,8 +67,17 @@ class Filters:
         return stmt
 
 
-def _positive(raw) -> int | None:
-    return int(raw) if raw and str(raw).isdecimal() and int(raw) > 0 else None
+# Ids are 32-bit integers in both databases; anything larger names nothing.
+MAX_ID = 2**31 - 1
+
+
+def id_arg(raw) -> int | None:
+    """A positive id from a query argument, or None for anything else."""
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not raw or not str(raw).isdecimal() or len(str(raw)) > 10:
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
 
 
 @dataclass

@@ -477,3 +477,19 @@ def test_embed_framing_can_be_limited_to_listed_sites(app, client, make_blog):
     csp = client.get(f"/embed/{blog.event.slug}/{blog.slug}").headers["Content-Security-Policy"]
     assert csp.endswith("frame-ancestors https://news.example https://b.example")
     assert "script-src *" not in csp
+
+
+@pytest.mark.parametrize("arg", ["before", "after", "around"])
+def test_cursors_beyond_any_id_are_404(client, make_blog, make_entry, arg):
+    blog = make_blog()
+    make_entry(blog)
+    for raw in ("99999999999", "9" * 30, "-1", "1e3"):
+        assert client.get(blog_path(blog) + f"?{arg}={raw}").status_code == 404
+
+
+def test_odd_filter_values_are_ignored_or_match_nothing(client, make_blog, make_entry):
+    blog = make_blog()
+    make_entry(blog, source="Visible")
+    assert "Visible" in get_html(client, blog_path(blog) + "?speaker=abc&org=-3&key=yes")
+    assert "Visible" in get_html(client, blog_path(blog) + f"?speaker={'9' * 30}")
+    assert "No updates match" in get_html(client, blog_path(blog) + f"?tag={'x' * 500}")
