@@ -42,6 +42,9 @@ def describe() -> dict:
         "cpu_model": _cpu_model(),
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "kernel": platform.release(),
+        # Each websocket costs a gevent server two descriptors (simple-websocket dups
+        # the socket), so this caps the readers one server process can hold.
+        "open_files_hard_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[1],
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in PACKAGES},
         "node": _output(["node", "--version"]),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from httpc import Connection
 from loadgen import spread
-from procs import Service, Workspace, pinned, stop_profile
+from procs import Service, Workspace, cpu_seconds, pinned, stop_profile
 
 SERVER_CORE = "0"
 CLIENT_CORE = "1"
@@ -39,8 +39,14 @@ async def pages(ws: Workspace, seed: dict, quick: bool, wrap) -> list[dict]:
             for mode, headers in modes:
                 status, _ = await _probe(server, path, headers, want="status")
                 profiler = server.profile(PROFILE_DIR / f"{page}-{mode}") if PROFILE_DIR else None
+                cpu = cpu_seconds(server.pid)
                 row = await wrap(_load(server, path, headers, duration))
+                cpu = cpu_seconds(server.pid) - cpu
                 stop_profile(profiler)
+                # CPU per request holds up on a busy machine where req/s does not:
+                # 1,000 / (ms per request) is what one core of our own would serve.
+                row["server_ms_per_request"] = cpu * 1e3 / max(1, row["requests"])
+                row["per_core_estimate"] = 1e3 / max(1e-9, row["server_ms_per_request"])
                 row.update(page=page, mode=mode, path=path, probe_status=status, bytes=size)
                 row["statuses"] = f"{status} (+{row.pop('bad', 0)} non-2xx/3xx)"
                 rows.append(row)
@@ -76,12 +82,14 @@ async def _wrk(url: str, headers: dict, duration: int) -> dict:
     )
     out = (await proc.communicate())[0].decode()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    done = int(re.search(r"(\d+) requests in", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)\b", out)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     return {
         "tool": "wrk",
         "connections": CONNECTIONS,
+        "requests": done,
         "requests_per_s": rps,
         "p50_ms": float(p50.group(1)) * UNITS[p50.group(2)],
         "p99_ms": float(p99.group(1)) * UNITS[p99.group(2)],
@@ -110,6 +118,7 @@ async def _asyncio_load(server: Service, path: str, headers: dict, duration: int
     return {
         "tool": "asyncio client (slower than wrk: figures are a floor)",
         "connections": CONNECTIONS,
+        "requests": len(times),
         "requests_per_s": len(times) / duration,
         "p50_ms": lat["p50"],
         "p99_ms": lat["p99"],

@@ -114,7 +114,9 @@ def _md(header: list[str], rows: list[list]) -> str:
 def _state(row: dict) -> str:
     if row.get("quiet"):
         return "quiet"
-    return f"under load ({row['load_before']}, others {row['foreign_cpu_share']:.0%})"
+    return (
+        f"under load (load {row['load_before']:.1f}; others {row['foreign_cpu_share']:.0%} of CPU)"
+    )
 
 
 def _followers(row: dict) -> str:
@@ -159,7 +161,17 @@ def markdown_fanout(rows: list[dict]) -> str:
 def markdown_other(part: str, rows: list[dict]) -> str:
     """Pages, post or catch-up rows as a Markdown table."""
     if part == "pages":
-        header = ["page", "request", "req/s", "p50 ms", "p99 ms", "status", "measured"]
+        header = [
+            "page",
+            "request",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "status",
+            "server ms CPU/request",
+            "req/s per own core (from CPU)",
+            "measured",
+        ]
         body = [
             [
                 r["page"],
@@ -168,6 +180,8 @@ def markdown_other(part: str, rows: list[dict]) -> str:
                 _ms(r["p50_ms"]),
                 _ms(r["p99_ms"]),
                 r["probe_status"],
+                _ms(r.get("server_ms_per_request")),
+                f"{r['per_core_estimate']:,.0f}" if r.get("per_core_estimate") else "—",
                 _state(r),
             ]
             for r in rows
