@@ -106,5 +106,12 @@ def test_hub_updates_live_key_moments_groups_and_summary(chromium, hub_site):
     desk.click("#summary-form button[type=submit]")
     page.wait_for_selector("#hub-summary-body strong:text('nine')", timeout=WAIT_MS)
     assert page.is_visible("#hub-summary")
+
+    desk.goto(server.url + chief.curate_url + "edit")
+    desk.fill("input[name=name]", "Frontier Expo 2027")
+    desk.fill("input[name=city]", "Valencia")
+    desk.click("#event-form button[type=submit]")
+    page.wait_for_selector("#hub-head h1:text('Frontier Expo 2027')", timeout=WAIT_MS)
+    assert "Valencia" in page.inner_text("#hub-meta")
     assert page.evaluate("window.__same") is True
     assert errors == []

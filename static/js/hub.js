@@ -105,9 +105,19 @@
     ]);
   }
 
+  function day(iso, year) {
+    var opts = { day: "2-digit", month: "short", timeZone: "UTC" };
+    if (year) opts.year = "numeric";
+    return new Intl.DateTimeFormat("en-GB", opts).format(new Date(iso + "T00:00:00Z"));
+  }
+
   function renderHead() {
     var e = state.event;
     document.querySelector("#hub-head h1").textContent = e.name;
+    var place = [e.venue, e.city].filter(Boolean).join(", ");
+    $("hub-meta").textContent = place + " · " + day(e.starts_on) + "–" + day(e.ends_on, true) + " · times in " + e.timezone;
+    $("hub-desc").textContent = e.description || "";
+    $("hub-desc").hidden = !e.description;
   }
 
   function tick() {
