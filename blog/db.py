@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -89,3 +90,25 @@ def begin_write() -> None:
     if session().in_transaction():
         session.commit()
     session.connection(execution_options={WRITE_OPTION: True})
+
+
+def own_session(func):
+    """Run func with a database session of its own, removed when it returns.
+
+    Socket handlers are wrapped in this: under gevent each message already runs
+    in its own greenlet, but a handler called in its caller's context (the
+    Socket.IO test client) must not use, or remove, the caller's session.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        def run():
+            _scope.set(object())
+            try:
+                return func(*args, **kwargs)
+            finally:
+                session.remove()
+
+        return contextvars.copy_context().run(run)
+
+    return wrapper

@@ -167,12 +167,12 @@ def review_unfollow(data):
 
 def register(socketio: SocketIO) -> None:
     """Attach the handlers to the Socket.IO server."""
-    socketio.on_event("connect", connect)
-    socketio.on_event("disconnect", disconnect)
-    socketio.on_event("follow", follow)
-    socketio.on_event("unfollow", unfollow)
-    socketio.on_event("follow_event", follow_event)
-    socketio.on_event("unfollow_event", unfollow_event)
-    socketio.on_event("review_follow", review_follow)
-    socketio.on_event("review_unfollow", review_unfollow)
+    socketio.on_event("connect", db.own_session(connect))
+    socketio.on_event("disconnect", db.own_session(disconnect))
+    socketio.on_event("follow", db.own_session(follow))
+    socketio.on_event("unfollow", db.own_session(unfollow))
+    socketio.on_event("follow_event", db.own_session(follow_event))
+    socketio.on_event("unfollow_event", db.own_session(unfollow_event))
+    socketio.on_event("review_follow", db.own_session(review_follow))
+    socketio.on_event("review_unfollow", db.own_session(review_unfollow))
     presence.register(socketio)

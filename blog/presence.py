@@ -81,6 +81,6 @@ def announce(blog_id: int) -> None:
 
 def register(socketio: SocketIO) -> None:
     """Attach the presence handlers."""
-    socketio.on_event("join_desk", join_desk)
-    socketio.on_event("desk_activity", activity)
-    socketio.on_event("leave_desk", leave_desk)
+    socketio.on_event("join_desk", db.own_session(join_desk))
+    socketio.on_event("desk_activity", db.own_session(activity))
+    socketio.on_event("leave_desk", db.own_session(leave_desk))

@@ -135,7 +135,7 @@ TOO_COMPLEX = (
 )
 
 
-def _render_isolated(source: str) -> str:
+def _render_isolated(source: str, timeout: float = RENDER_TIMEOUT) -> str:
     """Render in a child process with a hard time limit (cooperative under gevent)."""
     job = json.dumps({"source": source, "extensions": MARKDOWN_EXTENSIONS})
     try:
@@ -143,7 +143,7 @@ def _render_isolated(source: str) -> str:
             [sys.executable, "-I", str(_WORKER)],
             input=job.encode(),
             capture_output=True,
-            timeout=RENDER_TIMEOUT,
+            timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
