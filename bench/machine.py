@@ -100,12 +100,37 @@ def busy_seconds() -> float:
 
 
 def own_seconds() -> float:
-    """CPU seconds of this process and of every child it has waited for."""
-    total = 0.0
+    """CPU seconds of this process, of every child it has waited for, and of live descendants.
+
+    A server still running when a measurement ends is ours too: counting the live
+    ones at both ends, and the reaped ones through RUSAGE_CHILDREN, counts each once.
+    """
+    total = sum(_live_descendant_seconds().values())
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         usage = resource.getrusage(who)
         total += usage.ru_utime + usage.ru_stime
     return total
+
+
+def _live_descendant_seconds() -> dict[int, float]:
+    """CPU seconds of each live process descended from this one (from /proc)."""
+    parents, cpu = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # it ended while we looked
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ours, me = {}, os.getpid()
+    for pid in cpu:
+        ancestor = parents.get(pid)
+        while ancestor and ancestor != me:
+            ancestor = parents.get(ancestor)
+        if ancestor == me:
+            ours[pid] = cpu[pid]
+    return ours
 
 
 class Window:
