@@ -114,9 +114,10 @@ def _md(header: list[str], rows: list[list]) -> str:
 def _state(row: dict) -> str:
     if row.get("quiet"):
         return "quiet"
-    return (
-        f"under load (load {row['load_before']:.1f}; others {row['foreign_cpu_share']:.0%} of CPU)"
-    )
+    load = f"load {row['load_before']:.1f}"
+    if row.get("foreign_cpu_share") is None:
+        return f"under load ({load})"
+    return f"under load ({load}; others {row['foreign_cpu_share']:.0%} of CPU)"
 
 
 def _followers(row: dict) -> str:
