@@ -59,6 +59,7 @@ def _register(app: Flask) -> None:
         public,
         report,
         search,
+        speakers,
         web,
     )
 
@@ -66,6 +67,7 @@ def _register(app: Flask) -> None:
     caching.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(speakers.bp)
     for reader_bp in (feeds.bp, search.bp, embed.bp):
         app.register_blueprint(reader_bp)
     app.register_blueprint(report.bp)
