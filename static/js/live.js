@@ -107,12 +107,16 @@
 
     function follow() {
       // Also the periodic head check: the server replays anything after seq.
-      var args = { since: seq };
+      var sent = seq;
+      var args = { since: sent };
       args[opts.key] = opts.id;
       emit(opts.follow, args, function (ack) {
         if (!ack || !ack.ok) return;
-        if (ack.last_seq < seq) location.reload(); // the server went back in time
-        else if (ack.last_seq > seq) fillGap();
+        // Far behind (the server says reload), or the server went back in
+        // time: compare with the seq that was sent, since live changes may
+        // have moved ours on while the acknowledgement was on its way.
+        if (ack.reload || ack.last_seq < sent) return location.reload();
+        if (ack.last_seq > seq) fillGap();
         if (opts.onFollow) opts.onFollow(ack);
       });
       clearTimeout(syncTimer);
