@@ -27,7 +27,7 @@ except ImportError:
 
 from blog import actions, create_app, db
 from blog.extensions import socketio
-from blog.models import BlogStatus, EmbargoBatch, Entry, HubFeature, Role, User
+from blog.models import BlogStatus, EmbargoBatch, Entry, Event, HubFeature, Role, User
 
 ROLES = ("admin", "editor", "reporter", "contributor", "anonymous", "deactivated")
 SCOPES = ("own", "other")
@@ -64,6 +64,24 @@ class Req:
     # A prepared (client, CSRF token) acting instead of the role's shared client,
     # for requests that would log the shared account out everywhere.
     session: tuple | None = None
+
+
+class Fresh(dict):
+    """Ids by name; reading a name loads the row anew, so no object outlives its session.
+
+    Socket handlers end the thread's session and fingerprint() rolls back, either of
+    which would leave a kept object detached or expired.
+    """
+
+    def __init__(self, model, ids: dict):
+        super().__init__(ids)
+        self.model = model
+
+    def __getitem__(self, name):
+        return db.session.get(self.model, super().__getitem__(name))
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default  # noqa: SIM401 (self.get is this)
 
 
 @dataclass
@@ -571,17 +589,18 @@ def _build_world(app) -> World:
         users[name] = actions.create_user(f"{name}@example.test", name, PASSWORD, role)
         if event is not None:
             actions.assign_user(users[name], event)
-    w = World(app, users, {"own": own, "other": other})
+    ids = {name: user.id for name, user in users.items()}
+    w = World(app, Fresh(User, ids), Fresh(Event, {"own": own.id, "other": other.id}))
     for role in ROLES:
         client = app.test_client()
         if role != "anonymous":
-            login(client, users[role])
+            login(client, w.users[role])
             w.bearer[role] = {
-                "Authorization": f"Bearer {actions.create_api_token(users[role], 'm')}"
+                "Authorization": f"Bearer {actions.create_api_token(w.users[role], 'm')}"
             }
         w.clients[role] = client
         w.tokens[role] = csrf_token(client, "/login" if role == "anonymous" else "/desk/")
-    actions.deactivate_user(users["admin"], users["deactivated"].id)
+    actions.deactivate_user(w.users["admin"], ids["deactivated"])
     return w
 
 
