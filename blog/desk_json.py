@@ -131,8 +131,6 @@ def update_entry(entry_id: int):
     return jsonify(entry_json(entry))
 
 
-
-
 @bp.post("/blogs/<int:blog_id>/preview")
 @session_required
 def preview(blog_id: int):
@@ -200,11 +198,6 @@ def _speaker(speaker) -> dict:
     return {"id": speaker.id, "name": speaker.name, "attribution": speaker.attribution}
 
 
-
-
-
-
 @bp.errorhandler(ActionError)
 def _refused(exc: ActionError):
     return jsonify(exc.to_json()), exc.status
-
