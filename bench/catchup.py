@@ -37,6 +37,8 @@ async def catchup(ws: Workspace, seed: dict, quick: bool, targets: list[str], wr
                     rows.append({**row, "target": target})
             row = await wrap(_storm(server, seed, head, min(10, head), storm))
             rows.append({**row, "target": target})
+            row = await wrap(_head_checks(server, seed, head, storm * 2))
+            rows.append({**row, "target": target})
         finally:
             server.stop()
     return rows
@@ -109,6 +111,29 @@ async def _storm(server: Service, seed: dict, head: int, missed: int, count: int
         "wall_s": max(r["wall_s"] for r in replies),
         "follow_ms": replies[0]["follow_ms"],
         "caught_up_ms": caught[0] if len(caught) == 1 else _merge(caught),
+        "server_ms_per_reconnect": cpu / count * 1e3,
+        "queries_per_reconnect": (after_q - before_q) / count if before_q is not None else None,
+    }
+
+
+async def _head_checks(server: Service, seed: dict, head: int, count: int) -> dict:
+    """count readers follow, then all send the page's 30 s head check at once: its cost."""
+    readers = await Readers([server.ws_url], seed["blog_id"], count, GENERATOR_CORE).start()
+    try:
+        await readers.connect(since=head)
+        before_q, before_cpu = _queries(server), cpu_seconds(server.pid)
+        replies = await readers.all({"cmd": "refollow"})
+        cpu = cpu_seconds(server.pid) - before_cpu
+        after_q = _queries(server)
+    finally:
+        await readers.stop()
+    return {
+        "case": f"head checks {count}",
+        "reconnects": count,
+        "failed": sum(r["readers"] - r["ok"] for r in replies),
+        "wall_s": max(r["wall_s"] for r in replies),
+        "follow_ms": replies[0]["follow_ms"],
+        "caught_up_ms": _merge([r["follow_ms"] for r in replies]),
         "server_ms_per_reconnect": cpu / count * 1e3,
         "queries_per_reconnect": (after_q - before_q) / count if before_q is not None else None,
     }

@@ -10,6 +10,7 @@ Run by bench/run.py and driven over stdin/stdout, one JSON object per line:
     stdin   {"cmd": "connect", "readers": 500, "since": 0, "concurrency": 200}
             {"cmd": "mark"}                      start counting CPU and receipts
             {"cmd": "report", "posts": {"<entry_id>": <monotonic post time>}}
+            {"cmd": "refollow"}                  every reader sends its 30 s head check
             {"cmd": "close"}                     disconnect every reader
             {"cmd": "quit"}
     stdout  {"event": "connected", ...}, {"event": "complete", "entry_id": 7, "t": ...},
@@ -51,6 +52,7 @@ class Reader(WSListener):
         self.followed_at: float | None = None
         self.caught_up_at: float | None = None
         self.target_seq: int | None = None
+        self.transport: WSTransport | None = None
         self.ready = asyncio.get_running_loop().create_future()
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
@@ -114,6 +116,14 @@ class Reader(WSListener):
             self.caught_up_at = now
             if not self.ready.done():
                 self.ready.set_result(True)
+
+    def refollow(self) -> asyncio.Future:
+        """Send the page's 30 s head check: follow again from the seq we hold."""
+        self.started = time.monotonic()
+        self.followed_at = self.caught_up_at = self.target_seq = None
+        self.ready = asyncio.get_running_loop().create_future()
+        self.transport.send(WSMsgType.TEXT, self.gen.follow_frame(self.last_seq))
+        return self.ready
 
     def _fail(self, why: str) -> None:
         self.gen.errors.append(why)
@@ -200,9 +210,25 @@ class Generator:
             except Exception as exc:  # a refused handshake is a result, not a crash
                 self.errors.append(f"connect: {exc!r}")
                 return False
+            reader.transport = transport
             self.readers.append(reader)
             self.transports.append(transport)
             return await reader.ready
+
+    async def refollow(self, timeout: float) -> dict:
+        """Every reader re-follows at once (the page's head check); wait for every ack."""
+        start = time.monotonic()
+        ready = [r.refollow() for r in self.readers]
+        results = await asyncio.wait_for(asyncio.gather(*ready), timeout)
+        return {
+            "event": "refollowed",
+            "readers": len(self.readers),
+            "ok": sum(1 for ok in results if ok),
+            "wall_s": time.monotonic() - start,
+            "follow_ms": spread(
+                [(r.followed_at - r.started) * 1e3 for r in self.readers if r.followed_at]
+            ),
+        }
 
     def report(self, posts: dict[int, float]) -> dict:
         """Latencies per posted entry and over every receipt, misses, and this process's CPU."""
@@ -296,6 +322,8 @@ async def serve(gen: Generator) -> None:
             emit({"event": "marked"})
         elif name == "report":
             emit(gen.report({int(k): v for k, v in cmd["posts"].items()}))
+        elif name == "refollow":
+            emit(await gen.refollow(cmd.get("timeout", 600)))
         elif name == "close":
             emit(await gen.close())
         elif name == "quit":
