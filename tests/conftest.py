@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import close_all_sessions
 
 from blog import actions, create_app, db
 from blog.extensions import socketio
@@ -115,6 +116,10 @@ def app(database_url, tmp_path):
     app.instance_path = str(tmp_path)
     with app.app_context():
         yield app
+    # Close every session any context of this test opened (requests run in
+    # fresh contexts), so no PostgreSQL connection is left to the garbage
+    # collector, which warns, and warnings are errors here.
+    close_all_sessions()
     db.session.remove()
     app.extensions["showfloor_engine"].dispose()
 
