@@ -40,6 +40,7 @@ ACK_SEQ_RE = re.compile(rb'"last_seq":\s*(\d+)')
 # The reader page's own ack id for its follow is arbitrary; 1 is ours.
 FOLLOW_ACK = b"431"
 RAISE_NOFILE_TO = 1 << 20
+ACK_TIMEOUT_S = 120
 
 
 class Reader(WSListener):
@@ -191,7 +192,7 @@ class Generator:
                 [(r.caught_up_at - r.started) * 1e3 for r in fresh if r.caught_up_at]
             ),
             "replayed": self.replayed,
-            "errors": self.errors[:5],
+            "errors": sorted(set(self.errors))[:5],
         }
 
     async def _open(self, index: int, since: int, gate: asyncio.Semaphore) -> bool:
@@ -213,17 +214,28 @@ class Generator:
             reader.transport = transport
             self.readers.append(reader)
             self.transports.append(transport)
-            return await reader.ready
+            return await self._acked(reader)
+
+    async def _acked(self, reader: Reader) -> bool:
+        """Wait for the reader's follow ack; one that never comes is a failure, not a hang."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(reader.ready), ACK_TIMEOUT_S)
+        except TimeoutError:
+            self.errors.append(f"no follow ack within {ACK_TIMEOUT_S} s")
+            return False
 
     async def refollow(self, timeout: float) -> dict:
         """Every reader re-follows at once (the page's head check); wait for every ack."""
         start = time.monotonic()
-        ready = [r.refollow() for r in self.readers]
-        results = await asyncio.wait_for(asyncio.gather(*ready), timeout)
+        for reader in self.readers:
+            reader.refollow()
+        acks = [self._acked(r) for r in self.readers]
+        results = await asyncio.wait_for(asyncio.gather(*acks), timeout)
         return {
             "event": "refollowed",
             "readers": len(self.readers),
             "ok": sum(1 for ok in results if ok),
+            "errors": sorted(set(self.errors))[:5],
             "wall_s": time.monotonic() - start,
             "follow_ms": spread(
                 [(r.followed_at - r.started) * 1e3 for r in self.readers if r.followed_at]
