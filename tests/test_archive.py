@@ -123,6 +123,8 @@ def other_instance(empty_database, tmp_path):
                 "MESSAGE_QUEUE_URL": None,
                 "TESTING": True,
                 "SECRET_KEY": "other-secret",
+                # No release loop: it would outlive the test and poll a dropped database.
+                "SCHEDULER_INTERVAL": None,
             }
         )
         made.append(app)

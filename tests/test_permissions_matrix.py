@@ -561,6 +561,8 @@ def world(migrated_template, tmp_path_factory):
             "MESSAGE_QUEUE_URL": None,
             "TESTING": True,
             "SECRET_KEY": "matrix-secret",
+            # No release loop: it would outlive the test and poll a dropped database.
+            "SCHEDULER_INTERVAL": None,
         }
     )
     app.instance_path = str(tmp_path_factory.mktemp("matrix-instance"))
