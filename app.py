@@ -16,6 +16,7 @@ from blog import create_app
 from blog.durability import durability_problem
 from blog.extensions import socketio
 from blog.migrate import schema_problem
+from blog.queue import start_listening
 
 
 def startup_problem(engine) -> str | None:
@@ -38,6 +39,7 @@ def main() -> None:
     # Fewer full collections: with thousands of sockets they paused the
     # server for hundreds of milliseconds (see docs/operations.md).
     gc.set_threshold(50_000, 50, 1_000)
+    start_listening(socketio.server)
     host = os.environ.get("SHOWFLOOR_HOST", "127.0.0.1")
     port = int(os.environ.get("SHOWFLOOR_PORT", "5000"))
     print(f"Showfloor is serving on http://{host}:{port}/ (async mode {socketio.async_mode})")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import db
+from . import db, queue
 from .config import load_config
 from .extensions import csrf, socketio
 
@@ -37,7 +37,11 @@ def _init_socketio(app: Flask) -> None:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE_URL"],
-        channel=app.config["MESSAGE_QUEUE_CHANNEL"],
+        # Always given, None included: the extension object outlives each
+        # app, and a manager left from an earlier app must not carry over.
+        client_manager=queue.client_manager(
+            app.config["MESSAGE_QUEUE_URL"], app.config["MESSAGE_QUEUE_CHANNEL"]
+        ),
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
         max_http_buffer_size=64 * 1024,
         ping_interval=app.config["PING_INTERVAL"],

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from . import push
+from . import push, queue
 from .extensions import socketio
 from .metrics import REGISTRY, REQUEST_LATENCY, ReaderCollector
 
@@ -60,6 +60,8 @@ def _check_queue() -> str:
     url = current_app.config.get("MESSAGE_QUEUE_URL")
     if not url:
         return "not configured"
+    # Polling readiness subscribes this process if nothing else has yet.
+    queue.start_listening(socketio.server)
     client = current_app.extensions.get("showfloor_redis_probe")
     if client is None:
         client = redis.Redis.from_url(
@@ -70,6 +72,10 @@ def _check_queue() -> str:
         client.ping()
     except redis.RedisError as exc:
         return f"unreachable: {type(exc).__name__}"
+    if queue.queue_listening(socketio.server) is False:
+        # Reachable but not yet (re)subscribed: pushes from other processes
+        # would not reach this one's readers.
+        return "subscribing"
     return "ok"
 
 

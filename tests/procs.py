@@ -104,6 +104,11 @@ class Server:
         wait_until(up, timeout, f"{self.url}/healthz")
         return self
 
+    def wait_ready(self, timeout: float = 30) -> Server:
+        """Wait until /readyz answers 200: database reachable, queue subscribed."""
+        wait_until(lambda: _answers(self.url + "/readyz"), timeout, f"{self.url}/readyz")
+        return self
+
     def alive(self) -> bool:
         """Tell whether the process is still running."""
         return self.proc is not None and self.proc.poll() is None

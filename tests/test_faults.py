@@ -301,12 +301,18 @@ class Cluster:
         return [s.url for s in self.servers]
 
     def ensure_running(self) -> None:
-        """Start any server that is not running and wait until all answer /healthz."""
+        """Start any server that is not running and wait until all are ready."""
         for server in self.servers:
             if not server.alive():
                 server.start()
         for server in self.servers:
             server.wait_healthy()
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait until every server answers /readyz: its queue listener is subscribed."""
+        for server in self.servers:
+            server.wait_ready()
 
     def stop(self) -> None:
         """Stop every server."""
@@ -438,7 +444,8 @@ def test_redis_down_for_ten_seconds(redis_cluster, private_redis, readers):
     assert poster.failures == []
     assert poster.slowest < 2, f"a post took {poster.slowest:.2f} s while Redis was down"
     assert_exactly_once(followers, p1, blog_id)
-    procs.wait_until(lambda: procs.http("GET", p1 + "/readyz").status == 200, 10, "ready again")
+    # Every process, not just the one posting, must have resubscribed.
+    cluster.wait_ready()
     print(
         f"Redis down {up_at - down_at:.1f} s: {len(poster.created)} posts, none failed, "
         f"slowest {poster.slowest * 1000:.0f} ms; readers converged {converge_s:.2f} s "
@@ -448,6 +455,8 @@ def test_redis_down_for_ten_seconds(redis_cluster, private_redis, readers):
 
 def test_redis_flushed_and_subscribers_cut(redis_cluster, private_redis, readers):
     cluster = redis_cluster
+    # An earlier test may have stopped this Redis: wait for every listener.
+    cluster.wait_ready()
     blog_id = new_live_blog(cluster.database_url)
     p1, p2, _ = cluster.urls
     checking = readers([p2], blog_id).wait_following()

@@ -1,0 +1,73 @@
+"""The Redis queue between server processes: quick to resubscribe, and says when it listens."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+
+import socketio as socketio_lib
+
+logger = logging.getLogger(__name__)
+
+# python-socketio doubles its wait after each failed resubscribe up to a
+# minute, so a ten-second Redis outage left a process deaf for up to sixteen
+# seconds after Redis came back. A live blog wants the pushes back at once;
+# a reconnect attempt every two seconds costs Redis nothing.
+FIRST_RETRY_S = 1.0
+MAX_RETRY_S = 2.0
+
+
+class ListeningRedisManager(socketio_lib.RedisManager):
+    """A Redis manager that resubscribes within seconds and reports whether it is subscribed."""
+
+    name = "redis"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.subscribed = False
+
+    def _redis_listen_with_retries(self):  # runs in the manager's background task
+        wait_s = FIRST_RETRY_S
+        while True:
+            try:
+                self._redis_connect()
+                self.pubsub.subscribe(self.channel)
+                self.subscribed = True
+                wait_s = FIRST_RETRY_S
+                yield from self.pubsub.listen()
+            except Exception as exc:  # any failure: log, wait, resubscribe
+                logger.warning("queue listener lost (%s); resubscribing in %.1f s", exc, wait_s)
+            self.subscribed = False
+            # Jitter keeps a fleet of processes from reconnecting in lockstep.
+            time.sleep(wait_s * random.uniform(0.75, 1.0))
+            wait_s = min(wait_s * 2, MAX_RETRY_S)
+
+
+def client_manager(url: str | None, channel: str):
+    """The client manager to use: ours for Redis, None (in-process) without a queue."""
+    if not url:
+        return None
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"SHOWFLOOR_REDIS_URL must be a redis:// or rediss:// URL, not {url!r}")
+    return ListeningRedisManager(url, channel=channel)
+
+
+def start_listening(server) -> None:
+    """Subscribe to the queue now instead of at the first websocket connection.
+
+    python-socketio subscribes lazily, so a process's first readers could
+    follow a blog before the subscription existed and miss what other
+    processes published meanwhile; /readyz stays 503 until it is done.
+    """
+    if server is not None and not server.manager_initialized:
+        server.manager_initialized = True
+        server.manager.initialize()
+
+
+def queue_listening(server) -> bool | None:
+    """True when this process is subscribed to the queue, False while not, None without a queue."""
+    manager = getattr(server, "manager", None)
+    if not isinstance(manager, ListeningRedisManager):
+        return None
+    return manager.subscribed
