@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import unicodedata
+from html import unescape
 from pathlib import Path
 
 import bleach
@@ -61,9 +62,13 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 # (attr_list is deliberately absent: it allows onclick and href overrides).
 MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 
-# Bidi controls and zero-width characters can make a link read as one address
-# while it goes to another, or hide words; no live-blog text needs them.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Bidi controls (Unicode's Bidi_Control set, U+061C included) and zero-width or
+# other invisible format characters can make a link read as one address while
+# it goes to another, or hide words; no live-blog text needs them.
+_INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+# A character reference (&#x202e;, &rlm;) reaches the reader as the character
+# itself, so the invisible ones are removed from the output as well.
+_CHAR_REF = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
 # Writers' headings become h3/h4 so they never outrank the page's own headings.
 _HEADING = re.compile(r"<(/?)h([1-6])>")
 
@@ -77,6 +82,18 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text)
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
+def _drop_invisible_references(html: str) -> str:
+    """Remove character references that a browser would turn into what clean_text removes."""
+    return _CHAR_REF.sub(_visible_reference, html)
+
+
+def _visible_reference(match: re.Match) -> str:
+    ref = match.group(0)
+    decoded = unescape(ref)
+    # Not a reference at all (decoded unchanged), or one that shows something: keep it.
+    return ref if decoded == ref or clean_text(decoded) else ""
 
 
 def _demote_headings(html: str) -> str:
@@ -113,7 +130,7 @@ def render_markdown(source: str) -> str:
             f"Text is too long: {len(source)} characters, at most {MAX_SOURCE_CHARS}."
         )
     raw = _render_isolated(source) if _cost(source) > INLINE_COST_LIMIT else _render_here(source)
-    return _cleaner.clean(_demote_headings(raw)).strip()
+    return _drop_invisible_references(_cleaner.clean(_demote_headings(raw))).strip()
 
 
 def _cost(source: str) -> int:
