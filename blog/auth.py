@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import queries
+from . import actions, queries
 
 bp = Blueprint("auth", __name__)
 
@@ -26,17 +26,27 @@ def login():
     if not (user and valid and user.active):
         error = "Wrong email or password, or the account is deactivated."
         return render_template("auth/login.html", error=error, email=email, next=_safe_next()), 401
-    session.clear()
-    session["uid"] = user.id
-    # A later deactivation, role or password change bumps the epoch and so
-    # ends this session (see web.current_session_user).
-    session["epoch"] = user.session_epoch
+    start_session(user)
     return redirect(_safe_next() or url_for("report.desk"))
+
+
+def start_session(user) -> None:
+    """Give this browser a fresh session for the user: nothing of the old one carries over."""
+    # A fresh dict is Flask's rotation of a signed-cookie session: a cookie
+    # planted before login (session fixation) and its CSRF token die here.
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the token of the old session in g
+    session["uid"] = user.id
+    # A later logout, deactivation, role or password change bumps the epoch and
+    # so ends this session (see web.current_session_user).
+    session["epoch"] = user.session_epoch
 
 
 @bp.post("/logout")
 def logout():
-    """End the session."""
+    """End the session everywhere: every browser and open socket of the account."""
+    if g.user is not None:
+        actions.end_sessions(g.user)
     session.clear()
     g.user = None
     return redirect(url_for("public.index"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from . import actions, db
 from .actions.people import user_for_password_token
+from .auth import start_session
 from .errors import ActionError, Invalid
 from .models import Event, Role, User
 from .permissions import can_change_role, can_grant_role, can_manage_account, can_manage_people
@@ -180,6 +181,6 @@ def my_password():
         user = actions.change_own_password(g.user, form.get("current", ""), form.get("new", ""))
     except ActionError as exc:
         return render_template("people/my_password.html", error=exc.message), exc.status
-    # Keep this browser logged in under the new epoch; the others are out.
-    session["epoch"] = user.session_epoch
+    # Keep this browser logged in, in a fresh session under the new epoch; the others are out.
+    start_session(user)
     return render_template("people/my_password.html", done=True)

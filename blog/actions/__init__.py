@@ -1,6 +1,13 @@
 """Every write use case: check rights and rules, write rows and change rows, commit, push."""
 
-from .accounts import add_speaker, assign_user, create_api_token, create_user, hash_token
+from .accounts import (
+    add_speaker,
+    assign_user,
+    create_api_token,
+    create_user,
+    end_sessions,
+    hash_token,
+)
 from .agenda import EventInput, SessionInput, remove_session, save_event, save_session
 from .blogs import create_blog, create_event, set_blog_status
 from .curation import (
@@ -70,6 +77,7 @@ __all__ = [
     "create_event",
     "create_user",
     "edit_entry",
+    "end_sessions",
     "hash_token",
     "mark_key_entry",
     "pin_entry",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
+from zxcvbn import zxcvbn
 
-from .. import db
+from .. import db, socket_auth
 from ..errors import Invalid
 from ..models import ApiToken, Event, Organization, Role, Speaker, User
 from ._audit import audit
@@ -16,6 +18,14 @@ from ._stream import write_action
 
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_CHARS = 256
+# zxcvbn's cost grows with length and it refuses more than 72 characters; a
+# longer passphrase is judged by its first 72, which no common password outgrows.
+_JUDGED_CHARS = 72
+# Score 2 means more than a million guesses: beyond a throttled online attack,
+# while any passphrase of three or four ordinary words clears it easily.
+MIN_STRENGTH = 2
+# Words an attacker tries first against this site, besides the account's own.
+SITE_WORDS = ("showfloor", "show floor", "liveblog", "live blog", "conference")
 
 
 def hash_token(token: str) -> str:
@@ -23,13 +33,35 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_password_rules(password: str) -> None:
-    """Refuse passwords that are too short or absurdly long."""
+def check_password_rules(password: str, email: str = "", name: str = "") -> None:
+    """Refuse passwords that are too short, absurdly long, or easy to guess for this account."""
     if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
         raise Invalid(
             f"A password needs {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters; "
             "a passphrase of several words is best."
         )
+    verdict = zxcvbn(password[:_JUDGED_CHARS], user_inputs=_personal_words(email, name))
+    if verdict["score"] < MIN_STRENGTH:
+        raise Invalid(_weak_password_message(verdict["feedback"]), {"password": "too guessable"})
+
+
+def _personal_words(email: str, name: str) -> list[str]:
+    """The account's own email, name and their parts, and the site's name."""
+    local = email.split("@", 1)[0]
+    parts = re.split(r"[\s._+-]+", f"{local} {name}")
+    return [w for w in (email, local, name, *parts, *SITE_WORDS) if len(w) > 2]
+
+
+def _weak_password_message(feedback: dict) -> str:
+    # zxcvbn names the common password or pattern it recognised; it stays silent
+    # when the password is built from the account's own words or the site's name.
+    why = (feedback.get("warning") or "").strip() or (
+        "It is built from your name, your email, the site's name or a common pattern."
+    )
+    return (
+        f"This password is too easy to guess. {why.rstrip('.')}. "
+        "Choose a passphrase of three or four unrelated words."
+    )
 
 
 @write_action
@@ -40,7 +72,7 @@ def create_user(
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise Invalid("Give a valid email address.")
-    check_password_rules(password)
+    check_password_rules(password, email, name)
     db.begin_write()
     if db.session.scalar(select(User).where(User.email == email)):
         raise Invalid(f"An account for {email} already exists.")
@@ -51,6 +83,19 @@ def create_user(
     audit(actor, "user.create", "user", user.id, None, role=user.role.value)
     db.session.commit()
     return user
+
+
+@write_action
+def end_sessions(user: User) -> None:
+    """Log the account out everywhere: every browser session and open socket ends."""
+    db.begin_write()
+    user = db.session.get(User, user.id, populate_existing=True)
+    # Sessions carry the epoch they began in (blog.web.current_session_user);
+    # sockets elsewhere re-check it on every privileged event.
+    user.session_epoch += 1
+    audit(user, "user.logout", "user", user.id, None)
+    db.session.commit()
+    socket_auth.disconnect_user(user.id)
 
 
 @write_action

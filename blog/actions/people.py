@@ -123,11 +123,11 @@ def issue_password_link(actor: User, user_id: int) -> str:
 @write_action
 def set_password_with_token(token: str, password: str) -> User:
     """Set the password a link was issued for; the link and every open session then expire."""
-    check_password_rules(password or "")
     db.begin_write()
     user = user_for_password_token(token or "")
     if user is None:
         raise Invalid("This link has expired or was already used. Ask an editor for a new one.")
+    check_password_rules(password or "", user.email, user.name)
     user.password_hash = generate_password_hash(password, method="scrypt")
     user.session_epoch += 1
     audit(user, "user.set_password", "user", user.id, None)
@@ -244,11 +244,11 @@ def reactivate_user(actor: User, user_id: int) -> User:
 @write_action
 def change_own_password(user: User, current: str, new: str) -> User:
     """Change one's own password; every other session and socket of the account ends."""
-    check_password_rules(new or "")
     db.begin_write()
     actor = load_actor(user)
     if not check_password_hash(actor.password_hash, current or ""):
         raise Invalid("Your current password is not right.", {"current": "wrong password"})
+    check_password_rules(new or "", actor.email, actor.name)
     actor.password_hash = generate_password_hash(new, method="scrypt")
     actor.session_epoch += 1
     audit(actor, "user.change_password", "user", actor.id, None)
