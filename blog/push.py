@@ -7,9 +7,18 @@ import logging
 from flask import Flask, current_app, render_template
 from markupsafe import Markup
 
-from . import metrics
+from . import db, media, metrics
 from .extensions import socketio
-from .models import AgendaSession, Change, Entry, EntryStatus, Event, EventChange, LiveBlog
+from .models import (
+    AgendaSession,
+    Change,
+    Entry,
+    EntryStatus,
+    Event,
+    EventChange,
+    LiveBlog,
+    Media,
+)
 
 # Change types; each is also the name of the server→client socket event.
 ENTRY_PUBLISHED = "entry_published"
@@ -209,6 +218,26 @@ def event_card(event: Event) -> dict:
         "ends_on": event.ends_on.isoformat(),
         "description": event.description,
         "cover_media_id": event.cover_media_id,
+        "cover": _cover(event),
+    }
+
+
+def _cover(event: Event) -> dict | None:
+    """The hub header's cover photo: its sizes and alt text, or None."""
+    if event.cover_media_id is None:
+        return None
+    photo = db.session.get(Media, event.cover_media_id)
+    if photo is None or not photo.variants:
+        return None
+    shown = media.media_json(photo)
+    largest = shown["variants"][-1]
+    return {
+        "src": shown["src"],
+        "srcset": shown["srcset"],
+        "alt": shown["alt"],
+        "credit": shown["credit"],
+        "width": largest["width"],
+        "height": largest["height"],
     }
 
 

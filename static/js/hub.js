@@ -118,6 +118,22 @@
     $("hub-meta").textContent = place + " · " + day(e.starts_on) + "–" + day(e.ends_on, true) + " · times in " + e.timezone;
     $("hub-desc").textContent = e.description || "";
     $("hub-desc").hidden = !e.description;
+    renderCover(e.cover);
+  }
+
+  function renderCover(cover) {
+    var img = $("hub-cover-img");
+    $("hub-cover").hidden = !cover;
+    if (!cover) return;
+    if (img.getAttribute("src") !== cover.src) {
+      img.srcset = cover.srcset;
+      img.src = cover.src;
+      img.width = cover.width;
+      img.height = cover.height;
+    }
+    img.alt = cover.alt;
+    $("hub-cover-credit").textContent = cover.credit ? "Photo: " + cover.credit : "";
+    $("hub-cover-credit").hidden = !cover.credit;
   }
 
   function tick() {
