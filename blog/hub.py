@@ -7,6 +7,9 @@ a payload built here, so the first render and every later change agree.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
+from flask import current_app
 from sqlalchemy import or_, select
 
 from . import db, push
@@ -131,6 +134,28 @@ def key_moments_payload(event: Event) -> dict:
 def summary_payload(event: Event) -> dict:
     """The editor's summary as sanitised HTML."""
     return {"summary_html": event.summary_html}
+
+
+SNAPSHOTS_KEPT = 64
+
+
+def snapshot_at(event: Event, last_seq: int) -> dict:
+    """The hub's snapshot for an event whose stream stands at last_seq, built once per seq.
+
+    Everything in a snapshot changes only with a change on the event's stream,
+    so (event, seq) names it in every process; a hub page's revalidation then
+    costs the event's row alone instead of the key-moment and feature queries.
+    A snapshot built just after a newer change is stored under the older seq:
+    it is only ever newer than its key, and the page replays from that seq.
+    """
+    cache = current_app.extensions.setdefault("showfloor_hub_snapshots", OrderedDict())
+    key = (event.id, last_seq)
+    state = cache.get(key)
+    if state is None:
+        state = cache[key] = snapshot(event)
+        while len(cache) > SNAPSHOTS_KEPT:
+            cache.popitem(last=False)
+    return state
 
 
 def snapshot(event: Event) -> dict:

@@ -35,7 +35,7 @@ def hub(event_slug: str):
     event = queries.event_by_slug(event_slug) or abort(404)
     # Read the cursor first, as the blog page does: a change in between is replayed.
     last_seq, now = event.last_seq, utcnow()
-    state = hub_stream.snapshot(event)
+    state = hub_stream.snapshot_at(event, last_seq)
     on_now, up_next = hub_page.agenda_now(state["agenda"], now)
     timely = [s["id"] for s in on_now + up_next]
     etag = caching.page_etag("hub", event.id, last_seq, timely)

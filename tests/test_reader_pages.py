@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import feedparser
 import pytest
+import sqlalchemy
 
 from blog import actions, db, readers
 from blog.models import ORDER_OLDEST, BlogStatus, LiveBlog
@@ -430,6 +431,40 @@ def test_readers_are_summed_across_processes_through_redis():
 
 
 # ---- the hub ----------------------------------------------------------------------
+
+
+def statements_run(app, call) -> int:
+    """How many SQL statements call() runs (transaction control left out)."""
+    seen = []
+    engine = app.extensions["showfloor_engine"]
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            seen.append(statement)
+
+    sqlalchemy.event.listen(engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_hub_snapshot_is_built_once_per_seq(app, client, make_event, make_blog, editor):
+    event = make_event(name="Frontier Expo")
+    blog = make_blog(event)
+    actions.feature_on_hub(editor, event.id, blog_id=blog.id, lead=True)
+    path = f"/e/{event.slug}/"
+    etag = client.get(path).headers["ETag"]
+
+    def revalidate():
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+
+    # The event's row alone: the snapshot for this seq is already built.
+    assert statements_run(app, revalidate) == 1
+    actions.set_hub_summary(editor, event.id, "Keynote at **ten**.")
+    page = client.get(path, headers={"If-None-Match": etag})
+    assert page.status_code == 200 and "<strong>ten</strong>" in page.get_data(as_text=True)
 
 
 def test_hub_page_renders_its_stream_state_and_revalidates(client, make_event, make_blog, editor):
