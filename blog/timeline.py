@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
 from . import db
@@ -184,10 +186,23 @@ def filter_options(blog: LiveBlog) -> dict:
     }
 
 
+CHANGE_TIMES_KEPT = 1024
+
+
 def last_change_at(blog: LiveBlog) -> datetime | None:
-    """When the blog's newest change was written (its Last-Modified)."""
-    stmt = select(Change.created_at).where(Change.blog_id == blog.id, Change.seq == blog.last_seq)
-    return db.session.scalar(stmt) or blog.created_at
+    """When the blog's newest change was written (its Last-Modified).
+
+    A change row never changes, so (blog, seq) names its time in every
+    process: a reader's revalidation asks the database once per new seq.
+    """
+    cache = current_app.extensions.setdefault("showfloor_change_times", OrderedDict())
+    key = (blog.id, blog.last_seq)
+    if key not in cache:
+        stmt = select(Change.created_at).where(Change.blog_id == key[0], Change.seq == key[1])
+        cache[key] = db.session.scalar(stmt) or blog.created_at
+        while len(cache) > CHANGE_TIMES_KEPT:
+            cache.popitem(last=False)
+    return cache[key]
 
 
 def published_count(blog: LiveBlog) -> int:

@@ -450,7 +450,7 @@ def statements_run(app, call) -> int:
     return len(seen)
 
 
-def test_hub_snapshot_is_built_once_per_seq(app, client, make_event, make_blog, editor):
+def test_page_revalidation_reads_one_row_per_seq(app, client, make_event, make_blog, editor):
     event = make_event(name="Frontier Expo")
     blog = make_blog(event)
     actions.feature_on_hub(editor, event.id, blog_id=blog.id, lead=True)
@@ -462,6 +462,15 @@ def test_hub_snapshot_is_built_once_per_seq(app, client, make_event, make_blog, 
 
     # The event's row alone: the snapshot for this seq is already built.
     assert statements_run(app, revalidate) == 1
+    blog_path = f"/e/{event.slug}/{blog.slug}/"
+    blog_etag = client.get(blog_path).headers["ETag"]
+    # The blog's row alone: its Last-Modified for this seq is known.
+    assert (
+        statements_run(
+            app, lambda: client.get(blog_path, headers={"If-None-Match": blog_etag}).status_code
+        )
+        == 1
+    )
     actions.set_hub_summary(editor, event.id, "Keynote at **ten**.")
     page = client.get(path, headers={"If-None-Match": etag})
     assert page.status_code == 200 and "<strong>ten</strong>" in page.get_data(as_text=True)
