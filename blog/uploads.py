@@ -10,6 +10,9 @@ multipart/form-data:
     alt       required: one sentence saying what the photo shows
     caption   optional
     credit    optional, e.g. "Ana Ruiz / Showfloor"
+    idempotency_key  optional (or an Idempotency-Key header): 8–64 letters,
+              digits, '-' or '_'; the same key again from the same uploader
+              answers 200 with the first photo instead of storing a second
 201 → {"id": 12, "width": 3000, "height": 4000, "alt": "…", "caption": "…",
        "credit": "…", "src": "/media/<key>-960.webp", "srcset": "/media/… 480w, …",
        "variants": [{"width": 480, "height": 640, "url": "/media/…",
@@ -47,6 +50,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 
 from . import actions, db, media, queries
+from .actions.media import upload_media_once
 from .api import entry_json, token_required
 from .errors import ActionError, Invalid, NotFound
 from .extensions import csrf
@@ -145,10 +149,17 @@ def _upload(user):
         raise Invalid("Choose a photo to upload.", {"file": "no file was sent"})
     form = request.form
     event_id = _blog_event_id(form.get("blog_id"))
-    photo = actions.upload_media(
-        user, event_id, file, form.get("alt", ""), form.get("caption", ""), form.get("credit", "")
+    key = form.get("idempotency_key") or request.headers.get("Idempotency-Key")
+    photo, created = upload_media_once(
+        user,
+        event_id,
+        file,
+        form.get("alt", ""),
+        form.get("caption", ""),
+        form.get("credit", ""),
+        key=key,
     )
-    return jsonify(media.media_json(photo)), 201
+    return jsonify(media.media_json(photo)), 201 if created else 200
 
 
 @bp.post("/desk/media")

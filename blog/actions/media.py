@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from .. import db, media, push
 from ..errors import Forbidden, Invalid, NotFound
 from ..models import Entry, EntryKind, EntryStatus, Event, Media, User, utcnow
@@ -13,6 +16,7 @@ from ._audit import audit
 from ._load import load_actor, load_entry
 from ._stream import commit_and_push, record_entry_change, write_action
 from .entries import _check_editable, _revision_of
+from .entry_input import IDEMPOTENCY_KEY
 
 MAX_ALT_CHARS = 500
 MAX_CAPTION_CHARS = 1000
@@ -30,25 +34,72 @@ def upload_media(
     caption: str = "",
     credit: str = "",
 ) -> Media:
-    """Check, clean and store an uploaded photo of an event; alt text is required.
+    """Check, clean and store an uploaded photo of an event; alt text is required."""
+    return upload_media_once(user, event_id, file, alt, caption, credit, key=None)[0]
 
-    Cheap refusals (rights, missing alt text, size, type) come before any
-    decoding; the image work runs outside any database transaction.
+
+@write_action
+def upload_media_once(
+    user: User,
+    event_id: int,
+    file: BinaryIO,
+    alt: str,
+    caption: str = "",
+    credit: str = "",
+    key: str | None = None,
+) -> tuple[Media, bool]:
+    """Store a photo once per uploader and key; return it and whether it is new.
+
+    A retried upload with the same key gets the first photo back, so an
+    outbox that resends after a lost answer never makes a second one. Cheap
+    refusals (rights, missing alt text, key) come before any decoding, and
+    the image work runs outside any database transaction.
     """
     _check_member(user, event_id)
     texts = _check_texts(alt, caption, credit)
+    key = _check_upload_key(key)
+    earlier = _earlier_upload(user, key, event_id)
     db.session.commit()  # end the read: decoding must not hold a transaction open
+    if earlier is not None:
+        return earlier, False
     try:
         data = media.read_upload(file, media.max_upload_bytes())
         image = media.run_image_work(media.clean_image, data)
     except media.ImageRefused as exc:
         raise Invalid(exc.message, {"file": exc.message}) from exc
-    key, variants = media.store(image)
+    stored, variants = media.store(image)
     try:
-        return _insert_media(user, event_id, image, key, variants, texts)
+        return _insert_media(user, event_id, image, stored, variants, texts, key), True
+    except IntegrityError:
+        # A concurrent retry with the same key stored its photo first: answer with that one.
+        media.discard(variants)
+        db.session.rollback()
+        earlier = _earlier_upload(user, key, event_id)
+        if earlier is None:
+            raise
+        return earlier, False
     except BaseException:
         media.discard(variants)
         raise
+
+
+def _check_upload_key(key: str | None) -> str | None:
+    if key is None or key == "":
+        return None
+    if not isinstance(key, str) or not IDEMPOTENCY_KEY.fullmatch(key):
+        message = "The upload's idempotency key must be 8–64 letters, digits, '-' or '_'."
+        raise Invalid(message, {"idempotency_key": "malformed"})
+    return key
+
+
+def _earlier_upload(user: User, key: str | None, event_id: int) -> Media | None:
+    if key is None:
+        return None
+    stmt = select(Media).where(Media.uploader_id == user.id, Media.upload_key == key)
+    earlier = db.session.scalar(stmt)
+    if earlier is not None and earlier.event_id != event_id:
+        raise Invalid("This idempotency key was already used for a photo of another event.")
+    return earlier
 
 
 def _check_texts(alt: str, caption: str, credit: str) -> dict[str, str]:
@@ -82,17 +133,18 @@ def _check_member(user: User, event_id: int) -> tuple[User, Event]:
     return actor, event
 
 
-def _insert_media(user, event_id, image, key, variants, texts) -> Media:
+def _insert_media(user, event_id, image, stored, variants, texts, key) -> Media:
     db.begin_write()
     actor, event = _check_member(user, event_id)
     row = Media(
         event_id=event.id,
         uploader_id=actor.id,
-        storage_key=key,
+        storage_key=stored,
         content_type=image.content_type,
         width=image.width,
         height=image.height,
         variants=variants,
+        upload_key=key,
         **texts,
     )
     db.session.add(row)

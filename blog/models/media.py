@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -15,6 +15,7 @@ class Media(Base):
     """One uploaded image of an event, with caption, credit and required alt text."""
 
     __tablename__ = "media"
+    __table_args__ = (Index("ix_media_upload_key", "uploader_id", "upload_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -30,3 +31,5 @@ class Media(Base):
     caption: Mapped[str] = mapped_column(Text, default="")
     credit: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The uploader's idempotency key: a retried upload returns this photo, not a second one.
+    upload_key: Mapped[str | None] = mapped_column(String(64))
