@@ -80,3 +80,13 @@ def log_in(page, server, user, password: str = PASSWORD) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{server.url}/desk/")
+
+
+def log_in_again(page, server, user) -> None:
+    """Log in from another tab, as a reporter asked to does, then return to page."""
+    login_tab = page.context.new_page()
+    log_in(login_tab, server, user)
+    login_tab.close()
+    page.bring_to_front()
+    # Headless tabs get no focus event of their own; the desk resumes on focus.
+    page.evaluate("() => window.dispatchEvent(new Event('focus'))")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browser_support import WAIT_MS, Server, log_in
+from browser_support import WAIT_MS, Server, log_in, log_in_again
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -89,11 +89,7 @@ def test_an_expired_session_asks_to_log_in_and_then_sends_the_queue(chromium, de
     queue(page, "Written after the session expired")
     expect(page.locator("#outbox-status a", has_text="Log in again")).to_be_visible()
     assert published_sources(blog.id) == []
-    login_tab = context.new_page()
-    log_in(login_tab, server, reporter)
-    login_tab.close()
-    page.bring_to_front()
-    page.evaluate("() => window.dispatchEvent(new Event('focus'))")
+    log_in_again(page, server, reporter)
     expect(page.locator("#outbox-items li")).to_have_count(0, timeout=WAIT_MS)
     assert published_sources(blog.id) == ["Written after the session expired"]
     context.close()

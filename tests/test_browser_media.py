@@ -46,7 +46,7 @@ def newest_entry(blog_id: int) -> Entry:
     return db.session.scalars(stmt).first()
 
 
-def test_a_photo_goes_out_with_its_entry_in_one_post(chromium, site):
+def test_a_phone_photo_goes_out_upright_as_webp_through_the_outbox(chromium, site):
     server, blog, reporter, _ = site
     context = chromium.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
@@ -61,16 +61,19 @@ def test_a_photo_goes_out_with_its_entry_in_one_post(chromium, site):
     page.fill("input[name=alt]", "A foldable phone held open in a hand")
     page.fill("input[name=credit]", "Rafael / Showfloor")
     page.click("#composer button[value=publish]")
-    photo = page.locator(".desk-entries .entry__photo img").first
-    expect(photo).to_have_attribute("alt", "A foldable phone held open in a hand", timeout=WAIT_MS)
+    # Text first, then the photo (tests/test_browser_desk_photos.py follows each step).
+    expect(page.locator("#outbox-items li")).to_have_count(0, timeout=WAIT_MS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
+    entry = newest_entry(blog.id)
+    assert entry.kind == EntryKind.IMAGE and entry.media.credit == "Rafael / Showfloor"
+    page.goto(f"{server.url}/e/{blog.event.slug}/{blog.slug}/entries/{entry.id}")
+    photo = page.locator(".entry__photo img").first
+    expect(photo).to_have_attribute("alt", "A foldable phone held open in a hand")
     # Upright: the sideways 2400×1600 original stands 1600 wide and 2400 high.
     assert photo.get_attribute("width") == "1600" and photo.get_attribute("height") == "2400"
     served = context.request.get(server.url + photo.get_attribute("src"))
     assert served.status == 200 and served.headers["content-type"] == "image/webp"
     assert served.headers["x-content-type-options"] == "nosniff"
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
-    entry = newest_entry(blog.id)
-    assert entry.kind == EntryKind.IMAGE and entry.media.credit == "Rafael / Showfloor"
     context.close()
 
 

@@ -1,41 +1,24 @@
-// The reporter's composer: an outbox that never loses a word on bad Wi-Fi,
-// Ctrl/Cmd+Enter to publish, an exact preview, and speaker search. Without
-// this script the composer is a plain form that still works.
+// The reporter's composer: Ctrl/Cmd+Enter to publish, an exact preview,
+// speaker search, photo checks before anything is queued, and the outbox
+// (desk_outbox.js) that sends it all on bad Wi-Fi. Without this script the
+// composer is a plain form that still works, photo included.
 (function () {
   "use strict";
 
   var form = document.getElementById("composer");
-  if (!form || !window.fetch || !window.localStorage) return;
+  if (!form || !window.fetch || !window.localStorage || !window.ShowfloorOutbox) return;
 
   var blogId = Number(form.dataset.blogId);
   var eventId = Number(form.dataset.eventId);
-  var storeKey = "showfloor.outbox." + form.dataset.userId;
-  var csrf = form.querySelector("[name=csrf_token]").value;
-  var box = document.getElementById("outbox");
-  var boxItems = document.getElementById("outbox-items");
-  var boxStatus = document.getElementById("outbox-status");
-  var outbox = load();
-  var sending = false;
-  var paused = ""; // "" | "login"
-  var attempt = 0;
-  var retryTimer = null;
-
-  // ---- the outbox: kept in localStorage, so a reload or a closed tab loses nothing
-
-  function load() {
-    try { return JSON.parse(localStorage.getItem(storeKey)) || []; } catch (e) { return []; }
-  }
-
-  function save() {
-    localStorage.setItem(storeKey, JSON.stringify(outbox));
-    render();
-  }
-
-  function newKey() {
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
+  var photos = window.ShowfloorPhotos;
+  var fileInput = form.querySelector("input[type=file]");
+  var keepsPhotos = !!(window.indexedDB && fileInput);
+  var outbox = window.ShowfloorOutbox(form, {
+    maxBytes: fileInput ? Number(fileInput.dataset.maxBytes) : 0,
+    onEdit: backToComposer,
+  });
+  var post = outbox.post;
+  var button = window.ShowfloorOutboxView.button;
 
   function value(name) {
     var el = form.elements[name];
@@ -52,7 +35,7 @@
       speaker_id: value("speaker_id") ? Number(value("speaker_id")) : null,
       tags: String(value("tags")).split(",").map(function (t) { return t.trim(); }).filter(Boolean),
       is_key: !!value("is_key"),
-      // Photo and link-card entries; a chosen photo file goes up as a plain form post instead.
+      // A photo uploaded by an earlier plain-form post; a newly chosen file follows the text instead.
       media_id: value("media_id") ? Number(value("media_id")) : null,
       embed_url: value("embed_url"),
       embed_title: value("embed_title"),
@@ -62,25 +45,54 @@
     };
   }
 
+  function photoFields() {
+    return { alt: value("alt").trim(), caption: value("caption"), credit: value("credit") };
+  }
+
   function clearComposer() {
-    ["headline", "source", "tags", "embed_url", "embed_title", "media_id"].forEach(function (n) { if (form.elements[n]) form.elements[n].value = ""; });
+    ["headline", "source", "tags", "embed_url", "embed_title", "media_id", "file", "alt", "caption", "credit"]
+      .forEach(function (n) { if (form.elements[n]) form.elements[n].value = ""; });
     if (form.elements.is_key) form.elements.is_key.checked = false;
+    showPhotoProblem(null);
     hidePreview();
   }
 
   form.addEventListener("submit", function (ev) {
-    var file = form.querySelector("input[type=file]");
-    if (file && file.files && file.files.length) return; // photos go up as a normal form post
+    var body = collect((ev.submitter && ev.submitter.value) || "publish");
+    var file = body.kind === "image" && fileInput && fileInput.files.length ? fileInput.files[0] : null;
+    if (file && !keepsPhotos) return; // no IndexedDB: the photo goes up as a plain form post
     ev.preventDefault();
-    var mode = (ev.submitter && ev.submitter.value) || "publish";
-    var body = collect(mode);
-    body.idempotency_key = newKey();
-    outbox.push({ key: body.idempotency_key, blogId: blogId, body: body, state: "queued", at: Date.now() });
-    save();
-    clearComposer();
-    form.elements.source.focus();
-    pump();
+    var problem = body.kind === "image" && !body.media_id ? photos.check(file, value("alt"), outbox.maxBytes) : null;
+    showPhotoProblem(problem);
+    if (problem) return;
+    body.idempotency_key = outbox.newKey();
+    outbox.add(blogId, body, photoFields(), file).then(function () {
+      clearComposer();
+      form.elements.source.focus();
+    }, function () {
+      showPhotoProblem({ file: "This browser could not keep the photo for sending; send it without script or try again." });
+    });
   });
+
+  // Choosing a photo makes the entry a photo entry.
+  if (fileInput) {
+    fileInput.addEventListener("change", function () {
+      if (fileInput.files.length) form.querySelector("input[name=kind][value=image]").checked = true;
+    });
+  }
+
+  // Said next to the field to fix, before anything is queued.
+  function showPhotoProblem(problem) {
+    form.querySelectorAll(".photo-problem").forEach(function (p) { p.remove(); });
+    if (!problem) return;
+    var name = problem.alt ? "alt" : "file";
+    var msg = document.createElement("p");
+    msg.className = "field-error photo-problem";
+    msg.setAttribute("role", "alert");
+    msg.textContent = problem[name];
+    form.elements[name].closest("label").after(msg);
+    form.elements[name].focus();
+  }
 
   form.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
@@ -89,154 +101,23 @@
     }
   });
 
-  function pump() {
-    if (sending || paused) return;
-    var item = outbox.find(function (i) { return i.state === "queued"; });
-    if (!item) return render();
-    sending = true;
-    item.state = "sending";
-    render();
-    post("/desk/blogs/" + item.blogId + "/entries", item.body)
-      .then(function (res) { return settle(item, res); })
-      .catch(function () { retryLater(item, "No connection."); })
-      .then(function () { sending = false; if (!retryTimer) pump(); });
-  }
-
-  function post(url, body) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify(body),
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (json) { return { status: res.status, json: json }; });
-    });
-  }
-
-  function settle(item, res) {
-    if (res.status === 200 || res.status === 201) {
-      outbox.splice(outbox.indexOf(item), 1);
-      attempt = 0;
-      return save();
-    }
-    item.state = "queued";
-    if (res.status === 401) return askToLogIn();
-    if (res.status === 400 && res.json.csrf) return refreshSession();
-    if (res.status >= 500 || res.status === 429) return retryLater(item, "The server is busy.");
-    // Something the reporter must fix: keep the text and say why.
-    item.state = "failed";
-    item.error = res.json.error || "The entry was refused (" + res.status + ").";
-    save();
-  }
-
-  function retryLater(item, why) {
-    item.state = "queued";
-    var delay = Math.min(30000, 1000 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
-    boxStatus.textContent = why + " Retrying in " + Math.round(delay / 1000) + " s.";
-    save();
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(function () { retryTimer = null; pump(); }, delay);
-  }
-
-  function askToLogIn() {
-    paused = "login";
-    render();
-  }
-
-  function refreshSession() {
-    return fetch("/desk/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (res) {
-        if (res.status === 401) return askToLogIn();
-        return res.json().then(function (json) {
-          csrf = json.csrf_token;
-          form.querySelector("[name=csrf_token]").value = csrf;
-          paused = "";
-        });
-      })
-      .catch(function () {});
-  }
-
-  function resume() {
-    if (!outbox.length) return;
-    clearTimeout(retryTimer);
-    retryTimer = null;
-    attempt = 0;
-    refreshSession().then(pump);
-  }
-
-  window.addEventListener("online", resume);
-  window.addEventListener("focus", function () { if (paused) resume(); });
-  setInterval(function () { if (paused) resume(); }, 15000);
-
-  // ---- showing the outbox
-
-  function render() {
-    box.hidden = outbox.length === 0;
-    boxItems.textContent = "";
-    outbox.forEach(function (item) { boxItems.appendChild(itemView(item)); });
-    if (paused === "login") {
-      boxStatus.textContent = "";
-      var link = document.createElement("a");
-      link.href = "/login?next=/desk/";
-      link.target = "_blank";
-      link.textContent = "Log in again";
-      boxStatus.append("Your session has expired. ", link, " — queued entries are kept and will be sent.");
-    } else if (!navigator.onLine) {
-      boxStatus.textContent = "Offline: entries are queued and go out when the connection returns.";
-    } else if (!retryTimer) {
-      boxStatus.textContent = outbox.length ? outbox.length + " waiting." : "";
-    }
-  }
-
-  function itemView(item) {
-    var li = document.createElement("li");
-    li.className = "outbox__item outbox__item--" + item.state;
-    li.dataset.key = item.key;
-    var label = { queued: "Queued", sending: "Sending…", failed: "Not sent" }[item.state];
-    var text = (item.body.headline ? item.body.headline + " — " : "") + item.body.source;
-    li.append(badge(label), " ", text.slice(0, 120));
-    if (item.state === "failed") {
-      var err = document.createElement("p");
-      err.className = "field-error";
-      err.textContent = item.error;
-      li.append(err, button("Edit", function () { backToComposer(item); }));
-    }
-    li.append(" ", button("Discard", function () { discard(item); }));
-    return li;
-  }
-
-  function badge(text) {
-    var span = document.createElement("span");
-    span.className = "badge";
-    span.textContent = text;
-    return span;
-  }
-
-  function button(text, onClick) {
-    var b = document.createElement("button");
-    b.type = "button";
-    b.className = "link";
-    b.textContent = text;
-    b.addEventListener("click", onClick);
-    return b;
-  }
-
-  function backToComposer(item) {
-    // A refused entry goes back into the composer with every word kept.
+  // A refused entry goes back into the composer with every word, and its photo, kept.
+  function backToComposer(item, file) {
     var b = item.body;
-    form.elements.headline.value = b.headline;
-    form.elements.source.value = b.source;
+    ["headline", "source", "embed_url", "embed_title"].forEach(function (n) { if (form.elements[n]) form.elements[n].value = b[n] || ""; });
     form.elements.tags.value = b.tags.join(", ");
     if (form.elements.is_key) form.elements.is_key.checked = b.is_key;
-    outbox.splice(outbox.indexOf(item), 1);
-    save();
+    var kind = form.querySelector("input[name=kind][value=" + b.kind + "]");
+    if (kind) kind.checked = true;
+    if (item.photo) {
+      ["alt", "caption", "credit"].forEach(function (n) { form.elements[n].value = item.photo[n] || ""; });
+    }
+    if (file && fileInput && window.DataTransfer) {
+      var files = new DataTransfer();
+      files.items.add(file);
+      fileInput.files = files.files;
+    }
     form.elements.source.focus();
-  }
-
-  function discard(item) {
-    if (!window.confirm("Discard this entry? Its text will be lost.")) return;
-    outbox.splice(outbox.indexOf(item), 1);
-    save();
   }
 
   // ---- preview: rendered by the server with the partial readers see
