@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import db, queue
+from . import db, limits, queue
 from .config import load_config
 from .extensions import csrf, socketio
 
@@ -26,6 +26,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["showfloor_engine"] = db.init_engine(app.config["DATABASE_URL"])
     csrf.init_app(app)
     _init_socketio(app)
+    # After Socket.IO wrapped the WSGI app: handshakes are counted before it.
+    limits.init_app(app)
     _register(app)
     return app
 
@@ -43,7 +45,8 @@ def _init_socketio(app: Flask) -> None:
             app.config["MESSAGE_QUEUE_URL"], app.config["MESSAGE_QUEUE_CHANNEL"]
         ),
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
-        max_http_buffer_size=64 * 1024,
+        # Larger messages close the connection before they are parsed.
+        max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
     )

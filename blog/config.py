@@ -17,6 +17,34 @@ ENV_MAX_UPLOAD_BYTES = "SHOWFLOOR_MAX_UPLOAD_BYTES"
 ENV_REDIS_CHANNEL = "SHOWFLOOR_REDIS_CHANNEL"
 ENV_PING_INTERVAL = "SHOWFLOOR_PING_INTERVAL"
 ENV_PING_TIMEOUT = "SHOWFLOOR_PING_TIMEOUT"
+ENV_LIMITS = "SHOWFLOOR_LIMITS"
+ENV_TRUSTED_PROXIES = "SHOWFLOOR_TRUSTED_PROXIES"
+
+# Abuse limits as (requests, seconds) per fixed window, per client address
+# (_ip) or account (_account); see docs/operations.md, "Abuse limits".
+DEFAULT_LIMITS = {
+    # Password guessing: ten tries per account per quarter hour; a press room
+    # behind one NAT address signing in at nine still fits in a hundred.
+    "login_account": (10, 900),
+    "login_ip": (100, 900),
+    # A keynote burst: twenty reporters behind one press-room address, each
+    # posting every ten seconds, make 120 a minute. One reporter's outbox
+    # coming back online flushes its queue at once, and retries on a 429.
+    "post_account": (60, 60),
+    "post_ip": (300, 60),
+    # A photographer's burst after a reveal; each photo costs about a second of CPU.
+    "upload_account": (60, 600),
+    "upload_ip": (200, 600),
+    # A hall of readers behind one venue NAT address: after a restart 5,000
+    # pages reconnect within seconds, and 2,000 per 10 s lets them all back
+    # within about 25 s (refused ones retry with backoff and replay what they
+    # missed), while one client cannot open more than 200 sockets a second.
+    "connect_ip": (2000, 10),
+    "connect_account": (60, 60),
+    # Per connection: a page follows every 30 s, a desk reports typing a few
+    # times a minute; past twice this the client is disconnected.
+    "socket_event": (20, 10),
+}
 
 
 def load_config(instance_path: Path) -> dict:
@@ -51,7 +79,33 @@ def load_config(instance_path: Path) -> dict:
         "CHECK_SCHEMA": True,
         # Seconds between checks for scheduled entries and batches that are due.
         "SCHEDULER_INTERVAL": 5,
+        "LIMITS": parse_limits(os.environ.get(ENV_LIMITS, "")),
+        # Counted in Redis whenever the message queue uses one (None: the same URL).
+        "LIMITS_REDIS_URL": None,
+        "LIMITS_KEY_PREFIX": f"{os.environ.get(ENV_REDIS_CHANNEL) or 'showfloor'}:limits",
+        # How many proxies of ours append to X-Forwarded-For (1 behind deploy/nginx.conf);
+        # 0 believes only the peer address, since clients can write that header.
+        "TRUSTED_PROXIES": int(os.environ.get(ENV_TRUSTED_PROXIES) or 0),
+        # Largest Socket.IO message; our inbound events are a few dozen bytes.
+        "SOCKET_MAX_MESSAGE_BYTES": 16 * 1024,
     }
+
+
+def parse_limits(text: str) -> dict[str, tuple[int, int]]:
+    """The default limits with overrides such as "post_account=120/60,connect_ip=5000/10"."""
+    limits = dict(DEFAULT_LIMITS)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        count, _, seconds = value.partition("/")
+        if name not in limits or not (count.isdecimal() and seconds.isdecimal()):
+            raise ValueError(
+                f"{ENV_LIMITS}: {item!r} is not name=count/seconds with a name among "
+                + ", ".join(sorted(DEFAULT_LIMITS))
+            )
+        if int(seconds) == 0:
+            raise ValueError(f"{ENV_LIMITS}: {item!r} needs a window of at least one second")
+        limits[name] = (int(count), int(seconds))
+    return limits
 
 
 def _instance_secret(instance_path: Path) -> str:

@@ -12,6 +12,7 @@ from . import db, hub, presence, push, queries, readers, socket_auth
 from .extensions import socketio
 from .models import Event
 from .permissions import can_review
+from .socket_limits import guarded
 
 # A follower further behind than this is told to reload instead of replaying.
 MAX_REPLAY = 1000
@@ -183,10 +184,15 @@ def register(socketio: SocketIO) -> None:
     """Attach the handlers to the Socket.IO server."""
     socketio.on_event("connect", db.own_session(connect))
     socketio.on_event("disconnect", db.own_session(disconnect))
-    socketio.on_event("follow", db.own_session(follow))
-    socketio.on_event("unfollow", db.own_session(unfollow))
-    socketio.on_event("follow_event", db.own_session(follow_event))
-    socketio.on_event("unfollow_event", db.own_session(unfollow_event))
-    socketio.on_event("review_follow", db.own_session(review_follow))
-    socketio.on_event("review_unfollow", db.own_session(review_unfollow))
+    # Connects are counted before Socket.IO sees them (socket_limits.ConnectLimit);
+    # every other event counts against its connection's event limit.
+    for name, handler in (
+        ("follow", follow),
+        ("unfollow", unfollow),
+        ("follow_event", follow_event),
+        ("unfollow_event", unfollow_event),
+        ("review_follow", review_follow),
+        ("review_unfollow", review_unfollow),
+    ):
+        socketio.on_event(name, guarded(db.own_session(handler)))
     presence.register(socketio)

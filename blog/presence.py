@@ -15,6 +15,7 @@ from flask_socketio import SocketIO, join_room, leave_room
 
 from . import db, push, queries, socket_auth
 from .permissions import can_post
+from .socket_limits import guarded
 
 SERVER_ID = uuid.uuid4().hex[:12]
 # blog_id -> sid -> {"user_id", "name", "typing", "editing"}
@@ -81,6 +82,6 @@ def announce(blog_id: int) -> None:
 
 def register(socketio: SocketIO) -> None:
     """Attach the presence handlers."""
-    socketio.on_event("join_desk", db.own_session(join_desk))
-    socketio.on_event("desk_activity", db.own_session(activity))
-    socketio.on_event("leave_desk", db.own_session(leave_desk))
+    socketio.on_event("join_desk", guarded(db.own_session(join_desk)))
+    socketio.on_event("desk_activity", guarded(db.own_session(activity)))
+    socketio.on_event("leave_desk", guarded(db.own_session(leave_desk)))
