@@ -6,6 +6,7 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import actions, queries
+from .limits import login_refusal
 
 bp = Blueprint("auth", __name__)
 
@@ -21,6 +22,11 @@ def login():
         return render_template("auth/login.html", next=_safe_next())
     email = request.form.get("email", "")
     password = request.form.get("password", "")
+    # Counted before the password is checked, so guesses past the limit learn nothing.
+    refused = login_refusal(email)
+    if refused:
+        page = render_template("auth/login.html", error=refused, email=email, next=_safe_next())
+        return page, 429
     user = queries.user_by_email(email)
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if not (user and valid and user.active):
