@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import generate_csrf
 
-from . import actions, clock, queries
+from . import actions, clock, limits, queries
 from .actions.entry_input import validate_entry
 from .api import entry_json
 from .errors import ActionError, Forbidden, Invalid, NotFound
@@ -113,6 +113,7 @@ def session_info():
 @session_required
 def create_entry(blog_id: int):
     """Post (or draft, schedule, batch) an entry; the same idempotency key returns the first."""
+    limits.check("post", g.user)
     body = _body()
     blog = _blog(blog_id)
     placement = _placement(body, blog.event.timezone)

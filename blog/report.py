@@ -7,7 +7,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from . import actions, queries, textdiff, uploads
+from . import actions, limits, queries, textdiff, uploads
 from .desk_json import parse_local_time
 from .errors import ActionError, Conflict
 from .models import BlogStatus, Entry, LiveBlog
@@ -96,6 +96,8 @@ def publish(blog_id: int):
     blog = _blog_for(blog_id)
     form = request.form.copy()
     try:
+        # Refused over the limit like any other refusal: the typed words stay.
+        limits.check("post", g.user)
         placement = _form_placement(blog.event.timezone)
         key = request.form.get("idempotency_key")
         data = _form_input()
