@@ -7,7 +7,7 @@ from functools import wraps
 from flask import Blueprint, abort, g, jsonify, request, url_for
 from sqlalchemy import select
 
-from . import actions, db, hub, media, push, queries
+from . import actions, db, hub, limits, media, push, queries
 from .errors import ActionError, Forbidden, Invalid, NotFound
 from .models import ApiToken, BlogStatus, Entry, EntryStatus, LiveBlog
 
@@ -214,6 +214,7 @@ def get_entry(entry_id: int):
 @token_required
 def create_entry(blog_id: int):
     """Post an entry; the same idempotency_key again returns the first entry (200)."""
+    limits.check("post", g.user)
     body = _json_body()
     data = _entry_input(body)
     key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
