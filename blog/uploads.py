@@ -49,7 +49,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from . import actions, db, media, queries
+from . import actions, db, limits, media, queries
 from .actions.media import upload_media_once
 from .api import entry_json, token_required
 from .errors import ActionError, Invalid, NotFound
@@ -144,6 +144,7 @@ def _blog_event_id(raw) -> int:
 
 
 def _upload(user):
+    limits.check("upload", user)
     file = request.files.get("file")
     if file is None or not file.filename:
         raise Invalid("Choose a photo to upload.", {"file": "no file was sent"})
@@ -218,6 +219,7 @@ def upload_form_photo(user, event_id: int) -> int | None:
         if not form.get("media_id"):
             raise Invalid("Choose a photo to upload.", {"file": "Choose a photo to upload."})
         return None
+    limits.check("upload", user)
     photo = actions.upload_media(
         user, event_id, file, form.get("alt", ""), form.get("caption", ""), form.get("credit", "")
     )
