@@ -177,13 +177,14 @@ def test_a_refused_photo_keeps_text_and_file_and_says_why(chromium, desk, photo_
     context.close()
 
 
-def test_a_session_ending_before_the_photo_asks_to_log_in_then_attaches(chromium, desk, photo_path):
+def test_a_lost_answer_and_an_ended_session_still_attach_the_photo_once(chromium, desk, photo_path):
     server, blog, reporter = desk
     context = chromium.new_context(service_workers="block")
     page = open_composer(context, server, blog, reporter)
     upload = hold_the_upload(page, "Backstage before the keynote", str(photo_path))
-    context.clear_cookies()  # the session ends meanwhile
-    upload.abort()  # and the hall's Wi-Fi drops the upload: the outbox tries again
+    assert upload.fetch().status == 201  # the server stores the photo…
+    context.clear_cookies()  # …the session ends…
+    upload.abort()  # …and the Wi-Fi drops the answer: the outbox sends the photo again
     expect(page.locator("#outbox-status a", has_text="Log in again")).to_be_visible()
     (waiting,) = entries_of(blog.id)
     assert waiting.media_id is None
