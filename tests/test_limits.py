@@ -4,54 +4,15 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import (
-    PASSWORD,
-    REDIS_ENV,
-    IsolatedClient,
-    api_headers,
-    csrf_token,
-    login,
-    need_service,
-)
+from conftest import PASSWORD, api_headers, csrf_token, login
+from limits_support import ELSEWHERE, HOME, attempt_login, clock_fixture, set_limits  # noqa: F401
 from PIL import Image
-from procs import free_port
 from sqlalchemy import func, select
 
-from blog import create_app, db
-from blog.config import parse_limits
-from blog.limits import client_ip
+from blog import db
 from blog.models import Entry, Media, Role
-
-# A whole hour: every window of every limit starts here.
-START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-HOME, ELSEWHERE = "203.0.113.1", "198.51.100.2"
-
-
-class Clock:
-    """The app's injected clock; tests move it instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def move(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock(app):
-    app.config["CLOCK"] = Clock()
-    return app.config["CLOCK"]
-
-
-def set_limits(app, **limits) -> None:
-    """Change limits for this test's app only."""
-    app.config["LIMITS"] = {**app.config["LIMITS"], **limits}
 
 
 @pytest.fixture
@@ -75,11 +36,6 @@ def entry_count() -> int:
 
 def media_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Media))
-
-
-def attempt_login(client, email: str, password: str = "wrong password", ip: str = HOME):
-    data = {"email": email, "password": password, "csrf_token": csrf_token(client)}
-    return client.post("/login", data=data, environ_base={"REMOTE_ADDR": ip})
 
 
 def api_post(client, blog, headers, ip: str = HOME):
@@ -283,92 +239,3 @@ def test_a_forged_forwarded_for_neither_evades_nor_exhausts_a_limit(app, client,
     victim = {"X-Forwarded-For": ELSEWHERE}
     data = {"email": reporter.email, "password": PASSWORD, "csrf_token": csrf_token(client)}
     assert client.post("/login", data=data, headers=victim, environ_base=proxy).status_code == 302
-
-
-def test_client_address_reads_only_what_trusted_proxies_appended():
-    environ = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "1.1.1.1, 2.2.2.2, 3.3.3.3"}
-    assert client_ip(environ, 0) == "10.0.0.5"
-    assert client_ip(environ, 1) == "3.3.3.3"
-    assert client_ip(environ, 2) == "2.2.2.2"
-    assert client_ip({"REMOTE_ADDR": "10.0.0.5"}, 1) == "10.0.0.5"  # reached us directly
-    # One IPv6 host holds a whole /64: counting single addresses would let it rotate.
-    one = client_ip({"REMOTE_ADDR": "2001:db8:1:2::1"}, 0)
-    assert one == client_ip({"REMOTE_ADDR": "2001:db8:1:2:ffff::9"}, 0) == "2001:db8:1:2::/64"
-    assert client_ip({"REMOTE_ADDR": "::ffff:192.0.2.7"}, 0) == "192.0.2.7"
-
-
-def test_limits_are_configured_by_name_and_mistakes_are_refused():
-    limits = parse_limits("post_account=120/60, connect_ip=5000/10")
-    assert limits["post_account"] == (120, 60) and limits["connect_ip"] == (5000, 10)
-    assert limits["login_account"] == parse_limits("")["login_account"]
-    for bad in ("posts=1/60", "post_account=lots/60", "post_account=5/0", "post_account=5"):
-        with pytest.raises(ValueError, match="SHOWFLOOR_LIMITS"):
-            parse_limits(bad)
-
-
-# ---- shared counts ------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_apps(database_url, tmp_path):
-    """Two apps, as two server processes, counting in the test Redis under a prefix of their own."""
-    url = need_service(REDIS_ENV, "Redis")
-    prefix = f"showfloor-test-{uuid.uuid4().hex[:12]}:limits"
-    apps = [create_app(_redis_config(database_url, url, prefix)) for _ in range(2)]
-    for app in apps:
-        app.instance_path = str(tmp_path)
-        app.config["CLOCK"] = Clock()
-    yield apps
-    redis = apps[0].extensions["showfloor_limiter"].shared.client
-    ours = list(redis.scan_iter(f"{prefix}:*"))
-    if ours:
-        redis.delete(*ours)
-    for app in apps:
-        app.extensions["showfloor_limiter"].close()
-        app.extensions["showfloor_engine"].dispose()
-
-
-def _redis_config(database_url: str, redis_url: str | None, prefix: str) -> dict:
-    return {
-        "DATABASE_URL": database_url,
-        "ASYNC_MODE": "threading",
-        "MESSAGE_QUEUE_URL": None,
-        "LIMITS_REDIS_URL": redis_url,
-        "LIMITS_KEY_PREFIX": prefix,
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SCHEDULER_INTERVAL": None,
-        "READERS_COUNT": False,
-    }
-
-
-@pytest.mark.services
-def test_two_processes_on_one_redis_share_one_count(app, redis_apps, make_user):
-    user = make_user(Role.REPORTER)
-    for limited in redis_apps:
-        set_limits(limited, login_account=(3, 900))
-        limited.test_client_class = IsolatedClient
-    first, second = (limited.test_client() for limited in redis_apps)
-    assert [attempt_login(c, user.email).status_code for c in (first, second, first)] == [401] * 3
-    assert attempt_login(second, user.email, PASSWORD).status_code == 429
-    redis = redis_apps[0].extensions["showfloor_limiter"].shared.client
-    prefix = redis_apps[0].config["LIMITS_KEY_PREFIX"]
-    assert len(list(redis.scan_iter(f"{prefix}:login_account:*"))) == 1
-    for limited in redis_apps:
-        limited.config["CLOCK"].move(900)
-    assert attempt_login(first, user.email, PASSWORD).status_code == 302
-
-
-def test_a_dead_redis_leaves_the_limits_counting_in_memory(app, database_url, make_user):
-    user = make_user(Role.REPORTER)
-    dead = f"redis://127.0.0.1:{free_port()}/0"
-    limited = create_app(_redis_config(database_url, dead, "showfloor-test-dead:limits"))
-    try:
-        set_limits(limited, login_account=(2, 900))
-        limited.test_client_class = IsolatedClient
-        client = limited.test_client()
-        assert [attempt_login(client, user.email).status_code for _ in range(2)] == [401] * 2
-        assert attempt_login(client, user.email, PASSWORD).status_code == 429
-    finally:
-        limited.extensions["showfloor_limiter"].close()
-        limited.extensions["showfloor_engine"].dispose()

@@ -5,34 +5,17 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from datetime import UTC, datetime, timedelta
 
 import procs
 import pytest
 import websocket
 from conftest import BACKEND, login
+from limits_support import ELSEWHERE, HOME, clock_fixture, set_limits  # noqa: F401
 
 from blog.extensions import socketio
 from blog.models import Role
 
-START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-HOME, ELSEWHERE = "203.0.113.1", "198.51.100.2"
 HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
-
-
-@pytest.fixture
-def clock(app):
-    moved = [START]
-    app.config["CLOCK"] = lambda: moved[0]
-    return moved
-
-
-def move(clock, seconds: float) -> None:
-    clock[0] += timedelta(seconds=seconds)
-
-
-def set_limits(app, **limits) -> None:
-    app.config["LIMITS"] = {**app.config["LIMITS"], **limits}
 
 
 @pytest.fixture
@@ -71,12 +54,12 @@ def assert_refused(response, retry_after: int) -> None:
 def test_socket_connects_per_address_are_refused_before_socketio(app, client, clock, handshakes):
     set_limits(app, connect_ip=(2, 60))
     assert [handshakes(client).status_code for _ in range(2)] == [200, 200]
-    move(clock, 20)
+    clock.move(20)
     open_before = sessions()
     assert_refused(handshakes(client), 40)
     assert sessions() == open_before  # no Engine.IO session was made
     assert handshakes(client, ip=ELSEWHERE).status_code == 200
-    move(clock, 40)
+    clock.move(40)
     assert handshakes(client).status_code == 200
 
 
@@ -125,7 +108,7 @@ def test_the_event_limit_resets_with_the_window(app, clock, reader, make_blog):
     blog = make_blog()
     sio = reader()
     assert [follow(sio, blog)["ok"] for _ in range(3)] == [True, True, False]
-    move(clock, 10)
+    clock.move(10)
     assert follow(sio, blog)["ok"] is True
 
 
