@@ -1,24 +1,17 @@
-// Showfloor's change-stream client, shared by the blog page, the hub and the embed.
-// Speaks Engine.IO v4 / Socket.IO v5 frames over a plain WebSocket, so pages need
-// no client library. It follows one stream {key: id, since: seq}, hands changes to
+// Showfloor's change-stream client, shared by the blog page, the hub and the embed,
+// over the socket of sio.js. It follows one stream {key: id, since: seq}, hands changes to
 // the page exactly once and in seq order, fetches gaps over HTTP, and re-follows
 // every 30 s as a head check (a lost push is then caught up from the database).
 (function () {
   "use strict";
 
   var SYNC_MS = 30000;
-  var MAX_BACKOFF_MS = 30000;
 
   function stream(opts) {
     var seq = opts.seq;
-    var socket = null;
-    var attempt = 0;
-    var ackId = 0;
-    var acks = {};
     var pending = {}; // changes that arrived ahead of a gap, by seq
     var fetching = false;
     var syncTimer = null;
-    var retryTimer = null;
     var handlers = opts.on || {};
 
     function state(name, info) {
@@ -61,56 +54,25 @@
         .catch(function () { fetching = false; });
     }
 
-    // ---- the socket ----------------------------------------------------
+    // ---- the socket (sio.js) -------------------------------------------
 
-    function connect() {
-      clearTimeout(retryTimer);
-      if (socket) return;
-      var proto = location.protocol === "https:" ? "wss:" : "ws:";
-      var ws = new WebSocket(proto + "//" + location.host + "/socket.io/?EIO=4&transport=websocket");
-      socket = ws;
-      ws.onmessage = function (ev) { onFrame(String(ev.data)); };
-      ws.onclose = function () {
-        if (socket === ws) { socket = null; scheduleReconnect(); }
-      };
-    }
-
-    function onFrame(frame) {
-      var type = frame.charAt(0);
-      if (type === "0") return send("40"); // engine.io open: join the default namespace
-      if (type === "2") return send("3"); // ping: pong
-      if (type === "4") return onPacket(frame.slice(1));
-    }
-
-    function onPacket(packet) {
-      var type = packet.charAt(0);
-      if (type === "0") { attempt = 0; state("live"); return follow(); }
-      if (type === "1") { if (socket) socket.close(); return; }
-      var m = /^(\d*)(\[[\s\S]*)$/.exec(packet.slice(1));
-      if (!m) return;
-      var data = JSON.parse(m[2]);
-      if (type === "3" && acks[m[1]]) { acks[m[1]](data[0]); delete acks[m[1]]; return; }
-      if (type !== "2") return;
-      if (handlers[data[0]]) handlers[data[0]](data[1]);
-      else receive(data[1]);
-    }
-
-    function send(frame) {
-      if (socket && socket.readyState === 1) socket.send(frame);
-    }
-
-    function emit(name, data, onAck) {
-      var id = ++ackId;
-      acks[id] = onAck;
-      send("42" + id + JSON.stringify([name, data]));
-    }
+    var socket = window.ShowfloorSocket({
+      onState: state,
+      onConnect: follow,
+      onEvent: function (name, data) {
+        if (handlers[name]) handlers[name](data);
+        else receive(data);
+      },
+    });
 
     function follow() {
       // Also the periodic head check: the server replays anything after seq.
+      clearTimeout(syncTimer);
+      if (!socket.connected()) return; // the next connect follows again
       var sent = seq;
       var args = { since: sent };
       args[opts.key] = opts.id;
-      emit(opts.follow, args, function (ack) {
+      socket.emit(opts.follow, args, function (ack) {
         if (!ack || !ack.ok) return;
         // Far behind (the server says reload), or the server went back in
         // time: compare with the seq that was sent, since live changes may
@@ -119,33 +81,19 @@
         if (ack.last_seq > seq) fillGap();
         if (opts.onFollow) opts.onFollow(ack);
       });
-      clearTimeout(syncTimer);
       syncTimer = setTimeout(follow, SYNC_MS);
     }
 
-    function scheduleReconnect() {
-      clearTimeout(syncTimer);
-      // Exponential backoff with full jitter, so a restarted server is not
-      // hit by every reader in the same instant.
-      var ceiling = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, attempt++));
-      var delay = 500 + Math.random() * ceiling;
-      state(navigator.onLine === false ? "offline" : "reconnecting", { retryAt: Date.now() + delay });
-      retryTimer = setTimeout(connect, delay);
-    }
-
     function retryNow() {
-      if (socket) return follow();
-      attempt = 0;
-      connect();
+      if (!socket.retry()) follow();
     }
 
     window.addEventListener("online", retryNow);
-    window.addEventListener("offline", function () { if (!socket) state("offline"); });
+    window.addEventListener("offline", function () { if (!socket.connected()) state("offline"); });
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "visible") retryNow();
     });
 
-    connect();
     return { seq: function () { return seq; }, retry: retryNow };
   }
 

@@ -1,44 +1,71 @@
-// A small Socket.IO v5 client over a websocket (Engine.IO v4 frames), for the
-// desk pages: connect, emit with acknowledgements, receive events, reconnect
-// with backoff and jitter. window.ShowfloorSocket(options) returns {emit}.
+// Showfloor's one Socket.IO v5 client (Engine.IO v4 frames over a plain
+// WebSocket), shared by the reader pages (live.js), the desk and the review
+// queue, so no page needs a client library. It connects, answers pings, emits
+// with acknowledgements, hands events on, and reconnects with exponential
+// backoff and full jitter so a restarted server is not hit by every page at once.
+//
+// window.ShowfloorSocket({onConnect, onState(name, info), events: {name: fn},
+// onEvent(name, data)}) returns {emit(name, data, onAck), retry(), connected()}.
 (function () {
   "use strict";
+
+  var MAX_BACKOFF_MS = 30000;
 
   window.ShowfloorSocket = function (options) {
     var socket = null;
     var attempt = 0;
     var ackId = 0;
     var acks = {};
+    var retryTimer = null;
+    var events = options.events || {};
+
+    function state(name, info) {
+      if (options.onState) options.onState(name, info || {});
+    }
 
     function connect() {
+      clearTimeout(retryTimer);
+      if (socket) return;
       var proto = location.protocol === "https:" ? "wss:" : "ws:";
-      socket = new WebSocket(proto + "//" + location.host + "/socket.io/?EIO=4&transport=websocket");
-      socket.onmessage = function (ev) { onFrame(String(ev.data)); };
-      socket.onclose = function () {
+      var ws = new WebSocket(proto + "//" + location.host + "/socket.io/?EIO=4&transport=websocket");
+      socket = ws;
+      ws.onmessage = function (ev) { onFrame(String(ev.data)); };
+      ws.onclose = function () {
+        if (socket !== ws) return;
         socket = null;
-        if (options.onState) options.onState("reconnecting");
-        var ceiling = Math.min(30000, 1000 * Math.pow(2, attempt++));
-        setTimeout(connect, 500 + Math.random() * ceiling);
+        acks = {}; // answers to a closed connection never come
+        scheduleReconnect();
       };
     }
 
     function onFrame(frame) {
       var type = frame.charAt(0);
-      if (type === "0") return send("40");
-      if (type === "2") return send("3");
-      if (type !== "4") return;
-      var packet = frame.slice(1);
-      if (packet.charAt(0) === "0") {
+      if (type === "0") return send("40"); // engine.io open: join the default namespace
+      if (type === "2") return send("3"); // ping: pong
+      if (type === "4") return onPacket(frame.slice(1));
+    }
+
+    function onPacket(packet) {
+      var type = packet.charAt(0);
+      if (type === "0") {
         attempt = 0;
-        if (options.onState) options.onState("live");
+        state("live");
         if (options.onConnect) options.onConnect();
         return;
       }
-      var m = /^([23])(\d*)(\[.*)$/s.exec(packet);
+      if (type === "1") { if (socket) socket.close(); return; } // the server ended it: reconnect
+      var m = /^(\d*)(\[[\s\S]*)$/.exec(packet.slice(1));
       if (!m) return;
-      var data = JSON.parse(m[3]);
-      if (m[1] === "2" && options.events && options.events[data[0]]) options.events[data[0]](data[1]);
-      if (m[1] === "3" && acks[m[2]]) { acks[m[2]](data[0]); delete acks[m[2]]; }
+      var data = JSON.parse(m[2]);
+      if (type === "3") {
+        var onAck = acks[m[1]];
+        delete acks[m[1]];
+        if (onAck) onAck(data[0]);
+        return;
+      }
+      if (type !== "2") return;
+      if (events[data[0]]) events[data[0]](data[1]);
+      else if (options.onEvent) options.onEvent(data[0], data[1]);
     }
 
     function send(frame) {
@@ -51,7 +78,26 @@
       send("42" + id + JSON.stringify([name, data]));
     }
 
+    function scheduleReconnect() {
+      var ceiling = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, attempt++));
+      var delay = 500 + Math.random() * ceiling;
+      state(navigator.onLine === false ? "offline" : "reconnecting", { retryAt: Date.now() + delay });
+      retryTimer = setTimeout(connect, delay);
+    }
+
+    function retry() {
+      // Connected already: nothing to do here (the caller may re-sync instead).
+      if (socket) return false;
+      attempt = 0;
+      connect();
+      return true;
+    }
+
     connect();
-    return { emit: emit };
+    function connected() {
+      return socket !== null && socket.readyState === 1;
+    }
+
+    return { emit: emit, retry: retry, connected: connected };
   };
 })();
