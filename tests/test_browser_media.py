@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from browser_support import WAIT_MS, Server, log_in
@@ -46,6 +47,17 @@ def newest_entry(blog_id: int) -> Entry:
     return db.session.scalars(stmt).first()
 
 
+def wait_for_photo_entry(blog_id: int) -> Entry:
+    """Poll until the blog's newest entry has its photo attached; fail after WAIT_MS."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while time.monotonic() < deadline:
+        entry = newest_entry(blog_id)
+        if entry is not None and entry.media is not None:
+            return entry
+        time.sleep(0.05)  # a poll interval with a deadline, not a stand-in for an event
+    raise AssertionError(f"no entry with a photo on blog {blog_id} within {WAIT_MS} ms")
+
+
 def test_a_phone_photo_goes_out_upright_as_webp_through_the_outbox(chromium, site):
     server, blog, reporter, _ = site
     context = chromium.new_context(viewport={"width": 360, "height": 740})
@@ -62,9 +74,11 @@ def test_a_phone_photo_goes_out_upright_as_webp_through_the_outbox(chromium, sit
     page.fill("input[name=credit]", "Rafael / Showfloor")
     page.click("#composer button[value=publish]")
     # Text first, then the photo (tests/test_browser_desk_photos.py follows each step).
+    # The outbox is empty both before the item is drawn and after it is sent, so
+    # wait for the photo on the server, then for the outbox to have let it go.
+    entry = wait_for_photo_entry(blog.id)
     expect(page.locator("#outbox-items li")).to_have_count(0, timeout=WAIT_MS)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
-    entry = newest_entry(blog.id)
     assert entry.kind == EntryKind.IMAGE and entry.media.credit == "Rafael / Showfloor"
     page.goto(f"{server.url}/e/{blog.event.slug}/{blog.slug}/entries/{entry.id}")
     photo = page.locator(".entry__photo img").first
