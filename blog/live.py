@@ -12,7 +12,7 @@ from . import db, hub, presence, push, queries, readers, socket_auth
 from .extensions import socketio
 from .models import Event
 from .permissions import can_review
-from .socket_limits import guarded
+from .socket_limits import guarded, guarded_connect
 
 # A follower further behind than this is told to reload instead of replaying.
 MAX_REPLAY = 1000
@@ -182,10 +182,10 @@ def review_unfollow(data):
 
 def register(socketio: SocketIO) -> None:
     """Attach the handlers to the Socket.IO server."""
-    socketio.on_event("connect", db.own_session(connect))
+    socketio.on_event("connect", guarded_connect(db.own_session(connect)))
     socketio.on_event("disconnect", db.own_session(disconnect))
-    # Connects are counted before Socket.IO sees them (socket_limits.ConnectLimit);
-    # every other event counts against its connection's event limit.
+    # New connections are counted before Socket.IO sees them (socket_limits.ConnectLimit);
+    # every event, a namespace connect included, counts against its connection's limit.
     for name, handler in (
         ("follow", follow),
         ("unfollow", unfollow),

@@ -16,6 +16,7 @@ from flask import Flask, request
 from flask_socketio import disconnect
 from werkzeug.wrappers import Response
 
+from .extensions import socketio
 from .limits import client_ip, limiter, say_seconds
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,28 @@ def _refusal(wait: int) -> Response:
     return Response(json.dumps(body), 429, headers, mimetype="application/json")
 
 
+def _count_event():
+    """Count one event against the connection's Engine.IO session.
+
+    Keyed by the Engine.IO session rather than the Socket.IO sid, so leaving
+    and rejoining the namespace on one connection does not start a fresh count.
+    """
+    eio_sid = socketio.server.manager.eio_sid_from_sid(request.sid, request.namespace or "/")
+    return limiter().count("socket_event", eio_sid or request.sid, local=True)
+
+
+def guarded_connect(handler):
+    """Wrap the connect handler: joining the namespace again and again counts as events too."""
+
+    @wraps(handler)
+    def wrapper(*args):
+        if _count_event().exceeded:
+            return False  # Socket.IO answers CONNECT_ERROR; nothing else runs
+        return handler(*args)
+
+    return wrapper
+
+
 def guarded(handler):
     """Wrap a socket event handler: past the per-connection event limit, answer an error instead.
 
@@ -88,7 +111,7 @@ def guarded(handler):
 
     @wraps(handler)
     def wrapper(*args):
-        tally = limiter().count("socket_event", request.sid, local=True)
+        tally = _count_event()
         if not tally.exceeded:
             return handler(*args)
         if tally.count > DISCONNECT_FACTOR * tally.limit:

@@ -84,9 +84,9 @@ def follow(sio, blog):
 def test_an_event_flood_gets_error_acks_then_a_disconnect(
     app, clock, reader, make_blog, make_entry
 ):
-    set_limits(app, socket_event=(3, 10))
+    set_limits(app, socket_event=(4, 10))
     first, second = make_blog(), make_blog()
-    flooder, neighbour = reader(), reader()
+    flooder, neighbour = reader(), reader()  # joining the namespace is the first event
     assert all(follow(flooder, first)["ok"] for _ in range(3))
     refused = follow(flooder, second)
     assert refused["ok"] is False and refused["retry_after"] == 10
@@ -95,21 +95,36 @@ def test_an_event_flood_gets_error_acks_then_a_disconnect(
     make_entry(second)
     assert flooder.get_received() == []  # the refused follow joined nothing
     assert follow(neighbour, second)["ok"]
-    for _ in range(2):
+    for _ in range(3):
         assert follow(flooder, second)["ok"] is False
     assert flooder.is_connected()
-    follow(flooder, second)  # the seventh: twice the limit, and on
+    follow(flooder, second)  # the ninth event: past twice the limit
     assert not flooder.is_connected()
     assert neighbour.is_connected()
 
 
 def test_the_event_limit_resets_with_the_window(app, clock, reader, make_blog):
-    set_limits(app, socket_event=(2, 10))
+    set_limits(app, socket_event=(3, 10))
     blog = make_blog()
     sio = reader()
     assert [follow(sio, blog)["ok"] for _ in range(3)] == [True, True, False]
     clock.move(10)
     assert follow(sio, blog)["ok"] is True
+
+
+def test_rejoining_the_namespace_is_counted_and_starts_no_fresh_count(
+    app, clock, reader, make_blog
+):
+    set_limits(app, socket_event=(3, 10))
+    blog = make_blog()
+    sio = reader()
+    assert follow(sio, blog)["ok"] and follow(sio, blog)["ok"]
+    sio.disconnect()  # leaves the namespace; the Engine.IO connection stays
+    sio.connect()
+    assert not sio.is_connected()  # the fourth event: refused
+    clock.move(10)
+    sio.connect()
+    assert sio.is_connected() and follow(sio, blog)["ok"]
 
 
 # ---- a real server: message size, Origin, connects over a websocket -----------
