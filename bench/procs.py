@@ -27,6 +27,16 @@ ROOT = BENCH.parent
 PYTHON = sys.executable
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+BENCH_LIMITS = ",".join(
+    f"{name}=1000000/{seconds}"
+    for name, seconds in (
+        ("connect_ip", 10),
+        ("connect_account", 60),
+        ("post_ip", 60),
+        ("post_account", 60),
+        ("socket_event", 10),
+    )
+)
 
 
 def free_port() -> int:
@@ -177,6 +187,9 @@ class Workspace:
             "SHOWFLOOR_SECRET_KEY": "bench-only-secret",
             "SHOWFLOOR_MEDIA_ROOT": str(self.dir / "media"),
             "SHOWFLOOR_ASYNC_MODE": "gevent",
+            # The load generator is one address opening thousands of sockets and
+            # posting flat out: at the abuse limits it would measure the limits.
+            "SHOWFLOOR_LIMITS": BENCH_LIMITS,
         }
         if redis and self.redis_url:
             env["SHOWFLOOR_REDIS_URL"] = self.redis_url

@@ -291,6 +291,9 @@ class Cluster:
             "SHOWFLOOR_SECRET_KEY": "fault-tests",
             "SHOWFLOOR_PING_INTERVAL": str(PING_INTERVAL_S),
             "SHOWFLOOR_PING_TIMEOUT": str(PING_TIMEOUT_S),
+            # The poster sends an entry every 50 ms from one account and address,
+            # far past a reporter's pace; these scenarios are about faults, not limits.
+            "SHOWFLOOR_LIMITS": "post_account=100000/60,post_ip=100000/60",
         }
         self.servers = [procs.Server(env, log_dir, f"server{n + 1}") for n in range(count)]
         self.ensure_running()
