@@ -81,9 +81,9 @@ def _register(app: Flask) -> None:
     app.register_blueprint(desk_json.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
-    from . import curate, people, records, review
+    from . import curate, people, records, review, token_pages
 
-    for desk_bp in (people.bp, review.bp, records.bp, curate.bp):
+    for desk_bp in (people.bp, token_pages.bp, review.bp, records.bp, curate.bp):
         app.register_blueprint(desk_bp)
     from . import uploads
 

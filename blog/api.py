@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, abort, g, jsonify, request, url_for
-from sqlalchemy import select
 
-from . import actions, db, hub, limits, media, push, queries
+from . import actions, api_tokens, hub, limits, media, push, queries
+from .api_tokens import token_required
 from .errors import ActionError, Forbidden, Invalid, NotFound
-from .models import ApiToken, BlogStatus, Entry, EntryStatus, LiveBlog
+from .models import BlogStatus, Entry, EntryStatus, LiveBlog
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# App-wide, so /api routes of other blueprints (photo uploads) are covered too.
+bp.before_app_request(api_tokens.check_api_request)
 
 ENTRY_FIELDS = (
     "kind",
@@ -27,38 +27,10 @@ ENTRY_FIELDS = (
 )
 
 
-class Unauthorized(ActionError):
-    """No valid bearer token was given."""
-
-    status = 401
-
-
 class Gone(ActionError):
     """The entry was retracted: like its permalink page, the API no longer shows it."""
 
     status = 410
-
-
-def token_required(view):
-    """Authenticate the request by its `Authorization: Bearer` token."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        g.user = _token_user(request.headers.get("Authorization", ""))
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def _token_user(header: str):
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
-    stmt = select(ApiToken).where(ApiToken.token_hash == actions.hash_token(token.strip()))
-    row = db.session.scalar(stmt)
-    if row is None or row.revoked_at is not None or not row.user.active:
-        raise Unauthorized("This API token is unknown, revoked, or its account is inactive.")
-    return row.user
 
 
 def _json_body() -> dict:

@@ -6,10 +6,11 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from . import actions, queries
+from . import actions, db, queries
+from .actions.tokens import expiry_of, token_by_secret
 from .errors import ActionError
 from .migrate import upgrade
-from .models import BlogStatus, Role, User
+from .models import ApiToken, BlogStatus, Role, User
 
 db_cli = AppGroup("db", help="Database schema.")
 event_cli = AppGroup("event", help="Events and their live blogs.")
@@ -120,10 +121,34 @@ def user_assign(email, event_slug):
 @user_cli.command("token")
 @click.argument("email")
 @click.option("--name", default="cli", help="A label to recognise the token by.")
-def user_token(email, name):
+@click.option("--event", "event_slug", default=None, help="Limit the token to this event.")
+@click.option("--days", type=int, default=None, help="Lifetime in days (default API_TOKEN_DAYS).")
+def user_token(email, name, event_slug, days):
     """Create an API token; it is shown once and stored only as a hash."""
-    token = _run(actions.create_api_token, _user(email), name)
+    event_id = _event(event_slug).id if event_slug else None
+    token = _run(actions.create_api_token, _user(email), name, event_id, days)
+    # The token alone on stdout, so a script can capture it; the rest to stderr.
     click.echo(token)
+    row = token_by_secret(token)
+    scope = f", limited to {event_slug}" if event_slug else ""
+    click.echo(f"Token {row.id} expires {expiry_of(row):%Y-%m-%d %H:%M} UTC{scope}.", err=True)
+
+
+@user_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def user_revoke_token(token_id):
+    """Revoke an API token by its id (shown when it was created and on the token pages)."""
+    token = _token_or_fail(token_id)
+    _run(actions.revoke_api_token, token.user, token_id)
+    click.echo(f"Revoked token {token_id} ({token.name}) of {token.user.email}.")
+
+
+def _token_or_fail(token_id: int):
+    """The token with this id, or a clean CLI error."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"No API token with the id {token_id}.")
+    return token
 
 
 def register(app: Flask) -> None:

@@ -19,6 +19,7 @@ ENV_PING_INTERVAL = "SHOWFLOOR_PING_INTERVAL"
 ENV_PING_TIMEOUT = "SHOWFLOOR_PING_TIMEOUT"
 ENV_LIMITS = "SHOWFLOOR_LIMITS"
 ENV_TRUSTED_PROXIES = "SHOWFLOOR_TRUSTED_PROXIES"
+ENV_API_TOKEN_DAYS = "SHOWFLOOR_API_TOKEN_DAYS"
 
 # Abuse limits as (requests, seconds) per fixed window, per client address
 # (_ip) or account (_account); see docs/operations.md, "Abuse limits".
@@ -79,6 +80,8 @@ def load_config(instance_path: Path) -> dict:
         "CHECK_SCHEMA": True,
         # Seconds between checks for scheduled entries and batches that are due.
         "SCHEDULER_INTERVAL": 5,
+        # Lifetime of a new API token unless its maker chooses another (1 to 366 days).
+        "API_TOKEN_DAYS": int(os.environ.get(ENV_API_TOKEN_DAYS) or 90),
         "LIMITS": parse_limits(os.environ.get(ENV_LIMITS, "")),
         # Counted in Redis whenever the message queue uses one (None: the same URL).
         "LIMITS_REDIS_URL": None,

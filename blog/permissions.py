@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import Entry, Event, LiveBlog, Role, User
+from .models import ApiToken, Entry, Event, LiveBlog, Role, User
 
 
 def is_member(user: User, event: Event) -> bool:
@@ -98,3 +98,10 @@ def can_resubmit(user: User | None, entry: Entry) -> bool:
 def can_read_records(user: User | None, event: Event | None = None) -> bool:
     """The audit log and the export are for editors and admins."""
     return is_active(user) and user.is_editor
+
+
+def can_revoke_token(user: User | None, token: ApiToken) -> bool:
+    """Owners revoke their own API tokens; editors and admins those of accounts they manage."""
+    if not is_active(user):
+        return False
+    return token.user_id == user.id or can_manage_account(user, token.user)

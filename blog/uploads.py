@@ -51,7 +51,8 @@ from flask_wtf.csrf import CSRFError
 
 from . import actions, db, limits, media, queries
 from .actions.media import upload_media_once
-from .api import entry_json, token_required
+from .api import entry_json
+from .api_tokens import check_scope, token_required
 from .errors import ActionError, Invalid, NotFound
 from .extensions import csrf
 from .web import wants_json
@@ -140,6 +141,7 @@ def _blog_event_id(raw) -> int:
     blog = queries.blog_by_id(int(raw)) if raw.isdigit() and len(raw) < 10 else None
     if blog is None:
         raise NotFound("No such live blog: send the blog_id of the blog you are writing.")
+    check_scope(blog.event_id)  # an event-scoped API token posts to its own event only
     return blog.event_id
 
 

@@ -272,8 +272,11 @@ def test_token_works_against_the_api(app, cli):
     ok(cli("event", "set-status", "mwc-2027", "keynote", "live", "--as", "ed@example.test"))
     ok(new_user(cli, "ana@example.test"))
     ok(cli("user", "assign", "ana@example.test", "mwc-2027"))
-    token = ok(cli("user", "token", "ana@example.test", "--name", "laptop")).strip()
-    assert token.startswith("sf_")
+    result = cli("user", "token", "ana@example.test", "--name", "laptop")
+    ok(result)
+    # The token alone on stdout (for scripts); its id and expiry on stderr.
+    token = result.stdout.strip()
+    assert token.startswith("sf_") and "expires" in result.stderr
     blog_id = db.session.scalar(select(LiveBlog.id))
     response = app.test_client().post(
         f"/api/v1/blogs/{blog_id}/entries",

@@ -3,10 +3,8 @@
 from .accounts import (
     add_speaker,
     assign_user,
-    create_api_token,
     create_user,
     end_sessions,
-    hash_token,
 )
 from .agenda import EventInput, SessionInput, remove_session, save_event, save_session
 from .blogs import create_blog, create_event, set_blog_status
@@ -41,6 +39,7 @@ from .people import (
     set_password_with_token,
     unassign_from_event,
 )
+from .tokens import create_api_token, hash_token, revoke_api_token
 
 __all__ = [
     "BlogInput",
@@ -86,6 +85,7 @@ __all__ = [
     "release_batch",
     "release_due",
     "retract_entry",
+    "revoke_api_token",
     "set_blog_status",
     "attach_media",
     "upload_media",

@@ -1,10 +1,8 @@
-"""Accounts, event assignments, API tokens and the speaker roster."""
+"""Accounts, event assignments and the speaker roster (API tokens: tokens.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -12,7 +10,7 @@ from zxcvbn import zxcvbn
 
 from .. import db, socket_auth
 from ..errors import Invalid
-from ..models import ApiToken, Event, Organization, Role, Speaker, User
+from ..models import Event, Organization, Role, Speaker, User
 from ._audit import audit
 from ._stream import write_action
 
@@ -26,11 +24,6 @@ _JUDGED_CHARS = 72
 MIN_STRENGTH = 2
 # Words an attacker tries first against this site, besides the account's own.
 SITE_WORDS = ("showfloor", "show floor", "liveblog", "live blog", "conference")
-
-
-def hash_token(token: str) -> str:
-    """The stored form of an API token: its SHA-256 (tokens carry 256 random bits)."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def check_password_rules(password: str, email: str = "", name: str = "") -> None:
@@ -108,19 +101,6 @@ def assign_user(user: User, event: Event, actor: User | None = None) -> None:
         user.events.append(event)
         audit(actor, "user.assign", "user", user.id, event.id)
     db.session.commit()
-
-
-@write_action
-def create_api_token(user: User, name: str) -> str:
-    """Make a bearer token for the user; only its hash is stored, so show it once."""
-    token = "sf_" + secrets.token_urlsafe(32)
-    db.begin_write()
-    row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token))
-    db.session.add(row)
-    db.session.flush()
-    audit(user, "token.create", "api_token", row.id, None, name=name)
-    db.session.commit()
-    return token
 
 
 @write_action

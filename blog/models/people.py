@@ -63,3 +63,4 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+    event: Mapped[Event | None] = relationship()
