@@ -51,16 +51,28 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(app, client, make_user)
 
 
 @pytest.fixture
-def production_app(monkeypatch, database_url, tmp_path):
+def production_app(app, monkeypatch, tmp_path):
     """The app as configured with SHOWFLOOR_PRODUCTION=1, on the test's database."""
     monkeypatch.setenv(ENV_PRODUCTION, "1")
-    app = create_app(
-        {"DATABASE_URL": database_url, "ASYNC_MODE": "threading", "SECRET_KEY": "test-secret"}
+    production = create_app(
+        {
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "ASYNC_MODE": "threading",
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            # No release loop or readers-count timer outliving the test.
+            "SCHEDULER_INTERVAL": None,
+            "READERS_COUNT": False,
+        }
     )
-    app.instance_path = str(tmp_path)
-    app.test_client_class = IsolatedClient
-    yield app
-    app.extensions["showfloor_engine"].dispose()
+    # create_app binds the shared scoped session to its own engine: keep every
+    # session on the test app's engine, which the app fixture closes at the end.
+    db.session.remove()
+    db.session.configure(bind=app.extensions["showfloor_engine"])
+    production.instance_path = str(tmp_path)
+    production.test_client_class = IsolatedClient
+    yield production
+    production.extensions["showfloor_engine"].dispose()
 
 
 def test_the_session_cookie_is_secure_in_production(production_app, make_user):
