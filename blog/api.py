@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, request, url_for
 
 from . import actions, api_tokens, hub, limits, media, push, queries
+from .api_input import ENTRY_FIELDS, entry_input, json_body, reject_unknown
 from .api_tokens import token_required
 from .errors import ActionError, Forbidden, Invalid, NotFound
 from .models import BlogStatus, Entry, EntryStatus, LiveBlog
@@ -13,57 +14,11 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # App-wide, so /api routes of other blueprints (photo uploads) are covered too.
 bp.before_app_request(api_tokens.check_api_request)
 
-ENTRY_FIELDS = (
-    "kind",
-    "source",
-    "headline",
-    "speaker_id",
-    "tags",
-    "is_key",
-    "media_id",
-    "embed_url",
-    "embed_title",
-    "correction_note",
-)
-
 
 class Gone(ActionError):
     """The entry was retracted: like its permalink page, the API no longer shows it."""
 
     status = 410
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Invalid("Send a JSON object with Content-Type: application/json.")
-    return body
-
-
-def _reject_unknown(body: dict) -> None:
-    """Refuse misspelt or forbidden fields (author, status, version…) instead of ignoring them."""
-    unknown = set(body) - set(ENTRY_FIELDS) - {"idempotency_key", "base_version"}
-    if unknown:
-        raise Invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
-
-
-def _entry_input(body: dict) -> actions.EntryInput:
-    _reject_unknown(body)
-    values = {k: body[k] for k in ENTRY_FIELDS if k in body}
-    if not isinstance(values.get("is_key", False), bool):
-        raise Invalid("is_key must be true or false.")
-    if not isinstance(values.get("correction_note", ""), str):
-        raise Invalid("correction_note must be a string.")
-    if not all(isinstance(values.get(k, ""), str) for k in ("kind", "source", "headline")):
-        raise Invalid("kind, source and headline must be strings.")
-    if not isinstance(values.get("tags", []), list):
-        raise Invalid("tags must be a list of strings.")
-    if not all(isinstance(values.get(k, ""), str) for k in ("embed_url", "embed_title")):
-        raise Invalid("embed_url and embed_title must be strings.")
-    media_id = values.get("media_id")
-    if media_id is not None and (not isinstance(media_id, int) or isinstance(media_id, bool)):
-        raise Invalid("media_id must be the id of an uploaded photo, or null.")
-    return actions.EntryInput(**values)
 
 
 def entry_json(entry: Entry) -> dict:
@@ -187,8 +142,8 @@ def get_entry(entry_id: int):
 def create_entry(blog_id: int):
     """Post an entry; the same idempotency_key again returns the first entry (200)."""
     limits.check("post", g.user)
-    body = _json_body()
-    data = _entry_input(body)
+    body = json_body()
+    data = entry_input(body)
     key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
     entry, created = actions.post_entry(g.user, blog_id, data, key)
     if entry.blog_id != blog_id:
@@ -200,14 +155,14 @@ def create_entry(blog_id: int):
 @token_required
 def update_entry(entry_id: int):
     """Edit an entry; base_version must be the version the edit started from."""
-    body = _json_body()
+    body = json_body()
+    reject_unknown(body)
     base = body.get("base_version")
     if type(base) is not int:  # JSON true is not version 1
         raise Invalid("base_version (the version you edited) is required.")
-    _reject_unknown(body)
     current = _entry_for_write(entry_id)
     merged = {k: body.get(k, _current_value(current, k)) for k in ENTRY_FIELDS}
-    entry = actions.edit_entry(g.user, entry_id, base, _entry_input(merged))
+    entry = actions.edit_entry(g.user, entry_id, base, entry_input(merged))
     return jsonify(entry_json(entry))
 
 
@@ -252,7 +207,9 @@ def unpin(entry_id: int):
 @token_required
 def mark_key(entry_id: int):
     """Mark ({"is_key": true}) or unmark an entry as a key event (editors)."""
-    is_key = _json_body().get("is_key", True)
+    body = json_body()
+    reject_unknown(body, known=("is_key",))
+    is_key = body.get("is_key", True)
     if not isinstance(is_key, bool):
         raise Invalid("is_key must be true or false.")
     return jsonify(entry_json(actions.mark_key_entry(g.user, entry_id, is_key)))
@@ -262,7 +219,9 @@ def mark_key(entry_id: int):
 @token_required
 def set_status(blog_id: int):
     """Set a blog live or ended (editors)."""
-    raw = _json_body().get("status")
+    body = json_body()
+    reject_unknown(body, known=("status",))
+    raw = body.get("status")
     if not isinstance(raw, str) or raw not in {s.value for s in BlogStatus}:
         raise Invalid("status must be 'scheduled', 'live' or 'ended'.")
     return jsonify(blog_json(actions.set_blog_status(g.user, blog_id, BlogStatus(raw))))

@@ -17,25 +17,13 @@ from flask_wtf.csrf import generate_csrf
 from . import actions, clock, limits, queries
 from .actions.entry_input import validate_entry
 from .api import entry_json
+from .api_input import ENTRY_FIELDS
+from .client_fields import refuse_server_fields
 from .errors import ActionError, Forbidden, Invalid, NotFound
 from .models import Entry, EntryStatus
 from .permissions import can_post, is_member
 
 bp = Blueprint("desk_json", __name__, url_prefix="/desk")
-
-ENTRY_FIELDS = (
-    "kind",
-    "source",
-    "headline",
-    "speaker_id",
-    "tags",
-    "is_key",
-    "correction_note",
-    # Photo and link-card entries (see blog/uploads.py for uploading the photo).
-    "media_id",
-    "embed_url",
-    "embed_title",
-)
 
 
 def session_required(view):
@@ -55,6 +43,7 @@ def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise Invalid("Send a JSON object.")
+    refuse_server_fields(body)
     return body
 
 

@@ -53,6 +53,7 @@ from . import actions, db, limits, media, queries
 from .actions.media import upload_media_once
 from .api import entry_json
 from .api_tokens import check_scope, token_required
+from .client_fields import refuse_server_fields
 from .errors import ActionError, Invalid, NotFound
 from .extensions import csrf
 from .web import wants_json
@@ -184,6 +185,7 @@ def _attach(user, entry_id: int):
     body = request.get_json(silent=True) if request.is_json else request.form
     if not isinstance(body, dict) and not hasattr(body, "getlist"):
         raise Invalid("Send the photo's media_id as JSON or form data.")
+    refuse_server_fields(body)
     entry = actions.attach_media(user, entry_id, body.get("media_id"))
     return jsonify(entry_json(entry))
 
