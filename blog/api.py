@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
-from . import actions, api_tokens, hub, limits, media, push, queries
+from . import actions, api_tokens, hub, limits, media, openapi, push, queries
 from .api_input import ENTRY_FIELDS, entry_input, json_body, reject_unknown
 from .api_tokens import token_required
 from .errors import ActionError, Forbidden, Invalid, NotFound
@@ -232,6 +234,32 @@ def speakers(event_slug: str):
     """The event's speaker roster."""
     event = queries.event_by_slug(event_slug) or abort(404)
     return jsonify({"speakers": [_speaker_json(s) for s in queries.speakers_of(event)]})
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(openapi.document())
+
+
+@bp.before_app_request
+def _missing_object_is_404():
+    """Answer 404, not 405, when an id in the URL is out of range for every method.
+
+    Werkzeug checks the method before the id's range, so POST /blogs/<huge>/entries
+    came back 405 "method not allowed" although GET on it is 404 (found by the fuzzer).
+    """
+    exc = request.routing_exception
+    if not isinstance(exc, MethodNotAllowed) or not request.path.startswith("/api/"):
+        return
+    adapter = current_app.create_url_adapter(request)
+    for method in exc.valid_methods or ():
+        try:
+            adapter.match(method=method)
+            return
+        except HTTPException:
+            continue
+    request.routing_exception = WerkzeugNotFound()
 
 
 @bp.errorhandler(404)

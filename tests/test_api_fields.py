@@ -162,3 +162,13 @@ def test_api_refuses_wrongly_typed_entry_fields(client, world, body, field):
     )
     assert response.status_code == 422 and field in response.get_json()["fields"]
     assert snapshot(blog.id) == before
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_an_id_out_of_range_is_404_not_405(client, editor, method):
+    """Regression (schemathesis): POST /blogs/<2**31>/entries answered 405 Method Not Allowed."""
+    paths = {"POST": "/api/v1/blogs/2147483648/entries", "PATCH": "/api/v1/entries/99999999999"}
+    response = client.open(paths[method], method=method, json={}, headers=api_headers(editor))
+    assert response.status_code == 404 and response.is_json
+    wrong_method = client.delete("/api/v1/blogs/1/entries", headers=api_headers(editor))
+    assert wrong_method.status_code == 405
