@@ -219,7 +219,12 @@ ROWS: dict[tuple[str, str], Row] = {
         ),
         NOT_DEACTIVATED,
     ),
-    ("auth.logout", "POST"): (lambda c: Req("/logout", fresh_client=True), EVERYONE),
+    # Logout ends the account's sessions everywhere, so a fresh account of the role logs
+    # out (anonymous: a fresh browser, whose cleared session takes its CSRF token along).
+    ("auth.logout", "POST"): (
+        lambda c: Req("/logout", fresh_client=c.role == "anonymous", session=_clone(c)),
+        EVERYONE,
+    ),
     ("report.publish", "POST"): (
         lambda c: Req(
             f"/desk/blogs/{c.blog().id}",
