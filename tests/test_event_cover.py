@@ -70,7 +70,11 @@ def test_uploaded_cover_shows_on_the_hub_and_reaches_open_hubs(desk, event, read
     hub.get_received()
 
     reply = post_form(
-        desk, event, cover_file=(jpeg(), "stage.jpg"), cover_alt="The main stage", cover_credit="Ana"
+        desk,
+        event,
+        cover_file=(jpeg(), "stage.jpg"),
+        cover_alt="The main stage",
+        cover_credit="Ana",
     )
 
     assert reply.status_code == 302, reply.get_data(as_text=True)
