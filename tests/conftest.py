@@ -116,9 +116,16 @@ def app(database_url, tmp_path):
     app.instance_path = str(tmp_path)
     with app.app_context():
         yield app
-    # Close every session any context of this test opened (requests run in
-    # fresh contexts), so no PostgreSQL connection is left to the garbage
-    # collector, which warns, and warnings are errors here.
+    dispose_app(app)
+
+
+def dispose_app(app) -> None:
+    """Close every session, then the app's engine: no connection is left to the GC.
+
+    Sessions first: requests run in fresh contexts, and disposing an engine
+    leaves the connections sessions still hold open until the garbage
+    collector finds them, which warns, and warnings are errors here.
+    """
     close_all_sessions()
     db.session.remove()
     app.extensions["showfloor_engine"].dispose()
@@ -205,6 +212,18 @@ def make_user(app):
 def editor(make_user):
     """An editor account."""
     return make_user(Role.EDITOR)
+
+
+@pytest.fixture
+def blog(make_blog):
+    """A live blog of a new event."""
+    return make_blog()
+
+
+@pytest.fixture
+def reporter(make_user, blog):
+    """A reporter assigned to the event of `blog`."""
+    return make_user(Role.REPORTER, events=[blog.event])
 
 
 @pytest.fixture

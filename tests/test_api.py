@@ -21,16 +21,6 @@ from blog.models import (
 )
 
 
-@pytest.fixture
-def blog(make_blog):
-    return make_blog()
-
-
-@pytest.fixture
-def reporter(make_user, blog):
-    return make_user(Role.REPORTER, events=[blog.event])
-
-
 def key() -> str:
     return uuid.uuid4().hex
 

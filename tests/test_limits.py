@@ -16,16 +16,6 @@ from blog.models import Entry, Media, Role
 
 
 @pytest.fixture
-def blog(make_blog):
-    return make_blog()
-
-
-@pytest.fixture
-def reporter(make_user, blog):
-    return make_user(Role.REPORTER, events=[blog.event])
-
-
-@pytest.fixture
 def colleague(make_user, blog):
     return make_user(Role.REPORTER, events=[blog.event])
 

@@ -38,22 +38,6 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def client(app):
-    app.test_client_class = IsolatedClient
-    return app.test_client()
-
-
-@pytest.fixture
-def blog(make_blog):
-    return make_blog()
-
-
-@pytest.fixture
-def reporter(make_user, blog):
-    return make_user(Role.REPORTER, events=[blog.event])
-
-
-@pytest.fixture
 def outsider(make_user, make_event):
     return make_user(Role.REPORTER, events=[make_event()])
 

@@ -14,16 +14,6 @@ from blog import actions, db
 from blog.models import BlogStatus, Change, Entry, EntryRevision, LiveBlog, Role, User
 
 
-@pytest.fixture
-def blog(make_blog):
-    return make_blog()
-
-
-@pytest.fixture
-def reporter(make_user, blog):
-    return make_user(Role.REPORTER, events=[blog.event])
-
-
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 

@@ -9,28 +9,11 @@ import pytest
 from conftest import api_headers, csrf_token, login
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from test_media import IsolatedClient, camera_jpeg, desk_upload, media_count, media_files, text_png
+from test_media import camera_jpeg, desk_upload, media_count, media_files, text_png
 
 from blog import actions, db, push
 from blog.actions.media import upload_media_once
 from blog.models import Change, Entry, Media, Role
-
-
-# The same fixtures as tests/test_media.py, whose helpers this module uses.
-@pytest.fixture
-def client(app):
-    app.test_client_class = IsolatedClient
-    return app.test_client()
-
-
-@pytest.fixture
-def blog(make_blog):
-    return make_blog()
-
-
-@pytest.fixture
-def reporter(make_user, blog):
-    return make_user(Role.REPORTER, events=[blog.event])
 
 
 def changes_of(entry_id: int, change_type: str) -> int:

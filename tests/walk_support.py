@@ -34,24 +34,29 @@ class World:
     url_values: dict
 
 
-def seed_world() -> World:
-    """Create the event, blog, entries, roster, agenda, hub, batch, photo and people."""
-    users = {
-        role: actions.create_user(f"{role}@walk.test", role.title(), PASSWORD, Role(role))
+def seed_world(name: str = "walk", users: dict | None = None) -> World:
+    """Create the event, blog, entries, roster, agenda, hub, batch, photo and people.
+
+    Another world for the same people (users given) is an event they are not
+    assigned to: the "other event" of an authorization check.
+    """
+    members = users is None
+    users = users or {
+        role: actions.create_user(f"{role}@{name}.test", role.title(), PASSWORD, Role(role))
         for role in ROLES
     }
     event = actions.create_event(
-        "walk-show", "Walk Show", date(2027, 3, 1), date(2027, 3, 4), "Europe/Madrid"
+        f"{name}-show", f"{name.title()} Show", date(2027, 3, 1), date(2027, 3, 4), "Europe/Madrid"
     )
-    for member in ("reporter", "contributor"):
+    for member in ("reporter", "contributor") if members else ():
         actions.assign_user(users[member], event)
     editor = users["editor"]
-    blog = actions.create_blog(event, "walk-blog", "Walk blog")
+    blog = actions.create_blog(event, f"{name}-blog", f"{name.title()} blog")
     actions.set_blog_status(editor, blog.id, BlogStatus.LIVE)
     entry, _ = actions.post_entry(
         editor, blog.id, actions.EntryInput(source="Seeded entry"), uuid.uuid4().hex
     )
-    target = actions.create_user("target@walk.test", "Target", PASSWORD, Role.REPORTER)
+    target = actions.create_user(f"target@{name}.test", "Target", PASSWORD, Role.REPORTER)
     values = {
         "event_id": event.id,
         "event_slug": event.slug,

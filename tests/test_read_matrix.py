@@ -1,0 +1,151 @@
+"""The read matrix: every GET route that names an object × every role × own/other event.
+
+Reads leak too: a reporter of one show must not open another show's desk, review
+queue or audit log, and nobody may read a draft through a reader page or the API.
+Each id-bearing GET endpoint has a policy below; a new one without a policy fails
+the coverage test, so adding a route means deciding who may read it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from conftest import IsolatedClient
+from walk_support import ROLES, log_in_as, seed_world, url_for_rule
+
+from blog import actions
+
+# URL arguments that name an object of an event or a person.
+OBJECT_ARGS = frozenset(
+    {"event_id", "event_slug", "blog_id", "blog_slug", "entry_id", "speaker_id"}
+    | {"session_id", "user_id", "token_id"}
+)
+EDITORS = {"admin", "editor"}
+MEMBERS = {"reporter", "contributor"}
+
+
+def everyone(role: str, scope: str) -> bool:
+    """Published coverage: readers need no account."""
+    return True
+
+
+def editors(role: str, scope: str) -> bool:
+    """Editors and admins, on every event."""
+    return role in EDITORS
+
+
+def members(role: str, scope: str) -> bool:
+    """Editors anywhere; reporters and contributors on the events they are assigned to."""
+    return role in EDITORS or (role in MEMBERS and scope == "own")
+
+
+POLICY = {
+    "api.get_blog": everyone,
+    "api.get_changes": everyone,
+    "api.get_entry": everyone,
+    "api.get_event_changes": everyone,
+    "api.list_entries": everyone,
+    "api.speakers": everyone,
+    "embed.blog": everyone,
+    "feeds.blog_feed": everyone,
+    "feeds.event_feed": everyone,
+    "public.blog_page": everyone,
+    "public.entry_page": everyone,
+    "public.hub": everyone,
+    "search.results": everyone,
+    "speakers.roster": everyone,
+    "speakers.speaker": everyone,
+    "desk_json.speakers": members,
+    "report.compose": members,
+    # The seeded entry is an editor's: reporters open only their own for editing.
+    "report.edit": editors,
+    "curate.blog": editors,
+    "curate.edit_event": editors,
+    "curate.event": editors,
+    "curate.new_blog": editors,
+    "curate.session_form": editors,
+    "people.person": editors,
+    "tokens.person_tokens": editors,
+    "records.entry_log": editors,
+    "records.event_log": editors,
+    "records.export": editors,
+    "records.person_log": editors,
+    "review.queue": editors,
+    "review.queue_items": editors,
+}
+ALLOWED = {200, 304}
+# A refusal: off to the login page, not logged in, not allowed, or "no such object".
+REFUSED = {302, 401, 403, 404}
+
+
+@pytest.fixture(autouse=True)
+def isolated_requests(app):
+    app.test_client_class = IsolatedClient
+
+
+@pytest.fixture
+def worlds():
+    """The people's own event, and another event none of the reporters work on."""
+    own = seed_world()
+    return own, seed_world("far", users=own.users)
+
+
+def object_routes(app) -> list:
+    """Every GET rule whose URL names an object, in a stable order."""
+    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods]
+    return sorted((r for r in rules if OBJECT_ARGS & r.arguments), key=lambda r: r.rule)
+
+
+def test_every_object_route_has_a_policy(app):
+    missing = sorted({r.endpoint for r in object_routes(app)} - POLICY.keys())
+    assert not missing, f"decide who may read these in POLICY: {missing}"
+
+
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_read_cells(app, worlds, role, capsys):
+    client = log_in_as(app, worlds[0], role)
+    wrong, checked = [], 0
+    for rule in object_routes(app):
+        for scope, world in zip(("own", "other"), worlds, strict=True):
+            url = url_for_rule(rule, world.url_values)
+            status = client.get(url).status_code
+            expected = ALLOWED if POLICY[rule.endpoint](role, scope) else REFUSED
+            checked += 1
+            if status not in expected:
+                wrong.append(f"GET {url} ({rule.endpoint}) as {role}/{scope}: {status}")
+    assert not wrong, "\n".join(wrong)
+    with capsys.disabled():
+        print(f"\nread matrix, {role}: {checked} cells")
+
+
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_drafts_are_read_only_on_the_desk_of_their_author_and_editors(app, worlds, role):
+    own = worlds[0]
+    author = own.users["reporter"]
+    values = dict(own.url_values)
+    draft, _ = actions.post_entry(
+        author,
+        values["blog_id"],
+        actions.EntryInput(source="Embargoed price: 999"),
+        uuid.uuid4().hex,
+        actions.Placement(mode="draft"),
+    )
+    values["entry_id"] = draft.id
+    client = log_in_as(app, own, role)
+    may_edit = role in EDITORS or role == "reporter"
+    desk = client.get(f"/desk/entries/{draft.id}/edit")
+    assert desk.status_code in (ALLOWED if may_edit else REFUSED)
+    reader_urls = [
+        f"/e/{values['event_slug']}/{values['blog_slug']}/entries/{draft.id}",
+        f"/api/v1/entries/{draft.id}",
+    ]
+    for url in reader_urls:
+        assert client.get(url).status_code == 404, url
+    for url in (
+        f"/e/{values['event_slug']}/{values['blog_slug']}/",
+        f"/e/{values['event_slug']}/{values['blog_slug']}/feed.atom",
+        f"/api/v1/blogs/{values['blog_id']}/entries",
+        f"/api/v1/blogs/{values['blog_id']}/changes?since=0",
+    ):
+        assert "999" not in client.get(url).get_data(as_text=True), url
