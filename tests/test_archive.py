@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from conftest import BACKEND, create_postgres_database, drop_postgres_database
+from conftest import BACKEND, create_postgres_database, dispose_app, drop_postgres_database
 from sqlalchemy import select
 
 from blog import actions, create_app, db
@@ -136,7 +136,7 @@ def other_instance(empty_database, tmp_path):
 
     yield run
     for app in made:
-        app.extensions["showfloor_engine"].dispose()
+        dispose_app(app)
 
 
 def comparable(export: dict) -> dict:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import BACKEND, IsolatedClient, create_postgres_database, drop_postgres_database
+from conftest import (
+    BACKEND,
+    IsolatedClient,
+    create_postgres_database,
+    dispose_app,
+    drop_postgres_database,
+)
 from sqlalchemy import func, inspect, select
 
 from blog import create_app, db
@@ -96,7 +102,7 @@ def empty_app(request, tmp_path):
     app.instance_path = str(tmp_path)
     yield app
     db.session.remove()
-    app.extensions["showfloor_engine"].dispose()
+    dispose_app(app)
     if server:
         drop_postgres_database(server, url)
 

@@ -23,6 +23,7 @@ from conftest import (
     POSTGRES_ENV,
     REDIS_ENV,
     create_postgres_database,
+    dispose_app,
     drop_postgres_database,
     need_service,
 )
@@ -64,7 +65,7 @@ def app_on(database_url: str):
             yield app
     finally:
         db.session.remove()
-        app.extensions["showfloor_engine"].dispose()
+        dispose_app(app)
 
 
 def seed(database_url: str) -> str:

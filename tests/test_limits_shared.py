@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import PASSWORD, REDIS_ENV, IsolatedClient, need_service
+from conftest import PASSWORD, REDIS_ENV, IsolatedClient, dispose_app, need_service
 from limits_support import Clock, attempt_login, set_limits
 from procs import free_port
 
@@ -52,7 +52,7 @@ def redis_apps(database_url, tmp_path):
         redis.delete(*ours)
     for app in apps:
         app.extensions["showfloor_limiter"].close()
-        app.extensions["showfloor_engine"].dispose()
+        dispose_app(app)
 
 
 def _redis_config(database_url: str, redis_url: str | None, prefix: str) -> dict:
@@ -98,4 +98,4 @@ def test_a_dead_redis_leaves_the_limits_counting_in_memory(app, database_url, ma
         assert attempt_login(client, user.email, PASSWORD).status_code == 429
     finally:
         limited.extensions["showfloor_limiter"].close()
-        limited.extensions["showfloor_engine"].dispose()
+        dispose_app(limited)

@@ -7,7 +7,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import BACKEND, create_postgres_database, drop_postgres_database
+from conftest import BACKEND, create_postgres_database, dispose_app, drop_postgres_database
 from sqlalchemy import create_engine, inspect
 
 from blog import create_app, db
@@ -58,7 +58,7 @@ def make_app(empty_url, tmp_path):
     yield make
     db.session.remove()
     for app in made:
-        app.extensions["showfloor_engine"].dispose()
+        dispose_app(app)
 
 
 def head_revision(url: str) -> str:

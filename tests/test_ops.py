@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from conftest import dispose_app
+
 from blog import create_app
 
 
@@ -37,7 +39,7 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
         }
     )
     reply = app.test_client().get("/readyz")
-    app.extensions["showfloor_engine"].dispose()
+    dispose_app(app)
     assert reply.status_code == 503 and reply.headers["Retry-After"]
     assert reply.get_json()["database"] == "unreachable: OperationalError"
 

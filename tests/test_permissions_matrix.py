@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from conftest import BACKEND, PASSWORD, _truncate_all, csrf_token, login
+from conftest import BACKEND, PASSWORD, _truncate_all, csrf_token, dispose_app, login
 from sqlalchemy import select
 
 try:  # moving from test_api into conftest; either place works
@@ -591,7 +591,7 @@ def world(migrated_template, tmp_path_factory):
     with app.app_context():
         yield _build_world(app)
         db.session.remove()
-    app.extensions["showfloor_engine"].dispose()
+    dispose_app(app)
 
 
 def _build_world(app) -> World:

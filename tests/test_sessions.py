@@ -4,7 +4,7 @@ ending every session and open socket of the account."""
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, IsolatedClient, csrf_token, login
+from conftest import PASSWORD, IsolatedClient, csrf_token, dispose_app, login
 from sqlalchemy import select
 
 from blog import create_app, db, socket_auth
@@ -72,7 +72,7 @@ def production_app(app, monkeypatch, tmp_path):
     production.instance_path = str(tmp_path)
     production.test_client_class = IsolatedClient
     yield production
-    production.extensions["showfloor_engine"].dispose()
+    dispose_app(production)
 
 
 def test_the_session_cookie_is_secure_in_production(production_app, make_user):
