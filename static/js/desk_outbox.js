@@ -154,7 +154,9 @@
       item.state = "queued";
       if (res.status === 401) return askToLogIn();
       if (res.status === 400 && res.json.csrf) return refreshSession();
-      if (res.status >= 500 || res.status === 429) return retryLater(item, "The server is busy.");
+      // Past a limit the server says when to come back: not sooner than that.
+      if (res.status === 429) return retryLater(item, res.json.error || "Too many sends at once.", res.json.retry_after);
+      if (res.status >= 500) return retryLater(item, "The server is busy.");
       // Something the reporter must fix (413 too large, 422 not a photo…): keep everything, say why.
       fail(item, res.json.error || what + " (" + res.status + ").");
     }
@@ -165,9 +167,10 @@
       save();
     }
 
-    function retryLater(item, why) {
+    function retryLater(item, why, notBeforeSeconds) {
       item.state = "queued";
       var delay = Math.min(30000, 1000 * Math.pow(2, attempt++)) * (0.5 + Math.random() / 2);
+      if (notBeforeSeconds > 0) delay = Math.max(delay, notBeforeSeconds * 1000);
       note = why + " Retrying in " + Math.round(delay / 1000) + " s.";
       clearTimeout(retryTimer);
       retryTimer = setTimeout(function () { retryTimer = null; note = ""; pump(); }, delay);
