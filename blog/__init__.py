@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import db, limits, queue
+from . import broadcast, db, limits, queue
 from .config import load_config
 from .extensions import csrf, socketio
 
@@ -50,6 +50,7 @@ def _init_socketio(app: Flask) -> None:
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
     )
+    broadcast.use_showfloor_websocket(socketio.server)
 
 
 def _register(app: Flask) -> None:

@@ -8,6 +8,8 @@ import time
 
 import socketio as socketio_lib
 
+from .broadcast import FrameOnceManager
+
 logger = logging.getLogger(__name__)
 
 # python-socketio doubles its wait after each failed resubscribe up to a
@@ -18,8 +20,12 @@ FIRST_RETRY_S = 1.0
 MAX_RETRY_S = 2.0
 
 
-class ListeningRedisManager(socketio_lib.RedisManager):
-    """A Redis manager that resubscribes within seconds and reports whether it is subscribed."""
+class ListeningRedisManager(socketio_lib.RedisManager, FrameOnceManager):
+    """A Redis manager that resubscribes within seconds and reports whether it is subscribed.
+
+    FrameOnceManager sits below the pub/sub layer in the method order, so what
+    arrives from Redis is delivered to this process's readers framed once.
+    """
 
     name = "redis"
 
@@ -45,9 +51,9 @@ class ListeningRedisManager(socketio_lib.RedisManager):
 
 
 def client_manager(url: str | None, channel: str):
-    """The client manager to use: ours for Redis, None (in-process) without a queue."""
+    """The client manager to use: Redis-backed with a queue, in-process without one."""
     if not url:
-        return None
+        return FrameOnceManager()
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"SHOWFLOOR_REDIS_URL must be a redis:// or rediss:// URL, not {url!r}")
     return ListeningRedisManager(url, channel=channel)

@@ -1,0 +1,275 @@
+"""The websocket beneath engine.io on gevent: one ordered, non-blocking writer per reader.
+
+python-engineio's default (simple-websocket) frames every message per reader
+and writes it from a greenlet woken through a queue; a broadcast to 5,000
+readers did that 5,000 times. Here every write goes through `write`, which
+never waits: an idle socket takes the bytes at once, a busy one queues them
+behind what it already has, in order. That lets a broadcast hand the same
+pre-built frame to each reader from the emitting greenlet (blog/broadcast.py).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import socket
+
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Ping,
+    RejectConnection,
+    Request,
+    TextMessage,
+)
+from wsproto.extensions import PerMessageDeflate
+from wsproto.frame_protocol import CloseReason
+from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+
+from .wsframes import OutgoingMessage
+
+logger = logging.getLogger(__name__)
+
+RECEIVE_BYTES = 16_384
+# A reader this far behind (a phone that stopped reading, a dead link) is cut
+# off; it reconnects and catches up from its last seq, losing nothing.
+MAX_PENDING_BYTES = 2 * 1024 * 1024
+# How long a finished connection's last queued bytes may take to leave.
+FLUSH_ON_CLOSE_S = 10.0
+
+
+def raw_socket(environ: dict):
+    """The client's socket under gevent's WSGI server, or None under any other server."""
+    if not environ.get("SERVER_SOFTWARE", "").startswith("gevent"):
+        return None
+    wsgi_input = environ.get("wsgi.input")
+    if not hasattr(wsgi_input, "raw") and hasattr(wsgi_input, "rfile"):
+        wsgi_input = wsgi_input.rfile
+    raw = getattr(wsgi_input, "raw", None)
+    return getattr(raw, "_sock", None)
+
+
+def _handshake_request(environ: dict) -> bytes:
+    """The upgrade request as bytes again, for wsproto to check and answer."""
+    target = environ.get("PATH_INFO", "/") or "/"
+    if environ.get("QUERY_STRING"):
+        target += "?" + environ["QUERY_STRING"]
+    lines = [f"GET {target} HTTP/1.1"]
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            lines.append(f"{key[5:].replace('_', '-').title()}: {value}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+class ShowfloorWebSocket:
+    """engine.io's websocket class under gevent: wait() reads, send() and write() never block."""
+
+    def __init__(self, handler, server) -> None:
+        self.app = handler
+        self.server = server
+        self.sock = None
+        self.deflate_window_bits: int | None = None
+        self.closed = False
+        self._conn = WSConnection(ConnectionType.SERVER)
+        self._inbox: collections.deque = collections.deque()
+        self._partial: list = []
+        self._partial_bytes = 0
+        self._pending: collections.deque = collections.deque()
+        self._pending_bytes = 0
+        self._flushing = False
+        self._shut_after_flush = False
+        self._is_shut = False
+
+    def __call__(self, environ, start_response):
+        """Answer the upgrade, then run engine.io's handler for the connection's life."""
+        sock = raw_socket(environ)
+        if sock is None:  # another WSGI server: engine.io's own websocket
+            fallback = _library_websocket_class()
+            return fallback(self.app, self.server)(environ, start_response)
+        self.attach(sock)
+        if not self._accept(environ):
+            start_response("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"Not a valid websocket upgrade."]
+        eio_socket = getattr(self.app, "__self__", None)
+        if eio_socket is not None:
+            eio_socket.showfloor_ws = self
+        try:
+            return self.app(self)
+        finally:
+            if eio_socket is not None:
+                eio_socket.showfloor_ws = None
+            self._shut_when_flushed()
+
+    def attach(self, sock) -> None:
+        """Take over the client's gevent socket for this connection's reads and writes."""
+        self.sock = sock
+        # Small frames go out at once instead of waiting for the last ACK.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # gevent's socket is non-blocking underneath; its own send would wait
+        # for room, while a broadcast must never wait on one reader.
+        inner = getattr(sock, "_sock", None)
+        self._send_now = inner.send if inner is not None else self._send_without_waiting
+
+    def _accept(self, environ) -> bool:
+        try:
+            self._conn.receive_data(_handshake_request(environ))
+            request = next(self._conn.events(), None)
+        except RemoteProtocolError:
+            return False
+        if not isinstance(request, Request):
+            return False
+        # No context carried between messages: one broadcast's deflated frame
+        # is then the same for every reader and is built once.
+        deflate = PerMessageDeflate(server_no_context_takeover=True)
+        self.sock.sendall(self._conn.send(AcceptConnection(extensions=[deflate])))
+        if deflate.enabled():
+            self.deflate_window_bits = deflate.server_max_window_bits
+        return True
+
+    # -- reading, in engine.io's handler greenlet ---------------------------
+
+    def wait(self):
+        """The next whole message from the client, or None once the connection is over."""
+        while not self._inbox:
+            if self.closed:
+                return None
+            try:
+                data = self.sock.recv(RECEIVE_BYTES)
+            except OSError:
+                data = b""
+            if not data:
+                self.closed = True
+                return None
+            self._conn.receive_data(data)
+            self._take_events()
+        return self._inbox.popleft()
+
+    def _take_events(self) -> None:
+        for event in self._conn.events():
+            if isinstance(event, (TextMessage, BytesMessage)):
+                self._take_message_part(event)
+            elif isinstance(event, Ping):
+                self._write_control(event.response())
+            elif isinstance(event, CloseConnection):
+                self._write_control(event.response())
+                self.closed = True
+                return
+            elif isinstance(event, RejectConnection):  # pragma: no cover - server side only
+                self.closed = True
+                return
+
+    def _take_message_part(self, event) -> None:
+        self._partial.append(event.data)
+        self._partial_bytes += len(event.data)
+        # engine.io refuses an oversized message only once it is whole; stop
+        # collecting a bigger one here, before it fills memory.
+        if self._partial_bytes > self.server.max_http_buffer_size:
+            self._partial.clear()
+            self._write_control(CloseConnection(CloseReason.MESSAGE_TOO_BIG, "message too big"))
+            self.closed = True
+            return
+        if event.message_finished:
+            parts, self._partial, self._partial_bytes = self._partial, [], 0
+            joiner = "" if isinstance(event, TextMessage) else b""
+            self._inbox.append(parts[0] if len(parts) == 1 else joiner.join(parts))
+
+    # -- writing, from any greenlet, never waiting --------------------------
+
+    def send(self, data) -> None:
+        """Frame one message from engine.io's writer and write it after what is already queued."""
+        if self.closed:
+            raise OSError("websocket is closed")
+        self.write(OutgoingMessage(data).frame(self.deflate_window_bits))
+
+    def write(self, frame: bytes) -> None:
+        """Write a whole frame now if the socket takes it, else queue it behind the rest."""
+        if self._is_shut:
+            return
+        if self._pending or self._flushing:
+            self._queue(frame)
+            return
+        try:
+            sent = self._send_now(frame)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self._shut(socket.SHUT_RDWR)
+            return
+        if sent < len(frame):
+            self._queue(memoryview(frame)[sent:])
+
+    def _send_without_waiting(self, data) -> int:
+        return self.sock.send(data, 0, 0.0)
+
+    def is_idle(self) -> bool:
+        """True when nothing is queued, so a new frame may go straight to the socket."""
+        return not (self.closed or self._pending or self._flushing)
+
+    def _queue(self, data) -> None:
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        if self._pending_bytes > MAX_PENDING_BYTES:
+            logger.info("websocket reader %d KiB behind; cut off", self._pending_bytes // 1024)
+            self._pending.clear()
+            self._shut(socket.SHUT_RDWR)
+        elif not self._flushing:
+            self._flushing = True
+            self.server.start_background_task(self._flush)
+
+    def _flush(self) -> None:
+        try:
+            while self._pending:
+                chunk = self._pending.popleft()
+                self._pending_bytes -= len(chunk)
+                self.sock.sendall(chunk)
+        except OSError:
+            self._pending.clear()
+            self._shut(socket.SHUT_RDWR)
+        finally:
+            self._flushing = False
+            if self._shut_after_flush:
+                self._shut(socket.SHUT_RDWR)
+
+    def _write_control(self, event) -> None:
+        # LocalProtocolError: the closing handshake already happened.
+        with contextlib.suppress(LocalProtocolError):
+            self.write(self._conn.send(event))
+
+    # -- closing ------------------------------------------------------------
+
+    def close(self) -> None:
+        """Send the closing frame; engine.io's handler then ends and the socket is shut."""
+        if self.closed:
+            return
+        self._write_control(CloseConnection(CloseReason.NORMAL_CLOSURE))
+        self.closed = True
+
+    def _shut_when_flushed(self) -> None:
+        # What is still queued (a closing frame, a last message) goes out first;
+        # the flusher gives up as soon as the socket fails.
+        if self._pending or self._flushing:
+            self._shut_after_flush = True
+            self.server.start_background_task(self._shut_after, FLUSH_ON_CLOSE_S)
+        else:
+            self._shut(socket.SHUT_RDWR)
+
+    def _shut_after(self, seconds: float) -> None:
+        self.server.sleep(seconds)
+        self._shut(socket.SHUT_RDWR)
+
+    def _shut(self, how: int) -> None:
+        """Shut the socket (gevent's server closes it); a reader waiting in recv wakes up."""
+        self.closed = True
+        self._is_shut = True
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(how)
+
+
+def _library_websocket_class():
+    from engineio.async_drivers import gevent as gevent_driver
+
+    return gevent_driver.WebSocketWSGI

@@ -1,0 +1,166 @@
+"""Showfloor's websocket under engine.io, on gevent's real WSGI server over real TCP.
+
+The server runs in this process's gevent hub and the clients use gevent
+sockets, so each wait on a client socket lets the server's greenlets run.
+"""
+
+from __future__ import annotations
+
+import socket
+import zlib
+
+import engineio
+import gevent
+import pytest
+from gevent import pywsgi
+from gevent import socket as gsocket
+from gevent.queue import Queue
+from ws_support import FrameReader, client_frame, handshake, text_of
+
+from blog import websocket
+from blog.websocket import ShowfloorWebSocket
+from blog.wsframes import OutgoingMessage, frame_header
+
+MAX_MESSAGE = 16 * 1024
+
+
+@pytest.fixture
+def ws_server():
+    """A gevent WSGI server whose every request upgrades; the test gets each connection."""
+    eio = engineio.Server(async_mode="gevent", max_http_buffer_size=MAX_MESSAGE)
+    connections: Queue = Queue()
+
+    def session(ws):
+        # Stands in for engine.io's handler: hand the connection over, echo until it ends.
+        connections.put(ws)
+        while (message := ws.wait()) is not None:
+            ws.send(message)
+        connections.put(None)
+        return []
+
+    def app(environ, start_response):
+        return ShowfloorWebSocket(session, eio)(environ, start_response)
+
+    server = pywsgi.WSGIServer(("127.0.0.1", 0), app, log=None)
+    server.start()
+    yield server, connections
+    server.stop(timeout=1)
+
+
+def connect(server, deflate=False, receive_buffer=None):
+    """A raw client socket after the handshake, and its frame reader."""
+    sock = gsocket.socket()
+    if receive_buffer:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    sock.connect(("127.0.0.1", server.server_port))
+    head = handshake(sock, f"127.0.0.1:{server.server_port}", "/", deflate=deflate)
+    assert head.startswith("HTTP/1.1 101")
+    return sock, FrameReader(sock), head
+
+
+def small_buffers(ws_server):
+    """A connection whose kernel buffers fill after a few KiB each way."""
+    server, connections = ws_server
+    sock, frames, _ = connect(server, receive_buffer=4096)
+    ws = connections.get(timeout=5)
+    ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    return sock, frames, ws
+
+
+def numbered(n: int, size: int) -> bytes:
+    """A text frame of about size bytes that says its number first."""
+    return OutgoingMessage(f"{n:06d}".ljust(size, "x")).frame(None)
+
+
+def test_messages_echo_and_pings_are_answered(ws_server):
+    server, connections = ws_server
+    sock, frames, _ = connect(server)
+    connections.get(timeout=5)
+    sock.sendall(client_frame(b"ping?", opcode=0x9))
+    # One message in two fragments, the second in a separate TCP write.
+    sock.sendall(client_frame(b"hello ", fin=False))
+    gevent.sleep(0)
+    sock.sendall(client_frame(b"floor", opcode=0x0))
+    first, payload, _ = frames.next_frame()
+    assert (first, payload) == (0x8A, b"ping?")  # the pong, unmasked
+    assert text_of(*frames.next_frame()[:2]) == "hello floor"
+    sock.close()
+
+
+def test_a_message_past_the_limit_closes_the_connection_before_it_is_whole(ws_server):
+    server, connections = ws_server
+    sock, frames, _ = connect(server)
+    connections.get(timeout=5)
+    sock.sendall(client_frame(b"x" * (MAX_MESSAGE // 2), fin=False))
+    sock.sendall(client_frame(b"x" * (MAX_MESSAGE // 2 + 10), opcode=0x0, fin=False))
+    first, payload, _ = frames.next_frame()
+    assert first == 0x88 and int.from_bytes(payload[:2], "big") == 1009
+    assert connections.get(timeout=5) is None  # wait() said the connection is over
+    assert frames.next_frame() is None
+    sock.close()
+
+
+def test_compression_is_offered_without_context_takeover_and_used_for_large_messages(ws_server):
+    server, connections = ws_server
+    sock, frames, head = connect(server, deflate=True)
+    assert "permessage-deflate" in head and "server_no_context_takeover" in head
+    ws = connections.get(timeout=5)
+    text = "The keynote starts with a demo of the new phone. " * 20
+    ws.send(text)
+    ws.send("2")
+    big, small = frames.next_frame(), frames.next_frame()
+    assert big[0] == 0xC1 and len(big[1]) < len(text) // 4  # RSV1: compressed
+    assert text_of(*big[:2]) == text
+    assert small[:2] == (0x81, b"2")  # too small to be worth a zlib call
+    sock.close()
+
+
+def test_a_reader_that_stops_reading_gets_every_frame_in_order_later(ws_server):
+    sock, frames, ws = small_buffers(ws_server)
+    count, size = 150, 8 * 1024
+    for n in range(count):
+        ws.write(numbered(n, size))  # never waits, however far behind the reader is
+    assert not ws.is_idle(), "the kernel buffers should have filled and frames queued"
+    received = [int(text_of(*frames.next_frame()[:2])[:6]) for _ in range(count)]
+    assert received == list(range(count))
+    gevent.sleep(0)
+    assert ws.is_idle()
+    sock.close()
+
+
+def test_a_reader_too_far_behind_is_cut_off_and_what_it_got_is_in_order(ws_server):
+    sock, frames, ws = small_buffers(ws_server)
+    size = 64 * 1024
+    sent = websocket.MAX_PENDING_BYTES // size + 64
+    for n in range(sent):
+        ws.write(numbered(n, size))
+    assert ws.closed
+    received = []
+    while (frame := frames.next_frame()) is not None:
+        received.append(int(text_of(*frame[:2])[:6]))
+    assert received == list(range(len(received))) and len(received) < sent
+    assert ws_server[1].get(timeout=5) is None
+    sock.close()
+
+
+def test_one_message_is_framed_once_for_every_reader():
+    message = OutgoingMessage("4" + "x" * 500)
+    assert message.frame(None) is message.frame(None)
+    assert message.frame(15) is message.frame(15)
+    frame = message.frame(15)
+    assert frame[0] == 0xC1 and frame[1] < 126  # compressed, and small enough for a short header
+    inflated = zlib.decompressobj(-15).decompress(frame[2:] + b"\x00\x00\xff\xff")
+    assert inflated == b"4" + b"x" * 500
+
+
+@pytest.mark.parametrize(
+    ("length", "header"),
+    [
+        (125, b"\x81\x7d"),
+        (126, b"\x81\x7e\x00\x7e"),
+        (65535, b"\x81\x7e\xff\xff"),
+        (65536, b"\x81\x7f" + (65536).to_bytes(8, "big")),
+    ],
+)
+def test_frame_headers_pick_the_length_encoding_at_each_boundary(length, header):
+    assert frame_header(0x1, length) == header
