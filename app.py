@@ -43,7 +43,12 @@ def main() -> None:
     host = os.environ.get("SHOWFLOOR_HOST", "127.0.0.1")
     port = int(os.environ.get("SHOWFLOOR_PORT", "5000"))
     print(f"Showfloor is serving on http://{host}:{port}/ (async mode {socketio.async_mode})")
-    socketio.run(app, host=host, port=port, log_output=False)
+    options = {}
+    if socketio.async_mode == "gevent":
+        from blog.http_server import NoDelayHandler
+
+        options["handler_class"] = NoDelayHandler
+    socketio.run(app, host=host, port=port, log_output=False, **options)
 
 
 if __name__ == "__main__":

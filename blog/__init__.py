@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import broadcast, db, limits, queue
+from . import broadcast, db, limits, metrics, page_cache, queue
 from .config import load_config
 from .extensions import csrf, socketio
 
@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_socketio(app)
     # After Socket.IO wrapped the WSGI app: handshakes are counted before it.
     limits.init_app(app)
+    _answer_anonymous_pages_first(app)
     _register(app)
     return app
 
@@ -51,6 +52,13 @@ def _init_socketio(app: Flask) -> None:
         ping_timeout=app.config["PING_TIMEOUT"],
     )
     broadcast.use_showfloor_websocket(socketio.server)
+
+
+def _answer_anonymous_pages_first(app: Flask) -> None:
+    # Outermost: a remembered page skips the limits, engine.io and Flask alike.
+    cache = page_cache.AnonymousPageCache(app.wsgi_app, app.config, observe=metrics.observe_page)
+    app.wsgi_app = cache
+    app.extensions["showfloor_page_cache"] = cache
 
 
 def _register(app: Flask) -> None:

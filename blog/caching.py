@@ -9,6 +9,8 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, request, url_for
 from werkzeug.http import is_resource_modified
 
+from . import page_cache
+
 ROOT = Path(__file__).resolve().parent.parent
 # Everything a page's bytes depend on besides the data: a deploy changes the hash.
 _VERSIONED = ("templates", "static/js", "static/css")
@@ -50,8 +52,16 @@ def not_modified(etag: str, last_modified: datetime | None) -> bool:
     return not is_resource_modified(request.environ, etag=etag, last_modified=last_modified)
 
 
-def conditional(body, etag: str, last_modified: datetime | None) -> Response:
-    """Wrap a body with validators; readers revalidate every time (the page is live)."""
+def conditional(
+    body, etag: str, last_modified: datetime | None, replayable: bool = False
+) -> Response:
+    """Wrap a body with validators; readers revalidate every time (the page is live).
+
+    replayable: an anonymous reader's answer may be repeated for a moment
+    without asking Flask again (blog/page_cache.py).
+    """
+    if replayable and g.get("user") is None:
+        page_cache.mark_replayable(request.environ, request.endpoint)
     response = current_app.make_response(body)
     response.set_etag(etag)
     if last_modified is not None:
@@ -63,8 +73,8 @@ def conditional(body, etag: str, last_modified: datetime | None) -> Response:
     return response
 
 
-def unchanged(etag: str, last_modified: datetime | None) -> Response:
+def unchanged(etag: str, last_modified: datetime | None, replayable: bool = False) -> Response:
     """The 304 answer for a cached copy that is still current."""
-    response = conditional("", etag, last_modified)
+    response = conditional("", etag, last_modified, replayable)
     response.status_code = 304
     return response

@@ -91,6 +91,9 @@ def load_config(instance_path: Path) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get(ENV_TRUSTED_PROXIES) or 0),
         # Largest Socket.IO message; our inbound events are a few dozen bytes.
         "SOCKET_MAX_MESSAGE_BYTES": 16 * 1024,
+        # How long an anonymous reader's hub or blog page may be answered from
+        # memory (blog/page_cache.py); 0 sends every request through Flask.
+        "PAGE_CACHE_WINDOW_S": 1.0,
     }
 
 

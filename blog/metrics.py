@@ -45,6 +45,11 @@ REQUEST_LATENCY = Histogram(
 )
 
 
+def observe_page(endpoint: str, status: str, seconds: float) -> None:
+    """Count a page answered in front of Flask (blog/page_cache.py) as its endpoint's request."""
+    REQUEST_LATENCY.labels(endpoint, "GET", status).observe(seconds)
+
+
 def observe_published(change_type: str, written_at: datetime | None) -> None:
     """Count one emitted change and how long after its write it went out."""
     CHANGES_PUBLISHED.labels(change_type).inc()

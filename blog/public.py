@@ -40,7 +40,7 @@ def hub(event_slug: str):
     timely = [s["id"] for s in on_now + up_next]
     etag = caching.page_etag("hub", event.id, last_seq, timely)
     if caching.not_modified(etag, None):
-        return caching.unchanged(etag, None)
+        return caching.unchanged(etag, None, replayable=True)
     groups = queries.blogs_by_status(event)
     body = render_template(
         "public/hub.html",
@@ -55,7 +55,7 @@ def hub(event_slug: str):
         BlogStatus=BlogStatus,
         hub_page=hub_page,
     )
-    return caching.conditional(body, etag, None)
+    return caching.conditional(body, etag, None, replayable=True)
 
 
 @bp.app_template_global()
@@ -88,12 +88,13 @@ def blog_page(event_slug: str, blog_slug: str):
     etag = caching.page_etag("blog", blog.id, last_seq, blog.status, blog.title, blog.event.name)
     modified = timeline.last_change_at(blog)
     if caching.not_modified(etag, modified):
-        return caching.unchanged(etag, modified)
+        return caching.unchanged(etag, modified, replayable=True)
     view = _blog_view(blog)
     if request.args.get("fragment") == "1":
-        return caching.conditional(jsonify(_fragment(blog, view)), etag, modified)
-    body = render_template("public/blog.html", last_seq=last_seq, **view)
-    return caching.conditional(body, etag, modified)
+        body = jsonify(_fragment(blog, view))
+    else:
+        body = render_template("public/blog.html", last_seq=last_seq, **view)
+    return caching.conditional(body, etag, modified, replayable=True)
 
 
 def _blog_view(blog: LiveBlog) -> dict:

@@ -85,10 +85,18 @@ def emit_change(change: Change) -> None:
     the write path, so its outage or stall neither fails nor slows the write.
     """
     item = (change.type, change_message(change), blog_room(change.blog_id), change.created_at)
+    _forget_validated_pages()
     if current_app.config.get("MESSAGE_QUEUE_URL"):
         _publisher(current_app).put(item)
     else:
         _emit(*item)
+
+
+def _forget_validated_pages() -> None:
+    # A page's ETag just moved: no remembered page may outlive the change here.
+    cache = current_app.extensions.get("showfloor_page_cache")
+    if cache is not None:
+        cache.forget()
 
 
 def _emit(event: str, message: dict, room: str, written_at) -> None:
@@ -250,6 +258,7 @@ def emit_event_change(change: EventChange) -> None:
     """Send a committed hub change to every reader following its event (as emit_change)."""
     message = event_change_message(change)
     item = (change.type, message, event_room(change.event_id), change.created_at)
+    _forget_validated_pages()
     if current_app.config.get("MESSAGE_QUEUE_URL"):
         _publisher(current_app).put(item)
     else:

@@ -10,6 +10,7 @@ import uuid
 from datetime import date
 
 import pytest
+import sqlalchemy
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import close_all_sessions
@@ -253,6 +254,23 @@ def make_entry(app, editor):
         return entry
 
     return make
+
+
+def statements_run(app, call) -> int:
+    """How many SQL statements call() runs (transaction control left out)."""
+    seen = []
+    engine = app.extensions["showfloor_engine"]
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            seen.append(statement)
+
+    sqlalchemy.event.listen(engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
 
 
 def csrf_token(client, path: str = "/login") -> str:

@@ -139,7 +139,8 @@ def test_photos_queued_offline_survive_a_reload_and_go_out_once_in_order(
     page.reload()  # the service worker answers; the photo waits in IndexedDB
     expect(items).to_have_count(2)
     thumbnail = items.first.locator("img.outbox__thumb")
-    expect(thumbnail).to_have_attribute("alt", "The stage lit in red")
+    # Read back from IndexedDB after the reload: slower than 5 s on a busy CI machine.
+    expect(thumbnail).to_have_attribute("alt", "The stage lit in red", timeout=WAIT_MS)
     expect(items.first).to_contain_text("Queued")
     assert entries_of(blog.id) == []
     context.set_offline(False)
