@@ -68,6 +68,8 @@ MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 _INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 # A character reference (&#x202e;, &rlm;) reaches the reader as the character
 # itself, so the invisible ones are removed from the output as well.
+# Unicode's control characters (category Cc: C0, DEL and C1) except tab and newline.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CHAR_REF = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
 # Writers' headings become h3/h4 so they never outrank the page's own headings.
 _HEADING = re.compile(r"<(/?)h([1-6])>")
@@ -80,8 +82,7 @@ class RenderError(ValueError):
 def clean_text(text: str) -> str:
     """Normalise user text: NFC, unix newlines, no invisible or control characters."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _INVISIBLE.sub("", text)
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return _CONTROL.sub("", _INVISIBLE.sub("", text))
 
 
 def _drop_invisible_references(html: str) -> str:
