@@ -24,34 +24,48 @@ UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 PROFILE_DIR: Path | None = None
 
 
+# Each page is loaded from a server that answers anonymous readers from memory (the
+# default) and from one that sends every request through Flask (the cold path).
+SERVED_BY = (("memory", {}), ("Flask", {"SHOWFLOOR_PAGE_CACHE_WINDOW_S": "0"}))
+
+
 async def pages(ws: Workspace, seed: dict, quick: bool, wrap) -> list[dict]:
-    """The hub and the blog page, each without and with If-None-Match."""
+    """The hub and the blog page, each without and with If-None-Match, from memory and Flask."""
+    rows = []
+    for served_by, env in SERVED_BY:
+        server = ws.showfloor(f"pages-{served_by.lower()}", SERVER_CORE, env=env)
+        try:
+            rows += await _server_pages(server, seed, quick, wrap, served_by)
+        finally:
+            server.stop()
+    return rows
+
+
+async def _server_pages(server: Service, seed: dict, quick: bool, wrap, served_by: str):
     duration = 3 if quick else 15
-    server = ws.showfloor("pages", SERVER_CORE)
     slug = seed["event_slug"]
     rows = []
-    try:
-        for page, path in (("hub", f"/e/{slug}/"), ("blog", f"/e/{slug}/{seed['blog_slug']}/")):
-            etag, size = await _probe(server, path, {})
-            modes = [("full", {})]
-            if etag:
-                modes.append(("304", {"If-None-Match": etag}))
-            for mode, headers in modes:
-                status, _ = await _probe(server, path, headers, want="status")
-                profiler = server.profile(PROFILE_DIR / f"{page}-{mode}") if PROFILE_DIR else None
-                cpu = cpu_seconds(server.pid)
-                row = await wrap(_load(server, path, headers, duration))
-                cpu = cpu_seconds(server.pid) - cpu
-                stop_profile(profiler)
-                # CPU per request holds up on a busy machine where req/s does not:
-                # 1,000 / (ms per request) is what one core of our own would serve.
-                row["server_ms_per_request"] = cpu * 1e3 / max(1, row["requests"])
-                row["per_core_estimate"] = 1e3 / max(1e-9, row["server_ms_per_request"])
-                row.update(page=page, mode=mode, path=path, probe_status=status, bytes=size)
-                row["statuses"] = f"{status} (+{row.pop('bad', 0)} non-2xx/3xx)"
-                rows.append(row)
-    finally:
-        server.stop()
+    for page, path in (("hub", f"/e/{slug}/"), ("blog", f"/e/{slug}/{seed['blog_slug']}/")):
+        etag, size = await _probe(server, path, {})
+        modes = [("full", {})]
+        if etag:
+            modes.append(("304", {"If-None-Match": etag}))
+        for mode, headers in modes:
+            status, _ = await _probe(server, path, headers, want="status")
+            label = f"{page}-{mode}-{served_by.lower()}"
+            profiler = server.profile(PROFILE_DIR / label) if PROFILE_DIR else None
+            cpu = cpu_seconds(server.pid)
+            row = await wrap(_load(server, path, headers, duration))
+            cpu = cpu_seconds(server.pid) - cpu
+            stop_profile(profiler)
+            # CPU per request holds up on a busy machine where req/s does not:
+            # 1,000 / (ms per request) is what one core of our own would serve.
+            row["server_ms_per_request"] = cpu * 1e3 / max(1, row["requests"])
+            row["per_core_estimate"] = 1e3 / max(1e-9, row["server_ms_per_request"])
+            row.update(page=page, mode=mode, served_by=served_by, path=path, probe_status=status)
+            row["bytes"] = size
+            row["statuses"] = f"{status} (+{row.pop('bad', 0)} non-2xx/3xx)"
+            rows.append(row)
     return rows
 
 

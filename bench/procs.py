@@ -206,9 +206,12 @@ class Workspace:
         self.blog_ids.append(seeded["blog_id"])
         return seeded
 
-    def showfloor(self, name: str, cores: str | None, redis: bool = False) -> Service:
+    def showfloor(
+        self, name: str, cores: str | None, redis: bool = False, env: dict | None = None
+    ) -> Service:
         """A Showfloor server (bench/serve.py: app.py plus a SQL statement counter)."""
-        service = Service(name, [PYTHON, str(BENCH / "serve.py")], self.env(redis), self.dir, cores)
+        env = {**self.env(redis), **(env or {})}
+        service = Service(name, [PYTHON, str(BENCH / "serve.py")], env, self.dir, cores)
         service.env["SHOWFLOOR_PORT"] = str(service.port)
         self.services.append(service)
         return service.start()

@@ -34,7 +34,8 @@ def fanout_line(row: dict) -> str:
 def pages_line(row: dict) -> str:
     """One page-load measurement."""
     return (
-        f"{row['page']:>5} {row['mode']:>6}: {row['requests_per_s']:,.0f} req/s, "
+        f"{row['page']:>5} {row['mode']:>4} from {row.get('served_by', 'Flask'):<6}: "
+        f"{row['requests_per_s']:,.0f} req/s, "
         f"p99 {_ms(row['p99_ms'])} ms, statuses {row['statuses']} | {_tag(row)}"
     )
 
@@ -165,6 +166,7 @@ def markdown_other(part: str, rows: list[dict]) -> str:
         header = [
             "page",
             "request",
+            "answered from",
             "req/s",
             "p50 ms",
             "p99 ms",
@@ -177,6 +179,8 @@ def markdown_other(part: str, rows: list[dict]) -> str:
             [
                 r["page"],
                 r["mode"],
+                # Runs before the page cache went through Flask every time.
+                r.get("served_by", "Flask"),
                 f"{r['requests_per_s']:,.0f}",
                 _ms(r["p50_ms"]),
                 _ms(r["p99_ms"]),

@@ -20,6 +20,7 @@ ENV_PING_TIMEOUT = "SHOWFLOOR_PING_TIMEOUT"
 ENV_LIMITS = "SHOWFLOOR_LIMITS"
 ENV_TRUSTED_PROXIES = "SHOWFLOOR_TRUSTED_PROXIES"
 ENV_API_TOKEN_DAYS = "SHOWFLOOR_API_TOKEN_DAYS"
+ENV_PAGE_CACHE_WINDOW_S = "SHOWFLOOR_PAGE_CACHE_WINDOW_S"
 
 # Abuse limits as (requests, seconds) per fixed window, per client address
 # (_ip) or account (_account); see docs/operations.md, "Abuse limits".
@@ -93,8 +94,23 @@ def load_config(instance_path: Path) -> dict:
         "SOCKET_MAX_MESSAGE_BYTES": 16 * 1024,
         # How long an anonymous reader's hub or blog page may be answered from
         # memory (blog/page_cache.py); 0 sends every request through Flask.
-        "PAGE_CACHE_WINDOW_S": 1.0,
+        "PAGE_CACHE_WINDOW_S": page_cache_window(os.environ.get(ENV_PAGE_CACHE_WINDOW_S, "")),
     }
+
+
+def page_cache_window(text: str) -> float:
+    """Seconds an anonymous page may be answered from memory: 1 unless set, 0 turns it off."""
+    if not text.strip():
+        return 1.0
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 60:
+        raise ValueError(
+            f"{ENV_PAGE_CACHE_WINDOW_S}: {text!r} is not a number of seconds from 0 to 60"
+        )
+    return seconds
 
 
 def parse_limits(text: str) -> dict[str, tuple[int, int]]:

@@ -7,6 +7,7 @@ from conftest import login, statements_run
 from limits_support import clock_fixture  # noqa: F401
 
 from blog import actions, page_cache
+from blog.config import page_cache_window
 from blog.metrics import REGISTRY
 
 COMPARED_HEADERS = ("ETag", "Cache-Control", "Vary", "Content-Security-Policy", "X-Frame-Options")
@@ -151,3 +152,10 @@ def test_memory_is_bounded_by_bytes_and_drops_the_oldest_urls(monkeypatch):
         cache({**environ, "PATH_INFO": path}, lambda status, headers, exc_info=None: None)
     # /a was dropped when /c came (30 kB > 25 kB); /c was still remembered.
     assert served == ["/a", "/b", "/c", "/a"]
+
+
+def test_the_window_is_set_in_seconds_and_a_bad_value_says_what_is_wanted():
+    assert [page_cache_window(text) for text in ("", "0", "2.5")] == [1.0, 0, 2.5]
+    for bad in ("-1", "soon", "600"):
+        with pytest.raises(ValueError, match="SHOWFLOOR_PAGE_CACHE_WINDOW_S: .* from 0 to 60"):
+            page_cache_window(bad)
