@@ -139,7 +139,9 @@ def _key(environ) -> tuple | None:
     # Any cookie may carry a session: logged-in pages are private and go to Flask.
     if environ.get("HTTP_COOKIE"):
         return None
-    return environ.get("HTTP_HOST"), environ.get("PATH_INFO"), environ.get("QUERY_STRING")
+    # The scheme too: absolute URLs in a page (og:image) follow it.
+    scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme")
+    return scheme, environ.get("HTTP_HOST"), environ.get("PATH_INFO"), environ.get("QUERY_STRING")
 
 
 def mark_replayable(environ, endpoint: str) -> None:

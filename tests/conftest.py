@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import re
@@ -13,6 +14,7 @@ import pytest
 import sqlalchemy
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IllegalStateChangeError
 from sqlalchemy.orm import close_all_sessions
 
 from blog import actions, create_app, db
@@ -127,7 +129,11 @@ def dispose_app(app) -> None:
     leaves the connections sessions still hold open until the garbage
     collector finds them, which warns, and warnings are errors here.
     """
-    close_all_sessions()
+    # A session another thread is using at this instant (a background task an
+    # earlier test left running) cannot be closed from here. Seen once on
+    # PostgreSQL in CI; that session and any after it are left to the GC.
+    with contextlib.suppress(IllegalStateChangeError):
+        close_all_sessions()
     db.session.remove()
     app.extensions["showfloor_engine"].dispose()
 
