@@ -50,6 +50,8 @@ class AnonymousPageCache:
         self.observe = observe
         self._pages: collections.OrderedDict[tuple, RememberedPage] = collections.OrderedDict()
         self._body_bytes = 0
+        # Moves on every forget(): an answer rendered across a change is not kept.
+        self._generation = 0
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -70,7 +72,7 @@ class AnonymousPageCache:
                 return self._observed(page, "200", [page.body], started)
         # A holder, not a value: Flask-SocketIO hands Flask a shallow copy of environ.
         marks = environ[ENVIRON_MARKS] = {}
-        answer = {}
+        answer = {"generation": self._generation}
 
         def noting(status, headers, exc_info=None):
             answer.update(status=status, headers=headers, failed=exc_info is not None)
@@ -106,11 +108,14 @@ class AnonymousPageCache:
                     result.close()
             result = [body]
         etag = unquote_etag(next(v for n, v in headers if n.lower() == "etag"))[0]
-        self._keep(key, RememberedPage(etag, list(headers), body, self.clock(), endpoint))
+        page = RememberedPage(etag, list(headers), body, self.clock(), endpoint)
+        self._keep(key, page, answer["generation"])
         return result
 
-    def _keep(self, key, page: RememberedPage) -> None:
+    def _keep(self, key, page: RememberedPage, generation: int) -> None:
         with self._lock:
+            if generation != self._generation:  # a change was pushed while it rendered
+                return
             old = self._pages.pop(key, None)
             if old is not None and old.body is not None:
                 self._body_bytes -= len(old.body)
@@ -130,6 +135,7 @@ class AnonymousPageCache:
         with self._lock:
             self._pages.clear()
             self._body_bytes = 0
+            self._generation += 1
 
 
 def _key(environ) -> tuple | None:

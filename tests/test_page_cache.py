@@ -159,3 +159,22 @@ def test_the_window_is_set_in_seconds_and_a_bad_value_says_what_is_wanted():
     for bad in ("-1", "soon", "600"):
         with pytest.raises(ValueError, match="SHOWFLOOR_PAGE_CACHE_WINDOW_S: .* from 0 to 60"):
             page_cache_window(bad)
+
+
+def test_a_page_rendered_across_a_change_is_not_remembered():
+    served = []
+
+    def page_app(environ, start_response):
+        # A stand-in for a page render during which this process pushes a change.
+        served.append(environ["PATH_INFO"])
+        page_cache.mark_replayable(environ, "public.blog_page")
+        if len(served) == 1:
+            cache.forget()
+        start_response("200 OK", [("ETag", '"seq-10"'), ("Content-Type", "text/html")])
+        return [b"the page at seq 10"]
+
+    cache = page_cache.AnonymousPageCache(page_app, {"PAGE_CACHE_WINDOW_S": 60})
+    environ = {"REQUEST_METHOD": "GET", "HTTP_HOST": "h", "PATH_INFO": "/b", "QUERY_STRING": ""}
+    for _ in range(3):
+        cache(dict(environ), lambda status, headers, exc_info=None: None)
+    assert served == ["/b", "/b"]  # the first answer was not kept, the second was
