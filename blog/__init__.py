@@ -6,9 +6,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import broadcast, db, limits, metrics, page_cache, queue
-from .config import load_config
-from .extensions import csrf, socketio
+from blog import broadcast, db, limits, metrics, page_cache, queue
+from blog.config import load_config
+from blog.extensions import csrf, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +62,7 @@ def _answer_anonymous_pages_first(app: Flask) -> None:
 
 
 def _register(app: Flask) -> None:
-    from . import (
+    from blog import (
         api,
         auth,
         caching,
@@ -90,11 +90,11 @@ def _register(app: Flask) -> None:
     app.register_blueprint(desk_json.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
-    from . import curate, people, records, review, token_pages
+    from blog import curate, people, records, review, token_pages
 
     for desk_bp in (people.bp, token_pages.bp, review.bp, records.bp, curate.bp):
         app.register_blueprint(desk_bp)
-    from . import uploads
+    from blog import uploads
 
     app.register_blueprint(uploads.bp)
     csrf.exempt(api.bp)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import request
 
-from . import actions
-from .client_fields import refuse_server_fields
-from .errors import Invalid
+from blog import actions
+from blog.client_fields import refuse_server_fields
+from blog.errors import Invalid
 
 ENTRY_FIELDS = (
     "kind",

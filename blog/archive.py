@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Table, select
 
-from . import db
-from .models import Event, User, utcnow
+from blog import db
+from blog.models import Event, User, utcnow
 
 FORMAT = "showfloor-event"
 VERSION = 1

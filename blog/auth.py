@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import actions, queries
-from .limits import login_refusal
+from blog import actions, queries
+from blog.limits import login_refusal
 
 bp = Blueprint("auth", __name__)
 

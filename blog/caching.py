@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, request, url_for
 from werkzeug.http import is_resource_modified
 
-from . import page_cache
+from blog import page_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 # Everything a page's bytes depend on besides the data: a deploy changes the hash.

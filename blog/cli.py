@@ -6,11 +6,11 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from . import actions, db, queries
-from .actions.tokens import expiry_of, token_by_secret
-from .errors import ActionError
-from .migrate import upgrade
-from .models import ApiToken, BlogStatus, Role, User
+from blog import actions, db, queries
+from blog.actions.tokens import expiry_of, token_by_secret
+from blog.errors import ActionError
+from blog.migrate import upgrade
+from blog.models import ApiToken, BlogStatus, Role, User
 
 db_cli = AppGroup("db", help="Database schema.")
 event_cli = AppGroup("event", help="Events and their live blogs.")
@@ -153,7 +153,7 @@ def _token_or_fail(token_id: int):
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app's `flask` CLI."""
-    from .demo import demo_command
+    from blog.demo import demo_command
 
     app.cli.add_command(db_cli)
     app.cli.add_command(event_cli)
@@ -167,7 +167,7 @@ def event_export(slug):
     """Write an event's whole coverage as JSON to standard output."""
     import json
 
-    from .archive import export_event
+    from blog.archive import export_event
 
     click.echo(json.dumps(export_event(_event(slug)), ensure_ascii=False, indent=1))
 
@@ -178,7 +178,7 @@ def event_import(file):
     """Create an event from a JSON export (from `event export` or the editors' download)."""
     import json
 
-    from .archive_import import import_event
+    from blog.archive_import import import_event
 
     try:
         data = json.load(file)
@@ -195,7 +195,7 @@ def event_archive(slug, outdir):
     """Write a static HTML archive of an event (plain pages and CSS) into an empty folder."""
     from pathlib import Path
 
-    from .static_archive import write_archive
+    from blog.static_archive import write_archive
 
     try:
         pages = write_archive(_event(slug), Path(outdir))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Container
 
-from .errors import Invalid
+from blog.errors import Invalid
 
 SERVER_FIELDS = (
     "id",

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 
-from .models import utcnow
+from blog.models import utcnow
 
 
 def now() -> datetime:

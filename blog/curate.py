@@ -13,12 +13,12 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from . import actions, db, hub, push, queries
-from .actions.agenda import timezone_names
-from .errors import ActionError
-from .models import EntryStatus, Event, LiveBlog
-from .permissions import can_create_event, can_curate
-from .uploads import accepts_upload
+from blog import actions, db, hub, push, queries
+from blog.actions.agenda import timezone_names
+from blog.errors import ActionError
+from blog.models import EntryStatus, Event, LiveBlog
+from blog.permissions import can_create_event, can_curate
+from blog.uploads import accepts_upload
 
 bp = Blueprint("curate", __name__, url_prefix="/curate")
 
@@ -265,4 +265,4 @@ def lead(event_id: int):
 
 
 # The agenda and blog screens register on this blueprint when imported.
-from . import curate_coverage  # noqa: E402, F401
+from blog import curate_coverage  # noqa: E402, F401

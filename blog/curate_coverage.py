@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import abort, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from . import actions, hub, queries
-from .curate import _act, _blog, _event, _local, _to_event, bp, editor_required
-from .errors import ActionError
-from .models import ORDER_NEWEST, BlogStatus, Event, LiveBlog
+from blog import actions, hub, queries
+from blog.curate import _act, _blog, _event, _local, _to_event, bp, editor_required
+from blog.errors import ActionError
+from blog.models import ORDER_NEWEST, BlogStatus, Event, LiveBlog
 
 ENTRIES_SHOWN = 30
 

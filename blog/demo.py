@@ -11,8 +11,8 @@ import click
 from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
-from . import actions, db, queries
-from .models import BlogStatus, Role, User
+from blog import actions, db, queries
+from blog.models import BlogStatus, Role, User
 
 EVENT_SLUG = "mfc-2027"
 REPORTER = "reporter@showfloor.test"

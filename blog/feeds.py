@@ -8,9 +8,9 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, abort, url_for
 from sqlalchemy import select
 
-from . import caching, db, queries, timeline
-from .models import Entry, EntryStatus, LiveBlog
-from .plaintext import excerpt
+from blog import caching, db, queries, timeline
+from blog.models import Entry, EntryStatus, LiveBlog
+from blog.plaintext import excerpt
 
 bp = Blueprint("feeds", __name__)
 

@@ -12,8 +12,8 @@ from collections import OrderedDict
 from flask import current_app
 from sqlalchemy import or_, select
 
-from . import db, push
-from .models import (
+from blog import db, push
+from blog.models import (
     AgendaSession,
     Change,
     Entry,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import url_for
 
-from .models import BlogStatus, Entry, LiveBlog
-from .plaintext import plain_text
+from blog.models import BlogStatus, Entry, LiveBlog
+from blog.plaintext import plain_text
 
 UPDATES = 20
 

@@ -8,11 +8,11 @@ from flask import request
 from flask_socketio import SocketIO, join_room, leave_room, rooms
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import db, hub, presence, push, queries, readers, socket_auth
-from .extensions import socketio
-from .models import Event
-from .permissions import can_review
-from .socket_limits import guarded, guarded_connect
+from blog import db, hub, presence, push, queries, readers, socket_auth
+from blog.extensions import socketio
+from blog.models import Event
+from blog.permissions import can_review
+from blog.socket_limits import guarded, guarded_connect
 
 # A follower further behind than this is told to reload instead of replaying.
 MAX_REPLAY = 1000

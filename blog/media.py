@@ -18,7 +18,7 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from .models import Media
+from blog.models import Media
 
 # Pillow's name → the type we record; no other decoder is even tried (a FITS
 # decompression bomb hit Pillow 10.3–12.1.1 through a format nobody meant to accept).

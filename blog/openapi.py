@@ -6,8 +6,8 @@ fuzzes the running app against it, so a route and its document cannot drift.
 
 from __future__ import annotations
 
-from .models import BlogStatus
-from .openapi_schemas import BOOLEAN, ID, INTEGER, STRING, obj, ref, schemas
+from blog.models import BlogStatus
+from blog.openapi_schemas import BOOLEAN, ID, INTEGER, STRING, obj, ref, schemas
 
 TOKEN = [{"bearerAuth": []}]
 # Reads need no token, but one that is sent is checked (expired, revoked, out of scope).

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .actions.entry_input import MAX_HEADLINE_CHARS
-from .api_input import ENTRY_FIELDS
-from .models import BlogStatus, EntryKind, EntryStatus
+from blog.actions.entry_input import MAX_HEADLINE_CHARS
+from blog.api_input import ENTRY_FIELDS
+from blog.models import BlogStatus, EntryKind, EntryStatus
 
 MAX_ID = 2**31 - 1
 

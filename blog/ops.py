@@ -9,9 +9,9 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from . import push, queue
-from .extensions import socketio
-from .metrics import REGISTRY, REQUEST_LATENCY, ReaderCollector
+from blog import push, queue
+from blog.extensions import socketio
+from blog.metrics import REGISTRY, REQUEST_LATENCY, ReaderCollector
 
 bp = Blueprint("ops", __name__)
 

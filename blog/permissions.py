@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import ApiToken, Entry, Event, LiveBlog, Role, User
+from blog.models import ApiToken, Entry, Event, LiveBlog, Role, User
 
 
 def is_member(user: User, event: Event) -> bool:

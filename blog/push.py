@@ -7,9 +7,9 @@ import logging
 from flask import Flask, current_app, render_template
 from markupsafe import Markup
 
-from . import db, media, metrics
-from .extensions import socketio
-from .models import (
+from blog import db, media, metrics
+from blog.extensions import socketio
+from blog.models import (
     AgendaSession,
     Change,
     Entry,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import and_, or_, select
 
-from . import db
-from .models import (
+from blog import db
+from blog.models import (
     BlogStatus,
     Change,
     EmbargoBatch,

@@ -8,7 +8,7 @@ import time
 
 import socketio as socketio_lib
 
-from .broadcast import FrameOnceManager
+from blog.broadcast import FrameOnceManager
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import redis
 from flask import current_app
 
-from . import push
-from .extensions import socketio
+from blog import push
+from blog.extensions import socketio
 
 INTERVAL = 5.0
 # Let a disconnect finish leaving its rooms before the count is taken.

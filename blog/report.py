@@ -7,11 +7,11 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from . import actions, limits, queries, textdiff, uploads
-from .desk_json import parse_local_time
-from .errors import ActionError, Conflict
-from .models import BlogStatus, Entry, LiveBlog
-from .permissions import can_curate, can_modify, can_post
+from blog import actions, limits, queries, textdiff, uploads
+from blog.desk_json import parse_local_time
+from blog.errors import ActionError, Conflict
+from blog.models import BlogStatus, Entry, LiveBlog
+from blog.permissions import can_curate, can_modify, can_post
 
 bp = Blueprint("report", __name__, url_prefix="/desk")
 

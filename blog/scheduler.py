@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import db
-from .extensions import socketio
+from blog import db
+from blog.extensions import socketio
 
 _started: set[int] = set()
 
@@ -24,7 +24,7 @@ def start(app: Flask) -> None:
 
 
 def _loop(app: Flask, interval: float) -> None:
-    from .actions import release_due
+    from blog.actions import release_due
 
     while True:
         socketio.sleep(interval)

@@ -9,8 +9,8 @@ from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup, escape
 from sqlalchemy import select, text
 
-from . import db, queries
-from .models import Entry, Event
+from blog import db, queries
+from blog.models import Entry, Event
 
 bp = Blueprint("search", __name__)
 

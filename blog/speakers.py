@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 
-from . import db, queries
-from .models import Entry, EntryKind, EntryStatus, LiveBlog, Speaker
+from blog import db, queries
+from blog.models import Entry, EntryKind, EntryStatus, LiveBlog, Speaker
 
 bp = Blueprint("speakers", __name__)
 

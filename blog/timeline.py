@@ -9,8 +9,8 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
-from . import db
-from .models import (
+from blog import db
+from blog.models import (
     ORDER_NEWEST,
     ORDER_OLDEST,
     Change,

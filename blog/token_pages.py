@@ -5,18 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from . import actions, clock, db
-from .actions.tokens import (
+from blog import actions, clock, db
+from blog.actions.tokens import (
     MAX_LIFETIME_DAYS,
     default_lifetime_days,
     expiry_of,
     token_by_secret,
     tokens_of,
 )
-from .errors import ActionError, Invalid
-from .models import ApiToken, Event, User
-from .permissions import can_manage_account, can_revoke_token
-from .report import login_required
+from blog.errors import ActionError, Invalid
+from blog.models import ApiToken, Event, User
+from blog.permissions import can_manage_account, can_revoke_token
+from blog.report import login_required
 
 bp = Blueprint("tokens", __name__, url_prefix="/people")
 

@@ -10,10 +10,10 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
 
-from . import db, scheduler
-from .errors import ActionError
-from .migrate import schema_problem
-from .models import User
+from blog import db, scheduler
+from blog.errors import ActionError
+from blog.migrate import schema_problem
+from blog.models import User
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

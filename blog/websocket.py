@@ -29,7 +29,7 @@ from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
-from .wsframes import OutgoingMessage
+from blog.wsframes import OutgoingMessage
 
 logger = logging.getLogger(__name__)
 

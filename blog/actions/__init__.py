@@ -1,14 +1,9 @@
 """Every write use case: check rights and rules, write rows and change rows, commit, push."""
 
-from .accounts import (
-    add_speaker,
-    assign_user,
-    create_user,
-    end_sessions,
-)
-from .agenda import EventInput, SessionInput, remove_session, save_event, save_session
-from .blogs import create_blog, create_event, set_blog_status
-from .curation import (
+from blog.actions.accounts import add_speaker, assign_user, create_user, end_sessions
+from blog.actions.agenda import EventInput, SessionInput, remove_session, save_event, save_session
+from blog.actions.blogs import create_blog, create_event, set_blog_status
+from blog.actions.curation import (
     BlogInput,
     feature_on_hub,
     reorder_features,
@@ -17,18 +12,18 @@ from .curation import (
     set_lead_feature,
     unfeature,
 )
-from .entries import edit_entry, mark_key_entry, pin_entry, post_entry, retract_entry
-from .entry_input import EntryInput
-from .lifecycle import (
+from blog.actions.entries import edit_entry, mark_key_entry, pin_entry, post_entry, retract_entry
+from blog.actions.entry_input import EntryInput
+from blog.actions.lifecycle import (
     Placement,
     create_batch,
     publish_entry,
     release_batch,
     release_due,
 )
-from .media import attach_media, upload_media
-from .moderation import approve_entry, resubmit_entry, return_entry
-from .people import (
+from blog.actions.media import attach_media, upload_media
+from blog.actions.moderation import approve_entry, resubmit_entry, return_entry
+from blog.actions.people import (
     assign_to_event,
     change_own_password,
     change_role,
@@ -39,7 +34,7 @@ from .people import (
     set_password_with_token,
     unassign_from_event,
 )
-from .tokens import create_api_token, hash_token, revoke_api_token
+from blog.actions.tokens import create_api_token, hash_token, revoke_api_token
 
 __all__ = [
     "BlogInput",

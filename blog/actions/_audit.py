@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import db
-from ..models import AuditRecord, User
+from blog import db
+from blog.models import AuditRecord, User
 
 
 def audit(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .. import db
-from ..errors import Forbidden, Invalid, NotFound
-from ..models import BlogStatus, Entry, LiveBlog, User
+from blog import db
+from blog.errors import Forbidden, Invalid, NotFound
+from blog.models import BlogStatus, Entry, LiveBlog, User
 
 
 def load_blog(blog_id: int) -> LiveBlog:

@@ -6,9 +6,11 @@ through here, so an id of another event's object is "not found", never acted on.
 
 from __future__ import annotations
 
-from .. import db
-from ..errors import Forbidden, Invalid, NotFound
-from ..models import (
+from blog import db
+from blog.actions._load import load_actor
+from blog.actions._stream import lock_event
+from blog.errors import Forbidden, Invalid, NotFound
+from blog.models import (
     AgendaSession,
     BlogStatus,
     Entry,
@@ -19,9 +21,7 @@ from ..models import (
     Speaker,
     User,
 )
-from ..permissions import can_curate
-from ._load import load_actor
-from ._stream import lock_event
+from blog.permissions import can_curate
 
 
 def as_id(raw) -> int | None:

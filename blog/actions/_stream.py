@@ -6,8 +6,8 @@ import functools
 
 from sqlalchemy import select, update
 
-from .. import db, hub, push
-from ..models import Change, Entry, Event, EventChange, LiveBlog
+from blog import db, hub, push
+from blog.models import Change, Entry, Event, EventChange, LiveBlog
 
 
 def next_seq(blog_id: int) -> int:

@@ -7,13 +7,18 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .. import db, push
-from ..errors import Forbidden, Invalid
-from ..models import BlogStatus, Event, LiveBlog, User, utcnow
-from ..permissions import can_curate
-from ._audit import audit
-from ._load import load_actor, load_blog
-from ._stream import commit_and_push, record_blog_change, record_event_change, write_action
+from blog import db, push
+from blog.actions._audit import audit
+from blog.actions._load import load_actor, load_blog
+from blog.actions._stream import (
+    commit_and_push,
+    record_blog_change,
+    record_event_change,
+    write_action,
+)
+from blog.errors import Forbidden, Invalid
+from blog.models import BlogStatus, Event, LiveBlog, User, utcnow
+from blog.permissions import can_curate
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Allowed moves of a blog's lifecycle; ended is final (a read-only archive).

@@ -10,13 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from .. import db, hub, push
-from ..errors import Invalid
-from ..models import ORDER_NEWEST, ORDER_OLDEST, EntryStatus, Event, HubFeature, LiveBlog, User
-from ..rendering import RenderError, clean_text, render_markdown
-from ._audit import audit
-from ._load import lock_blog
-from ._scope import (
+from blog import db, hub, push
+from blog.actions._audit import audit
+from blog.actions._load import lock_blog
+from blog.actions._scope import (
     as_id,
     blog_of,
     curator_of,
@@ -26,8 +23,11 @@ from ._scope import (
     require_open,
     session_of,
 )
-from ._stream import commit_and_push, lock_event, record_event_change, write_action
-from .agenda import in_event_days, slug_field, text_field, venue_time
+from blog.actions._stream import commit_and_push, lock_event, record_event_change, write_action
+from blog.actions.agenda import in_event_days, slug_field, text_field, venue_time
+from blog.errors import Invalid
+from blog.models import ORDER_NEWEST, ORDER_OLDEST, EntryStatus, Event, HubFeature, LiveBlog, User
+from blog.rendering import RenderError, clean_text, render_markdown
 
 MAX_FEATURES = 12
 MAX_SUMMARY_CHARS = 3_000

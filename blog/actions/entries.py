@@ -5,15 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock, db, push
-from ..errors import Conflict, Forbidden, Invalid
-from ..models import BlogStatus, Change, Entry, EntryRevision, EntryStatus, User
-from ..permissions import can_curate, can_modify, can_post
-from ._audit import audit
-from ._load import load_actor, load_blog, load_entry, require_live
-from ._stream import commit_and_push, record_entry_change, write_action
-from .entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
-from .lifecycle import Placement, initial_status, place
+from blog import clock, db, push
+from blog.actions._audit import audit
+from blog.actions._load import load_actor, load_blog, load_entry, require_live
+from blog.actions._stream import commit_and_push, record_entry_change, write_action
+from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
+from blog.actions.lifecycle import Placement, initial_status, place
+from blog.errors import Conflict, Forbidden, Invalid
+from blog.models import BlogStatus, Change, Entry, EntryRevision, EntryStatus, User
+from blog.permissions import can_curate, can_modify, can_post
 
 
 @write_action

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from .. import db
-from ..errors import Invalid
-from ..linkcards import EmbedError, embed_card
-from ..models import EntryKind, Event, Media, Speaker, Tag
-from ..rendering import RenderError, clean_text, render_markdown
+from blog import db
+from blog.errors import Invalid
+from blog.linkcards import EmbedError, embed_card
+from blog.models import EntryKind, Event, Media, Speaker, Tag
+from blog.rendering import RenderError, clean_text, render_markdown
 
 MAX_HEADLINE_CHARS = 200
 MAX_TAGS = 8

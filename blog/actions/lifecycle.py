@@ -7,13 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from .. import clock, db, push
-from ..errors import Forbidden, Invalid, NotFound
-from ..models import BlogStatus, EmbargoBatch, Entry, EntryStatus, LiveBlog, User
-from ..permissions import can_modify, can_post, needs_approval
-from ._audit import audit
-from ._load import load_actor, load_blog, load_entry, lock_blog, require_live
-from ._stream import commit_and_push, record_entry_change, write_action
+from blog import clock, db, push
+from blog.actions._audit import audit
+from blog.actions._load import load_actor, load_blog, load_entry, lock_blog, require_live
+from blog.actions._stream import commit_and_push, record_entry_change, write_action
+from blog.errors import Forbidden, Invalid, NotFound
+from blog.models import BlogStatus, EmbargoBatch, Entry, EntryStatus, LiveBlog, User
+from blog.permissions import can_modify, can_post, needs_approval
 
 PUBLISH = "publish"
 DRAFT = "draft"

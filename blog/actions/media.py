@@ -7,16 +7,16 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import db, media, push
-from ..errors import Forbidden, Invalid, NotFound
-from ..models import Entry, EntryKind, EntryStatus, Event, Media, User, utcnow
-from ..permissions import is_member
-from ..rendering import clean_text
-from ._audit import audit
-from ._load import load_actor, load_entry
-from ._stream import commit_and_push, record_entry_change, write_action
-from .entries import _check_editable, _revision_of
-from .entry_input import IDEMPOTENCY_KEY
+from blog import db, media, push
+from blog.actions._audit import audit
+from blog.actions._load import load_actor, load_entry
+from blog.actions._stream import commit_and_push, record_entry_change, write_action
+from blog.actions.entries import _check_editable, _revision_of
+from blog.actions.entry_input import IDEMPOTENCY_KEY
+from blog.errors import Forbidden, Invalid, NotFound
+from blog.models import Entry, EntryKind, EntryStatus, Event, Media, User, utcnow
+from blog.permissions import is_member
+from blog.rendering import clean_text
 
 MAX_ALT_CHARS = 500
 MAX_CAPTION_CHARS = 1000

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .. import db, push
-from ..errors import Conflict, Forbidden, Invalid
-from ..models import Entry, EntryStatus, User, utcnow
-from ..permissions import can_resubmit, can_review
-from ..rendering import clean_text
-from ._audit import audit
-from ._load import load_actor, load_entry, require_live
-from ._stream import commit_and_push, record_entry_change, write_action
+from blog import db, push
+from blog.actions._audit import audit
+from blog.actions._load import load_actor, load_entry, require_live
+from blog.actions._stream import commit_and_push, record_entry_change, write_action
+from blog.errors import Conflict, Forbidden, Invalid
+from blog.models import Entry, EntryStatus, User, utcnow
+from blog.permissions import can_resubmit, can_review
+from blog.rendering import clean_text
 
 MAX_NOTE_CHARS = 2000
 

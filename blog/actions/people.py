@@ -10,14 +10,14 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import db, socket_auth
-from ..errors import Forbidden, Invalid, NotFound
-from ..models import ApiToken, Event, Role, User, utcnow
-from ..permissions import can_assign, can_change_role, can_grant_role, can_manage_account
-from ._audit import audit
-from ._load import load_actor
-from ._stream import write_action
-from .accounts import check_password_rules
+from blog import db, socket_auth
+from blog.actions._audit import audit
+from blog.actions._load import load_actor
+from blog.actions._stream import write_action
+from blog.actions.accounts import check_password_rules
+from blog.errors import Forbidden, Invalid, NotFound
+from blog.models import ApiToken, Event, Role, User, utcnow
+from blog.permissions import can_assign, can_change_role, can_grant_role, can_manage_account
 
 # A set-password link is shown to the editor, who hands it over; a week is
 # enough to do that and short enough that a forgotten link goes stale.

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from .. import clock, db
-from ..errors import Forbidden, Invalid, NotFound
-from ..models import ApiToken, Event, User
-from ..permissions import can_revoke_token, is_member
-from ._audit import audit
-from ._load import load_actor
-from ._stream import write_action
+from blog import clock, db
+from blog.actions._audit import audit
+from blog.actions._load import load_actor
+from blog.actions._stream import write_action
+from blog.errors import Forbidden, Invalid, NotFound
+from blog.models import ApiToken, Event, User
+from blog.permissions import can_revoke_token, is_member
 
 TOKEN_PREFIX = "sf_"
 # 32 bytes = 256 random bits, well past the 128 an unguessable bearer secret needs.

@@ -1,7 +1,7 @@
 """Tables of Showfloor and the small invariants that belong to them."""
 
-from .audit import AuditRecord
-from .base import (
+from blog.models.audit import AuditRecord
+from blog.models.base import (
     BlogStatus,
     EntryKind,
     EntryStatus,
@@ -10,7 +10,7 @@ from .base import (
     enum_column,
     utcnow,
 )
-from .coverage import (
+from blog.models.coverage import (
     ORDER_NEWEST,
     ORDER_OLDEST,
     Change,
@@ -20,9 +20,17 @@ from .coverage import (
     LiveBlog,
     entry_tags,
 )
-from .event import AgendaSession, Event, EventChange, HubFeature, Organization, Speaker, Tag
-from .media import Media
-from .people import ApiToken, User, event_members
+from blog.models.event import (
+    AgendaSession,
+    Event,
+    EventChange,
+    HubFeature,
+    Organization,
+    Speaker,
+    Tag,
+)
+from blog.models.media import Media
+from blog.models.people import ApiToken, User, event_members
 
 __all__ = [
     "ORDER_NEWEST",

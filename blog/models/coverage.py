@@ -19,14 +19,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
-from .base import BlogStatus, EntryKind, EntryStatus, UTCDateTime, enum_column, utcnow
-from .event import Speaker, Tag
+from blog.db import Base
+from blog.models.base import BlogStatus, EntryKind, EntryStatus, UTCDateTime, enum_column, utcnow
+from blog.models.event import Speaker, Tag
 
 if TYPE_CHECKING:
-    from .event import AgendaSession, Event
-    from .media import Media
-    from .people import User
+    from blog.models.event import AgendaSession, Event
+    from blog.models.media import Media
+    from blog.models.people import User
 
 entry_tags = Table(
     "entry_tag",

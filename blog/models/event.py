@@ -20,13 +20,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
-from .base import UTCDateTime, utcnow
-from .people import event_members
+from blog.db import Base
+from blog.models.base import UTCDateTime, utcnow
+from blog.models.people import event_members
 
 if TYPE_CHECKING:
-    from .coverage import LiveBlog
-    from .people import User
+    from blog.models.coverage import LiveBlog
+    from blog.models.people import User
 
 
 class Event(Base):

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
-from .base import Role, UTCDateTime, enum_column, utcnow
+from blog.db import Base
+from blog.models.base import Role, UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
-    from .event import Event
+    from blog.models.event import Event
 
 event_members = Table(
     "event_member",
