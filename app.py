@@ -13,9 +13,9 @@ import sys
 from sqlalchemy.exc import OperationalError
 
 from blog import create_app
-from blog.durability import durability_problem
-from blog.extensions import socketio
-from blog.migrate import schema_problem
+from blog.platform.durability import durability_problem
+from blog.platform.extensions import socketio
+from blog.platform.migrate import schema_problem
 from blog.queue import start_listening
 
 
@@ -45,7 +45,7 @@ def main() -> None:
     print(f"Showfloor is serving on http://{host}:{port}/ (async mode {socketio.async_mode})")
     options = {}
     if socketio.async_mode == "gevent":
-        from blog.http_server import NoDelayHandler
+        from blog.platform.http_server import NoDelayHandler
 
         options["handler_class"] = NoDelayHandler
     socketio.run(app, host=host, port=port, log_output=False, **options)

@@ -53,8 +53,8 @@ def _prefill(actions, reporter, blog_id: int, count: int) -> None:
 def seed(reporters: int, prefill: int) -> dict:
     """Create the event, blogs, accounts and entries; return ids, slugs and tokens."""
     from blog import actions, create_app, queries
-    from blog.migrate import upgrade
     from blog.models import BlogStatus, Role
+    from blog.platform.migrate import upgrade
 
     app = create_app()
     upgrade(app.config["DATABASE_URL"])

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from blog import broadcast, db, limits, metrics, page_cache, queue
-from blog.config import load_config
-from blog.extensions import csrf, socketio
+from blog import broadcast, queue
+from blog.platform import db, limits, metrics, page_cache
+from blog.platform.config import load_config
+from blog.platform.extensions import csrf, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,22 +63,8 @@ def _answer_anonymous_pages_first(app: Flask) -> None:
 
 
 def _register(app: Flask) -> None:
-    from blog import (
-        api,
-        auth,
-        caching,
-        cli,
-        desk_json,
-        embed,
-        feeds,
-        live,
-        ops,
-        public,
-        report,
-        search,
-        speakers,
-        web,
-    )
+    from blog import api, auth, cli, desk_json, embed, feeds, live, public, report, search, speakers
+    from blog.platform import caching, ops, web
 
     web.init_app(app)
     caching.init_app(app)

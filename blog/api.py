@@ -6,11 +6,12 @@ from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
-from blog import actions, api_tokens, hub, limits, media, openapi, push, queries
+from blog import actions, api_tokens, hub, media, openapi, push, queries
 from blog.api_input import ENTRY_FIELDS, entry_input, json_body, reject_unknown
 from blog.api_tokens import token_required
-from blog.errors import ActionError, Forbidden, Invalid, NotFound
 from blog.models import BlogStatus, Entry, EntryStatus, LiveBlog
+from blog.platform import limits
+from blog.platform.errors import ActionError, Forbidden, Invalid, NotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # App-wide, so /api routes of other blueprints (photo uploads) are covered too.

@@ -6,7 +6,7 @@ from flask import request
 
 from blog import actions
 from blog.client_fields import refuse_server_fields
-from blog.errors import Invalid
+from blog.platform.errors import Invalid
 
 ENTRY_FIELDS = (
     "kind",

@@ -14,10 +14,10 @@ from functools import wraps
 from flask import g, request
 from sqlalchemy import select, update
 
-from blog import clock, db
 from blog.actions.tokens import TOKEN_PREFIX, expiry_of, token_by_secret
-from blog.errors import ActionError, Forbidden
 from blog.models import ApiToken, Entry, Event, LiveBlog
+from blog.platform import clock, db
+from blog.platform.errors import ActionError, Forbidden
 
 # Query parameters clients commonly use for credentials; any value starting
 # like one of our tokens is caught too, whatever the parameter's name.

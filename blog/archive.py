@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Table, select
 
-from blog import db
 from blog.models import Event, User, utcnow
+from blog.platform import db
 
 FORMAT = "showfloor-event"
 VERSION = 1

@@ -8,13 +8,13 @@ from datetime import date, datetime
 from sqlalchemy import Date, Enum, Table, func, insert, select, text, update
 from werkzeug.security import generate_password_hash
 
-from blog import db
 from blog.actions._audit import audit
 from blog.actions._stream import write_action
 from blog.archive import AUDIT_OBJECT_TABLES, FORMAT, USERS, VERSION, event_tables
-from blog.errors import Invalid
 from blog.models import Event, Role, User
 from blog.models.base import UTCDateTime
+from blog.platform import db
+from blog.platform.errors import Invalid
 
 
 def _check_format(data) -> dict[str, list[dict]]:

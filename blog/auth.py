@@ -6,7 +6,7 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from blog import actions, queries
-from blog.limits import login_refusal
+from blog.platform.limits import login_refusal
 
 bp = Blueprint("auth", __name__)
 

@@ -6,11 +6,12 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from blog import actions, db, queries
+from blog import actions, queries
 from blog.actions.tokens import expiry_of, token_by_secret
-from blog.errors import ActionError
-from blog.migrate import upgrade
 from blog.models import ApiToken, BlogStatus, Role, User
+from blog.platform import db
+from blog.platform.errors import ActionError
+from blog.platform.migrate import upgrade
 
 db_cli = AppGroup("db", help="Database schema.")
 event_cli = AppGroup("event", help="Events and their live blogs.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Container
 
-from blog.errors import Invalid
+from blog.platform.errors import Invalid
 
 SERVER_FIELDS = (
     "id",

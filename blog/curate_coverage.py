@@ -11,8 +11,8 @@ from werkzeug.datastructures import MultiDict
 
 from blog import actions, hub, queries
 from blog.curate import _act, _blog, _event, _local, _to_event, bp, editor_required
-from blog.errors import ActionError
 from blog.models import ORDER_NEWEST, BlogStatus, Event, LiveBlog
+from blog.platform.errors import ActionError
 
 ENTRIES_SHOWN = 30
 

@@ -11,8 +11,9 @@ import click
 from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
-from blog import actions, db, queries
+from blog import actions, queries
 from blog.models import BlogStatus, Role, User
+from blog.platform import db
 
 EVENT_SLUG = "mfc-2027"
 REPORTER = "reporter@showfloor.test"

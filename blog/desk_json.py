@@ -14,14 +14,15 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import generate_csrf
 
-from blog import actions, clock, limits, queries
+from blog import actions, queries
 from blog.actions.entry_input import validate_entry
 from blog.api import entry_json
 from blog.api_input import ENTRY_FIELDS
 from blog.client_fields import refuse_server_fields
-from blog.errors import ActionError, Forbidden, Invalid, NotFound
 from blog.models import Entry, EntryStatus
 from blog.permissions import can_post, is_member
+from blog.platform import clock, limits
+from blog.platform.errors import ActionError, Forbidden, Invalid, NotFound
 
 bp = Blueprint("desk_json", __name__, url_prefix="/desk")
 

@@ -6,8 +6,9 @@ import os
 
 from flask import Blueprint, abort, current_app, render_template
 
-from blog import caching, queries, timeline
+from blog import queries, timeline
 from blog.models import ORDER_NEWEST
+from blog.platform import caching
 from blog.timeline import Filters
 
 bp = Blueprint("embed", __name__)
@@ -25,7 +26,7 @@ def _configure(state) -> None:
 
 def embed_policy(ancestors: str) -> str:
     """The embed's Content-Security-Policy: the site's own, but framable by the given origins."""
-    from blog.web import CONTENT_SECURITY_POLICY
+    from blog.platform.web import CONTENT_SECURITY_POLICY
 
     kept = [d for d in CONTENT_SECURITY_POLICY.split("; ") if not d.startswith("frame-ancestors")]
     # Sources are space-separated tokens; anything else could break out of the directive.

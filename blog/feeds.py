@@ -8,9 +8,10 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, abort, url_for
 from sqlalchemy import select
 
-from blog import caching, db, queries, timeline
+from blog import queries, timeline
 from blog.models import Entry, EntryStatus, LiveBlog
 from blog.plaintext import excerpt
+from blog.platform import caching, db
 
 bp = Blueprint("feeds", __name__)
 

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from flask import current_app
 from sqlalchemy import or_, select
 
-from blog import db, push
+from blog import push
 from blog.models import (
     AgendaSession,
     Change,
@@ -24,6 +24,7 @@ from blog.models import (
     LiveBlog,
     Media,
 )
+from blog.platform import db
 
 MAX_CHANGES = 500
 KEY_MOMENTS = 20

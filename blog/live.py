@@ -8,11 +8,12 @@ from flask import request
 from flask_socketio import SocketIO, join_room, leave_room, rooms
 from sqlalchemy.exc import SQLAlchemyError
 
-from blog import db, hub, presence, push, queries, readers, socket_auth
-from blog.extensions import socketio
+from blog import hub, presence, push, queries, readers, socket_auth
 from blog.models import Event
 from blog.permissions import can_review
-from blog.socket_limits import guarded, guarded_connect
+from blog.platform import db
+from blog.platform.extensions import socketio
+from blog.platform.socket_limits import guarded, guarded_connect
 
 # A follower further behind than this is told to reload instead of replaying.
 MAX_REPLAY = 1000

@@ -13,9 +13,10 @@ import uuid
 from flask import request
 from flask_socketio import SocketIO, join_room, leave_room
 
-from blog import db, push, queries, socket_auth
+from blog import push, queries, socket_auth
 from blog.permissions import can_post
-from blog.socket_limits import guarded
+from blog.platform import db
+from blog.platform.socket_limits import guarded
 
 SERVER_ID = uuid.uuid4().hex[:12]
 # blog_id -> sid -> {"user_id", "name", "typing", "editing"}

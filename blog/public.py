@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
-from blog import caching, db, hub_page, jsonld, queries, timeline
 from blog import hub as hub_stream
+from blog import hub_page, jsonld, queries, timeline
 from blog.models import ORDER_NEWEST, ORDER_OLDEST, BlogStatus, EntryStatus, Event, LiveBlog, utcnow
 from blog.plaintext import excerpt
+from blog.platform import caching, db
 from blog.timeline import Filters
 
 bp = Blueprint("public", __name__)

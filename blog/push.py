@@ -7,8 +7,7 @@ import logging
 from flask import Flask, current_app, render_template
 from markupsafe import Markup
 
-from blog import db, media, metrics
-from blog.extensions import socketio
+from blog import media
 from blog.models import (
     AgendaSession,
     Change,
@@ -19,6 +18,8 @@ from blog.models import (
     LiveBlog,
     Media,
 )
+from blog.platform import db, metrics
+from blog.platform.extensions import socketio
 
 # Change types; each is also the name of the server→client socket event.
 ENTRY_PUBLISHED = "entry_published"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import and_, or_, select
 
-from blog import db
 from blog.models import (
     BlogStatus,
     Change,
@@ -17,6 +16,7 @@ from blog.models import (
     Speaker,
     User,
 )
+from blog.platform import db
 
 PAGE_SIZE = 20
 MAX_CHANGES = 500

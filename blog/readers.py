@@ -18,7 +18,7 @@ import redis
 from flask import current_app
 
 from blog import push
-from blog.extensions import socketio
+from blog.platform.extensions import socketio
 
 INTERVAL = 5.0
 # Let a disconnect finish leaving its rooms before the count is taken.

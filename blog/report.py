@@ -7,11 +7,12 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from blog import actions, limits, queries, textdiff, uploads
+from blog import actions, queries, textdiff, uploads
 from blog.desk_json import parse_local_time
-from blog.errors import ActionError, Conflict
 from blog.models import BlogStatus, Entry, LiveBlog
 from blog.permissions import can_curate, can_modify, can_post
+from blog.platform import limits
+from blog.platform.errors import ActionError, Conflict
 
 bp = Blueprint("report", __name__, url_prefix="/desk")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from blog import db
-from blog.extensions import socketio
+from blog.platform import db
+from blog.platform.extensions import socketio
 
 _started: set[int] = set()
 

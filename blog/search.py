@@ -9,8 +9,9 @@ from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup, escape
 from sqlalchemy import select, text
 
-from blog import db, queries
+from blog import queries
 from blog.models import Entry, Event
+from blog.platform import db
 
 bp = Blueprint("search", __name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import session
 
-from blog import db
-from blog.extensions import socketio
 from blog.models import User
+from blog.platform import db
+from blog.platform.extensions import socketio
 
 # Sockets of logged-in users in this process, both ways round; anonymous
 # readers are not recorded. Plain dicts suffice: green threads do not preempt.

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 
-from blog import db, queries
+from blog import queries
 from blog.models import Entry, EntryKind, EntryStatus, LiveBlog, Speaker
+from blog.platform import db
 
 bp = Blueprint("speakers", __name__)
 

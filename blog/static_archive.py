@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from blog import db, queries
+from blog import queries
 from blog.models import ORDER_OLDEST, AgendaSession, Entry, EntryStatus, Event, HubFeature, LiveBlog
+from blog.platform import db
 
 # Root-relative URLs in the rendered pages; each becomes a relative link into
 # the archive, a copied asset, or "#" when it points at a server-only page.

@@ -9,7 +9,6 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
-from blog import db
 from blog.models import (
     ORDER_NEWEST,
     ORDER_OLDEST,
@@ -21,6 +20,7 @@ from blog.models import (
     Tag,
     entry_tags,
 )
+from blog.platform import db
 
 PAGE_SIZE = 20
 # An "around" page starts this many entries before the one asked for, so the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from blog import actions, clock, db
+from blog import actions
 from blog.actions.tokens import (
     MAX_LIFETIME_DAYS,
     default_lifetime_days,
@@ -13,9 +13,10 @@ from blog.actions.tokens import (
     token_by_secret,
     tokens_of,
 )
-from blog.errors import ActionError, Invalid
 from blog.models import ApiToken, Event, User
 from blog.permissions import can_manage_account, can_revoke_token
+from blog.platform import clock, db
+from blog.platform.errors import ActionError, Invalid
 from blog.report import login_required
 
 bp = Blueprint("tokens", __name__, url_prefix="/people")

@@ -49,14 +49,15 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from blog import actions, db, limits, media, queries
+from blog import actions, media, queries
 from blog.actions.media import upload_media_once
 from blog.api import entry_json
 from blog.api_tokens import check_scope, token_required
 from blog.client_fields import refuse_server_fields
-from blog.errors import ActionError, Invalid, NotFound
-from blog.extensions import csrf
-from blog.web import wants_json
+from blog.platform import db, limits
+from blog.platform.errors import ActionError, Invalid, NotFound
+from blog.platform.extensions import csrf
+from blog.platform.web import wants_json
 
 bp = Blueprint("uploads", __name__)
 

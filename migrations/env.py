@@ -7,8 +7,8 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from blog import models  # noqa: F401  (registers every table on Base.metadata)
-from blog.config import ENV_DATABASE_URL
-from blog.db import Base
+from blog.platform.config import ENV_DATABASE_URL
+from blog.platform.db import Base
 
 
 def _configured_url() -> str | None:

@@ -17,10 +17,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IllegalStateChangeError
 from sqlalchemy.orm import close_all_sessions
 
-from blog import actions, create_app, db
-from blog.extensions import socketio
-from blog.migrate import upgrade
+from blog import actions, create_app
 from blog.models import BlogStatus, Role
+from blog.platform import db
+from blog.platform.extensions import socketio
+from blog.platform.migrate import upgrade
 
 BACKEND = os.environ.get("SHOWFLOOR_TEST_BACKEND", "sqlite")
 POSTGRES_ENV = "SHOWFLOOR_TEST_POSTGRES_URL"

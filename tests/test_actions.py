@@ -8,9 +8,10 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from blog import actions, db, queries
-from blog.errors import Conflict, Forbidden, Invalid
+from blog import actions, queries
 from blog.models import Change, Entry, EntryRevision, EntryStatus
+from blog.platform import db
+from blog.platform.errors import Conflict, Forbidden, Invalid
 
 WRITERS = 4
 POSTS_EACH = 12

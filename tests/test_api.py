@@ -8,7 +8,7 @@ import pytest
 from conftest import api_headers
 from sqlalchemy import func, select
 
-from blog import actions, db
+from blog import actions
 from blog.models import (
     BlogStatus,
     Change,
@@ -19,6 +19,7 @@ from blog.models import (
     Tag,
     User,
 )
+from blog.platform import db
 
 
 def key() -> str:

@@ -8,9 +8,10 @@ import pytest
 from conftest import api_headers, csrf_token, login
 from sqlalchemy import func, select
 
-from blog import db, queries
+from blog import queries
 from blog.client_fields import SERVER_FIELDS
 from blog.models import Entry, Role, Speaker
+from blog.platform import db
 
 # A value of the right type for each, so only the field's name can cause the refusal.
 SAMPLE = {

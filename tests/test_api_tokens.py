@@ -12,10 +12,11 @@ from conftest import csrf_token, login
 from PIL import Image
 from sqlalchemy import func, select
 
-from blog import actions, db, queries
+from blog import actions, queries
 from blog.actions.tokens import hash_token
-from blog.errors import Invalid
 from blog.models import ApiToken, AuditRecord, Entry, Role, utcnow
+from blog.platform import db
+from blog.platform.errors import Invalid
 
 
 def bearer(token: str) -> dict:
@@ -255,7 +256,7 @@ def test_token_in_the_query_string_is_refused_with_400(client, make_blog, editor
 
 def test_a_token_in_the_socket_auth_payload_grants_nothing(app, reader, make_event, editor):
     """Sockets take no API tokens: only a logged-in browser session may follow a review queue."""
-    from blog.extensions import socketio
+    from blog.platform.extensions import socketio
 
     event = make_event()
     token = actions.create_api_token(editor, "socket")

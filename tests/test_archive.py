@@ -12,11 +12,9 @@ import pytest
 from conftest import BACKEND, create_postgres_database, dispose_app, drop_postgres_database
 from sqlalchemy import select
 
-from blog import actions, create_app, db
+from blog import actions, create_app
 from blog.archive import SKIPPED, USERS, event_tables, export_event
 from blog.archive_import import import_event
-from blog.errors import Invalid
-from blog.migrate import upgrade
 from blog.models import (
     AgendaSession,
     BlogStatus,
@@ -27,6 +25,9 @@ from blog.models import (
     Media,
     Role,
 )
+from blog.platform import db
+from blog.platform.errors import Invalid
+from blog.platform.migrate import upgrade
 
 
 def post(user, blog, source, **fields):

@@ -13,7 +13,7 @@ import pytest
 from conftest import api_headers
 from ws_support import FrameReader, client_frame, handshake, text_of
 
-from blog import db
+from blog.platform import db
 from blog.push import CHANGE_TYPES
 
 pytestmark = pytest.mark.timeout(120)

@@ -7,8 +7,9 @@ from browser_support import WAIT_MS, Server
 from conftest import PASSWORD
 from playwright.sync_api import expect
 
-from blog import actions, db
+from blog import actions
 from blog.models import BlogStatus, Role
+from blog.platform import db
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,9 @@ from browser_support import WAIT_MS, Server, log_in, log_in_again
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from blog import actions, db
+from blog import actions
 from blog.models import Entry, EntryStatus, Role
+from blog.platform import db
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ from browser_support import WAIT_MS, Server, log_in
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from blog import db
 from blog.models import Entry, Role
+from blog.platform import db
 
 pytestmark = pytest.mark.browser
 

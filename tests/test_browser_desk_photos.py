@@ -10,8 +10,8 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from blog import db
 from blog.models import Entry, EntryRevision, Media, Role
+from blog.platform import db
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from browser_support import WAIT_MS, Server, log_in
 
-from blog import actions, db
+from blog import actions
 from blog.actions.agenda import SessionInput
 from blog.models import BlogStatus, Role
+from blog.platform import db
 
 pytestmark = pytest.mark.browser
 MADRID = ZoneInfo("Europe/Madrid")

@@ -12,8 +12,9 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from blog import actions, db
+from blog import actions
 from blog.models import Entry, EntryKind, Role
+from blog.platform import db
 
 pytestmark = pytest.mark.browser
 

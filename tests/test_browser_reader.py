@@ -12,8 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from browser_support import WAIT_MS, Server, _free_port
 
-from blog import actions, db
+from blog import actions
 from blog.models import Role
+from blog.platform import db
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,8 @@ from browser_support import WAIT_MS, Server, log_in
 from xss import VECTORS
 from xss.audit import DISGUISE
 
-from blog import actions, db
+from blog import actions
+from blog.platform import db
 from blog.rendering import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS
 
 pytestmark = pytest.mark.browser

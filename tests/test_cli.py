@@ -14,7 +14,7 @@ from conftest import (
 )
 from sqlalchemy import func, inspect, select
 
-from blog import create_app, db
+from blog import create_app
 from blog.demo import EDITOR, EVENT_SLUG, REPORTER
 from blog.models import (
     BlogStatus,
@@ -26,6 +26,7 @@ from blog.models import (
     Speaker,
     User,
 )
+from blog.platform import db
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 from conftest import csrf_token, login
 from sqlalchemy import func, select
 
-from blog import actions, db, hub
-from blog.errors import Forbidden, Invalid, NotFound
+from blog import actions, hub
 from blog.models import (
     AgendaSession,
     AuditRecord,
@@ -23,6 +22,8 @@ from blog.models import (
     Media,
     Role,
 )
+from blog.platform import db
+from blog.platform.errors import Forbidden, Invalid, NotFound
 
 
 @pytest.fixture

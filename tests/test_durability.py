@@ -6,8 +6,8 @@ import pytest
 from conftest import create_postgres_database, drop_postgres_database
 from sqlalchemy import create_engine, event, text
 
-from blog.db import make_engine
-from blog.durability import durability_problem
+from blog.platform.db import make_engine
+from blog.platform.durability import durability_problem
 
 
 def _checked(engine) -> str | None:

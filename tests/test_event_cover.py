@@ -10,8 +10,8 @@ from conftest import csrf_token, login
 from PIL import Image
 from sqlalchemy import func, select
 
-from blog import db
 from blog.models import Event, Media
+from blog.platform import db
 
 
 @pytest.fixture

@@ -29,9 +29,10 @@ from conftest import (
 )
 from sqlalchemy import create_engine, func, select, text
 
-from blog import actions, create_app, db, queries
-from blog.migrate import upgrade
+from blog import actions, create_app, queries
 from blog.models import BlogStatus, Entry, Role
+from blog.platform import db
+from blog.platform.migrate import upgrade
 from blog.push import CHANGE_TYPES
 
 pytestmark = [pytest.mark.faults, pytest.mark.services, pytest.mark.timeout(240)]

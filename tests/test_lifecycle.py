@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from blog import actions, db, queries
-from blog.errors import Forbidden, Invalid
+from blog import actions, queries
 from blog.models import BlogStatus, EntryStatus
+from blog.platform import db
+from blog.platform.errors import Forbidden, Invalid
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ from limits_support import ELSEWHERE, HOME, attempt_login, clock_fixture, set_li
 from PIL import Image
 from sqlalchemy import func, select
 
-from blog import db
 from blog.models import Entry, Media, Role
+from blog.platform import db
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from limits_support import Clock, attempt_login, set_limits
 from procs import free_port
 
 from blog import create_app
-from blog.config import parse_limits
-from blog.limits import client_ip
 from blog.models import Role
+from blog.platform.config import parse_limits
+from blog.platform.limits import client_ip
 
 
 def test_client_address_reads_only_what_trusted_proxies_appended():

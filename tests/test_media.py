@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from blog import actions, db, media, push
-from blog.errors import Forbidden, Invalid
+from blog import actions, media, push
 from blog.models import AuditRecord, Change, Entry, EntryKind, EntryRevision, Media, Role
+from blog.platform import db
+from blog.platform.errors import Forbidden, Invalid
 
 # Markers hidden in the uploads' metadata; none may survive into a stored file.
 SECRETS = (b"SECRET", b"SecretCam", b"Exif", b"EXIF", b"XMP", b"ICCP", b"8BIM", b"adobe")

@@ -10,8 +10,9 @@ from alembic.script import ScriptDirectory
 from conftest import BACKEND, create_postgres_database, dispose_app, drop_postgres_database
 from sqlalchemy import create_engine, inspect
 
-from blog import create_app, db
-from blog.migrate import UPGRADE_HINT, alembic_config, schema_problem, upgrade
+from blog import create_app
+from blog.platform import db
+from blog.platform.migrate import UPGRADE_HINT, alembic_config, schema_problem, upgrade
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ try:  # moving from test_api into conftest; either place works
 except ImportError:
     from test_api import IsolatedClient
 
-from blog import actions, db
+from blog import actions
 from blog.models import AuditRecord, BlogStatus, Entry, EntryStatus, Role
+from blog.platform import db
 
 
 @pytest.fixture(autouse=True)

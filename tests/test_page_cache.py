@@ -6,9 +6,10 @@ import pytest
 from conftest import login, statements_run
 from limits_support import clock_fixture  # noqa: F401
 
-from blog import actions, page_cache
-from blog.config import page_cache_window
-from blog.metrics import REGISTRY
+from blog import actions
+from blog.platform import page_cache
+from blog.platform.config import page_cache_window
+from blog.platform.metrics import REGISTRY
 
 COMPARED_HEADERS = ("ETag", "Cache-Control", "Vary", "Content-Security-Policy", "X-Frame-Options")
 

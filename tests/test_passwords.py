@@ -7,10 +7,11 @@ import pytest
 from conftest import PASSWORD, IsolatedClient, csrf_token, login
 from sqlalchemy import func, select
 
-from blog import actions, db
+from blog import actions
 from blog.actions.people import password_link_token
-from blog.errors import Invalid
 from blog.models import AuditRecord, Role, User
+from blog.platform import db
+from blog.platform.errors import Invalid
 
 # Over 200 characters, accents and a non-Latin script included: a passphrase, not a password.
 LONG_PASSPHRASE = (

@@ -13,9 +13,10 @@ try:  # moving from test_api into conftest; either place works
 except ImportError:
     from test_api import IsolatedClient
 
-from blog import actions, db
-from blog.errors import Forbidden
+from blog import actions
 from blog.models import ApiToken, AuditRecord, Entry, Role, User
+from blog.platform import db
+from blog.platform.errors import Forbidden
 
 
 @pytest.fixture(autouse=True)

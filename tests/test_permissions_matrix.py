@@ -25,10 +25,11 @@ try:  # moving from test_api into conftest; either place works
 except ImportError:
     from test_api import IsolatedClient
 
-from blog import actions, create_app, db
-from blog.config import DEFAULT_LIMITS
-from blog.extensions import socketio
+from blog import actions, create_app
 from blog.models import BlogStatus, EmbargoBatch, Entry, Event, HubFeature, Role, User
+from blog.platform import db
+from blog.platform.config import DEFAULT_LIMITS
+from blog.platform.extensions import socketio
 
 ROLES = ("admin", "editor", "reporter", "contributor", "anonymous", "deactivated")
 SCOPES = ("own", "other")

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blog import actions, db
+from blog import actions
 from blog.models import BlogStatus, Entry, LiveBlog, Role
+from blog.platform import db
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ import feedparser
 import pytest
 from conftest import statements_run
 
-from blog import actions, db, readers
+from blog import actions, readers
 from blog.models import ORDER_OLDEST, BlogStatus, LiveBlog
+from blog.platform import db
 
 
 def blog_path(blog) -> str:

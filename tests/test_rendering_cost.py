@@ -8,8 +8,9 @@ import pytest
 from conftest import api_headers
 from sqlalchemy import func, select
 
-from blog import db, rendering
+from blog import rendering
 from blog.models import Entry
+from blog.platform import db
 from blog.rendering import RenderError, render_markdown
 
 # Each takes Python-Markdown several times the 1 s bound on an idle machine

@@ -10,8 +10,9 @@ import pytest
 from conftest import PASSWORD, csrf_token, login
 from sqlalchemy import func, select
 
-from blog import actions, db
+from blog import actions
 from blog.models import BlogStatus, Change, Entry, EntryRevision, LiveBlog, Role, User
+from blog.platform import db
 
 
 def count(model) -> int:

@@ -7,9 +7,10 @@ import pytest
 from conftest import PASSWORD, IsolatedClient, csrf_token, dispose_app, login
 from sqlalchemy import select
 
-from blog import create_app, db, socket_auth
-from blog.config import ENV_PRODUCTION
+from blog import create_app, socket_auth
 from blog.models import AuditRecord, Role
+from blog.platform import db
+from blog.platform.config import ENV_PRODUCTION
 
 NEW_PASSWORD = "a quieter hall after lunch"
 

@@ -12,8 +12,8 @@ import websocket
 from conftest import BACKEND, login
 from limits_support import ELSEWHERE, HOME, clock_fixture, set_limits  # noqa: F401
 
-from blog.extensions import socketio
 from blog.models import Role
+from blog.platform.extensions import socketio
 
 HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
 

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from test_media import camera_jpeg, desk_upload, media_count, media_files, text_png
 
-from blog import actions, db, push
+from blog import actions, push
 from blog.actions.media import upload_media_once
 from blog.models import Change, Entry, Media, Role
+from blog.platform import db
 
 
 def changes_of(entry_id: int, change_type: str) -> int:

@@ -18,9 +18,10 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter, Rule
 
-from blog import actions, db
+from blog import actions
 from blog.actions.people import password_link_token
 from blog.models import ApiToken, BlogStatus, Role
+from blog.platform import db
 
 ROLES = ("admin", "editor", "reporter", "contributor")
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from blog import db
 from blog.models import AuditRecord, User
+from blog.platform import db
 
 
 def audit(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from blog import db
-from blog.errors import Forbidden, Invalid, NotFound
 from blog.models import BlogStatus, Entry, LiveBlog, User
+from blog.platform import db
+from blog.platform.errors import Forbidden, Invalid, NotFound
 
 
 def load_blog(blog_id: int) -> LiveBlog:

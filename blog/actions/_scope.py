@@ -6,10 +6,8 @@ through here, so an id of another event's object is "not found", never acted on.
 
 from __future__ import annotations
 
-from blog import db
 from blog.actions._load import load_actor
 from blog.actions._stream import lock_event
-from blog.errors import Forbidden, Invalid, NotFound
 from blog.models import (
     AgendaSession,
     BlogStatus,
@@ -22,6 +20,8 @@ from blog.models import (
     User,
 )
 from blog.permissions import can_curate
+from blog.platform import db
+from blog.platform.errors import Forbidden, Invalid, NotFound
 
 
 def as_id(raw) -> int | None:

@@ -6,8 +6,9 @@ import functools
 
 from sqlalchemy import select, update
 
-from blog import db, hub, push
+from blog import hub, push
 from blog.models import Change, Entry, Event, EventChange, LiveBlog
+from blog.platform import db
 
 
 def next_seq(blog_id: int) -> int:

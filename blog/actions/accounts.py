@@ -8,11 +8,12 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from zxcvbn import zxcvbn
 
-from blog import db, socket_auth
+from blog import socket_auth
 from blog.actions._audit import audit
 from blog.actions._stream import write_action
-from blog.errors import Invalid
 from blog.models import Event, Organization, Role, Speaker, User
+from blog.platform import db
+from blog.platform.errors import Invalid
 
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_CHARS = 256

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from blog import db, push
+from blog import push
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_blog
 from blog.actions._stream import (
@@ -16,9 +16,10 @@ from blog.actions._stream import (
     record_event_change,
     write_action,
 )
-from blog.errors import Forbidden, Invalid
 from blog.models import BlogStatus, Event, LiveBlog, User, utcnow
 from blog.permissions import can_curate
+from blog.platform import db
+from blog.platform.errors import Forbidden, Invalid
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Allowed moves of a blog's lifecycle; ended is final (a read-only archive).

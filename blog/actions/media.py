@@ -7,15 +7,16 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from blog import db, media, push
+from blog import media, push
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_entry
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
 from blog.actions.entries import _check_editable, _revision_of
 from blog.actions.entry_input import IDEMPOTENCY_KEY
-from blog.errors import Forbidden, Invalid, NotFound
 from blog.models import Entry, EntryKind, EntryStatus, Event, Media, User, utcnow
 from blog.permissions import is_member
+from blog.platform import db
+from blog.platform.errors import Forbidden, Invalid, NotFound
 from blog.rendering import clean_text
 
 MAX_ALT_CHARS = 500

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from blog import clock, db
 from blog.actions._audit import audit
 from blog.actions._load import load_actor
 from blog.actions._stream import write_action
-from blog.errors import Forbidden, Invalid, NotFound
 from blog.models import ApiToken, Event, User
 from blog.permissions import can_revoke_token, is_member
+from blog.platform import clock, db
+from blog.platform.errors import Forbidden, Invalid, NotFound
 
 TOKEN_PREFIX = "sf_"
 # 32 bytes = 256 random bits, well past the 128 an unguessable bearer secret needs.

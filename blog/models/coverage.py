@@ -19,9 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from blog.db import Base
 from blog.models.base import BlogStatus, EntryKind, EntryStatus, UTCDateTime, enum_column, utcnow
 from blog.models.event import Speaker, Tag
+from blog.platform.db import Base
 
 if TYPE_CHECKING:
     from blog.models.event import AgendaSession, Event

@@ -20,9 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from blog.db import Base
 from blog.models.base import UTCDateTime, utcnow
 from blog.models.people import event_members
+from blog.platform.db import Base
 
 if TYPE_CHECKING:
     from blog.models.coverage import LiveBlog

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from blog.db import Base
 from blog.models.base import Role, UTCDateTime, enum_column, utcnow
+from blog.platform.db import Base
 
 if TYPE_CHECKING:
     from blog.models.event import Event

@@ -16,8 +16,8 @@ from flask import Flask, request
 from flask_socketio import disconnect
 from werkzeug.wrappers import Response
 
-from blog.extensions import socketio
-from blog.limits import client_ip, limiter, say_seconds
+from blog.platform.extensions import socketio
+from blog.platform.limits import client_ip, limiter, say_seconds
 
 logger = logging.getLogger(__name__)
 

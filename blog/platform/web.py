@@ -10,10 +10,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
 
-from blog import db, scheduler
-from blog.errors import ActionError
-from blog.migrate import schema_problem
+from blog import scheduler
 from blog.models import User
+from blog.platform import db
+from blog.platform.errors import ActionError
+from blog.platform.migrate import schema_problem
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -9,9 +9,10 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, request, url_for
 from werkzeug.http import is_resource_modified
 
-from blog import page_cache
+from blog.platform import page_cache
 
-ROOT = Path(__file__).resolve().parent.parent
+# The repository: blog/platform/ is two levels below it.
+ROOT = Path(__file__).resolve().parents[2]
 # Everything a page's bytes depend on besides the data: a deploy changes the hash.
 _VERSIONED = ("templates", "static/js", "static/css")
 

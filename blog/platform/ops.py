@@ -10,8 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from blog import push, queue
-from blog.extensions import socketio
-from blog.metrics import REGISTRY, REQUEST_LATENCY, ReaderCollector
+from blog.platform.extensions import socketio
+from blog.platform.metrics import REGISTRY, REQUEST_LATENCY, ReaderCollector
 
 bp = Blueprint("ops", __name__)
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import redis
 from flask import Flask, current_app, g, request
 
-from blog.errors import ActionError
+from blog.platform.errors import ActionError
 
 logger = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def _retry_after_header(response):
 
 def init_app(app: Flask) -> None:
     """Make the app's limiter; refuse over-limit socket handshakes before they reach Socket.IO."""
-    from blog.socket_limits import ConnectLimit
+    from blog.platform.socket_limits import ConnectLimit
 
     app.extensions["showfloor_limiter"] = Limiter(app)
     app.after_request(_retry_after_header)
