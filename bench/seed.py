@@ -52,7 +52,8 @@ def _prefill(actions, reporter, blog_id: int, count: int) -> None:
 
 def seed(reporters: int, prefill: int) -> dict:
     """Create the event, blogs, accounts and entries; return ids, slugs and tokens."""
-    from blog import actions, create_app, queries
+    from blog import actions, create_app
+    from blog.content import queries
     from blog.models import BlogStatus, Role
     from blog.platform.migrate import upgrade
 

@@ -63,7 +63,8 @@ def _answer_anonymous_pages_first(app: Flask) -> None:
 
 
 def _register(app: Flask) -> None:
-    from blog import api, auth, cli, desk_json, embed, feeds, live, public, report, search, speakers
+    from blog import api, auth, cli, desk_json, embed, feeds, live, public, report, speakers
+    from blog.content import search
     from blog.platform import caching, ops, web
 
     web.init_app(app)

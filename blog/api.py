@@ -6,9 +6,10 @@ from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
-from blog import actions, api_tokens, hub, media, openapi, push, queries
+from blog import actions, api_tokens, openapi, push
 from blog.api_input import ENTRY_FIELDS, entry_input, json_body, reject_unknown
 from blog.api_tokens import token_required
+from blog.content import hub, photos, queries
 from blog.models import BlogStatus, Entry, EntryStatus, LiveBlog
 from blog.platform import limits
 from blog.platform.errors import ActionError, Forbidden, Invalid, NotFound
@@ -37,7 +38,7 @@ def entry_json(entry: Entry) -> dict:
         "html": entry.html,
         "speaker": _speaker_json(entry.speaker) if entry.speaker else None,
         "tags": [t.name for t in entry.tags],
-        "media": media.media_json(entry.media) if entry.media else None,
+        "media": photos.media_json(entry.media) if entry.media else None,
         "embed": entry.embed,
         "is_key": entry.is_key,
         "is_pinned": entry.is_pinned,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from blog import actions, queries
+from blog import actions
+from blog.content import queries
 from blog.platform.limits import login_refusal
 
 bp = Blueprint("auth", __name__)

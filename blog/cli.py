@@ -6,8 +6,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from blog import actions, queries
+from blog import actions
 from blog.actions.tokens import expiry_of, token_by_secret
+from blog.content import queries
 from blog.models import ApiToken, BlogStatus, Role, User
 from blog.platform import db
 from blog.platform.errors import ActionError

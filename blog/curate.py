@@ -13,10 +13,11 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from blog import actions, hub, push, queries
+from blog import actions, push
 from blog.actions.agenda import timezone_names
+from blog.content import hub, queries
+from blog.content.permissions import can_create_event, can_curate
 from blog.models import EntryStatus, Event, LiveBlog
-from blog.permissions import can_create_event, can_curate
 from blog.platform import db
 from blog.platform.errors import ActionError
 from blog.uploads import accepts_upload

@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import abort, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from blog import actions, hub, queries
+from blog import actions
+from blog.content import hub, queries
 from blog.curate import _act, _blog, _event, _local, _to_event, bp, editor_required
 from blog.models import ORDER_NEWEST, BlogStatus, Event, LiveBlog
 from blog.platform.errors import ActionError

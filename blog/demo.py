@@ -11,7 +11,8 @@ import click
 from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
-from blog import actions, queries
+from blog import actions
+from blog.content import queries
 from blog.models import BlogStatus, Role, User
 from blog.platform import db
 

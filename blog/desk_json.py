@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import generate_csrf
 
-from blog import actions, queries
+from blog import actions
 from blog.actions.entry_input import validate_entry
 from blog.api import entry_json
 from blog.api_input import ENTRY_FIELDS
 from blog.client_fields import refuse_server_fields
+from blog.content import queries
+from blog.content.permissions import can_post, is_member
 from blog.models import Entry, EntryStatus
-from blog.permissions import can_post, is_member
 from blog.platform import clock, limits
 from blog.platform.errors import ActionError, Forbidden, Invalid, NotFound
 

@@ -6,10 +6,10 @@ import os
 
 from flask import Blueprint, abort, current_app, render_template
 
-from blog import queries, timeline
+from blog.content import queries, timeline
+from blog.content.timeline import Filters
 from blog.models import ORDER_NEWEST
 from blog.platform import caching
-from blog.timeline import Filters
 
 bp = Blueprint("embed", __name__)
 

@@ -8,9 +8,9 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, abort, url_for
 from sqlalchemy import select
 
-from blog import queries, timeline
+from blog.content import queries, timeline
+from blog.content.plaintext import excerpt
 from blog.models import Entry, EntryStatus, LiveBlog
-from blog.plaintext import excerpt
 from blog.platform import caching, db
 
 bp = Blueprint("feeds", __name__)

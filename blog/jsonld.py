@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import url_for
 
+from blog.content.plaintext import plain_text
 from blog.models import BlogStatus, Entry, LiveBlog
-from blog.plaintext import plain_text
 
 UPDATES = 20
 

@@ -8,9 +8,10 @@ from flask import request
 from flask_socketio import SocketIO, join_room, leave_room, rooms
 from sqlalchemy.exc import SQLAlchemyError
 
-from blog import hub, presence, push, queries, readers, socket_auth
+from blog import presence, push, readers, socket_auth
+from blog.content import hub, queries
+from blog.content.permissions import can_review
 from blog.models import Event
-from blog.permissions import can_review
 from blog.platform import db
 from blog.platform.extensions import socketio
 from blog.platform.socket_limits import guarded, guarded_connect

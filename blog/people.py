@@ -8,8 +8,13 @@ from sqlalchemy import select
 from blog import actions
 from blog.actions.people import user_for_password_token
 from blog.auth import start_session
+from blog.content.permissions import (
+    can_change_role,
+    can_grant_role,
+    can_manage_account,
+    can_manage_people,
+)
 from blog.models import Event, Role, User
-from blog.permissions import can_change_role, can_grant_role, can_manage_account, can_manage_people
 from blog.platform import db
 from blog.platform.errors import ActionError, Invalid
 from blog.report import login_required

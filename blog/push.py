@@ -7,7 +7,7 @@ import logging
 from flask import Flask, current_app, render_template
 from markupsafe import Markup
 
-from blog import media
+from blog.content import photos
 from blog.models import (
     AgendaSession,
     Change,
@@ -238,7 +238,7 @@ def _cover(event: Event) -> dict | None:
     photo = db.session.get(Media, event.cover_media_id)
     if photo is None or not photo.variants:
         return None
-    shown = media.media_json(photo)
+    shown = photos.media_json(photo)
     largest = shown["variants"][-1]
     return {
         "src": shown["src"],

@@ -7,10 +7,10 @@ import json
 from flask import Blueprint, Response, abort, g, render_template, request
 from sqlalchemy import select
 
-from blog import queries
 from blog.archive import export_event
+from blog.content import queries
+from blog.content.permissions import can_read_records
 from blog.models import AuditRecord, Entry, User
-from blog.permissions import can_read_records
 from blog.platform import db
 from blog.report import login_required
 

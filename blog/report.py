@@ -7,10 +7,11 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from blog import actions, queries, textdiff, uploads
+from blog import actions, uploads
+from blog.content import queries, textdiff
+from blog.content.permissions import can_curate, can_modify, can_post
 from blog.desk_json import parse_local_time
 from blog.models import BlogStatus, Entry, LiveBlog
-from blog.permissions import can_curate, can_modify, can_post
 from blog.platform import limits
 from blog.platform.errors import ActionError, Conflict
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from blog import actions, queries
+from blog import actions
+from blog.content import queries
+from blog.content.permissions import can_review, is_active, needs_approval
 from blog.models import Entry, EntryStatus, Event, LiveBlog, User
-from blog.permissions import can_review, is_active, needs_approval
 from blog.platform import db
 from blog.report import login_required
 

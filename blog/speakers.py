@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
 
-from blog import queries
+from blog.content import queries
 from blog.models import Entry, EntryKind, EntryStatus, LiveBlog, Speaker
 from blog.platform import db
 

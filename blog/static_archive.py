@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from blog import queries
+from blog.content import queries
 from blog.models import ORDER_OLDEST, AgendaSession, Entry, EntryStatus, Event, HubFeature, LiveBlog
 from blog.platform import db
 

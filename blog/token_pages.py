@@ -13,8 +13,8 @@ from blog.actions.tokens import (
     token_by_secret,
     tokens_of,
 )
+from blog.content.permissions import can_manage_account, can_revoke_token
 from blog.models import ApiToken, Event, User
-from blog.permissions import can_manage_account, can_revoke_token
 from blog.platform import clock, db
 from blog.platform.errors import ActionError, Invalid
 from blog.report import login_required

@@ -49,11 +49,12 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from blog import actions, media, queries
+from blog import actions
 from blog.actions.media import upload_media_once
 from blog.api import entry_json
 from blog.api_tokens import check_scope, token_required
 from blog.client_fields import refuse_server_fields
+from blog.content import photos, queries
 from blog.platform import db, limits
 from blog.platform.errors import ActionError, Invalid, NotFound
 from blog.platform.extensions import csrf
@@ -78,7 +79,7 @@ class UploadRequest(Request):
     def max_content_length(self) -> int | None:
         """The upload limit plus form overhead for photo views, else the app's limit."""
         if self._max_content_length is None and _takes_upload(self):
-            return media.max_upload_bytes() + FORM_OVERHEAD
+            return photos.max_upload_bytes() + FORM_OVERHEAD
         return super().max_content_length
 
     @max_content_length.setter
@@ -109,7 +110,7 @@ def _too_large(_exc):
     db.session.rollback()
     if _takes_upload(request):
         message = (
-            f"The photo is too large: at most {_megabytes(media.max_upload_bytes())}. "
+            f"The photo is too large: at most {_megabytes(photos.max_upload_bytes())}. "
             "Choose a smaller one or lower the camera's resolution."
         )
     else:
@@ -164,7 +165,7 @@ def _upload(user):
         form.get("credit", ""),
         key=key,
     )
-    return jsonify(media.media_json(photo)), 201 if created else 200
+    return jsonify(photos.media_json(photo)), 201 if created else 200
 
 
 @bp.post("/desk/media")
@@ -234,10 +235,10 @@ def upload_form_photo(user, event_id: int) -> int | None:
 @bp.get("/media/<name>")
 def serve(name: str):
     """A stored photo variant, cached for a year; only names the pipeline makes are served."""
-    if not media.FILE_NAME.match(name):
+    if not photos.FILE_NAME.match(name):
         abort(404)
     response = send_from_directory(
-        media.media_root(), name, mimetype=media.VARIANT_TYPE, max_age=MEDIA_MAX_AGE
+        photos.media_root(), name, mimetype=photos.VARIANT_TYPE, max_age=MEDIA_MAX_AGE
     )
     response.cache_control.public = True
     response.cache_control.immutable = True

@@ -8,7 +8,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from blog import actions, queries
+from blog import actions
+from blog.content import queries
 from blog.models import Change, Entry, EntryRevision, EntryStatus
 from blog.platform import db
 from blog.platform.errors import Conflict, Forbidden, Invalid

@@ -6,7 +6,7 @@ import uuid
 
 from conftest import api_headers
 
-from blog import queries
+from blog.content import queries
 
 
 def test_routing_errors_answer_json(client, make_blog, editor):

@@ -12,8 +12,9 @@ from conftest import csrf_token, login
 from PIL import Image
 from sqlalchemy import func, select
 
-from blog import actions, queries
+from blog import actions
 from blog.actions.tokens import hash_token
+from blog.content import queries
 from blog.models import ApiToken, AuditRecord, Entry, Role, utcnow
 from blog.platform import db
 from blog.platform.errors import Invalid

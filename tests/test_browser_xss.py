@@ -19,8 +19,8 @@ from xss import VECTORS
 from xss.audit import DISGUISE
 
 from blog import actions
+from blog.content.rendering import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS
 from blog.platform import db
-from blog.rendering import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS
 
 pytestmark = pytest.mark.browser
 

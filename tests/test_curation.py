@@ -10,7 +10,8 @@ import pytest
 from conftest import csrf_token, login
 from sqlalchemy import func, select
 
-from blog import actions, hub
+from blog import actions
+from blog.content import hub
 from blog.models import (
     AgendaSession,
     AuditRecord,

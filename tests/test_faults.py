@@ -29,7 +29,8 @@ from conftest import (
 )
 from sqlalchemy import create_engine, func, select, text
 
-from blog import actions, create_app, queries
+from blog import actions, create_app
+from blog.content import queries
 from blog.models import BlogStatus, Entry, Role
 from blog.platform import db
 from blog.platform.migrate import upgrade

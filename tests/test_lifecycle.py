@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from blog import actions, queries
+from blog import actions
+from blog.content import queries
 from blog.models import BlogStatus, EntryStatus
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from blog import actions, queries
+from blog import actions
+from blog.content import queries
 
 
 def received_changes(sio):

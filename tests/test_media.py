@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from blog import actions, media, push
+from blog import actions, push
+from blog.content import photos
 from blog.models import AuditRecord, Change, Entry, EntryKind, EntryRevision, Media, Role
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid
@@ -287,7 +288,7 @@ def test_image_work_leaves_the_gevent_loop_running(app):
     data = tagged_webp()
     beat = gevent.spawn(ticker)
     try:
-        image = media.run_image_work(media.clean_image, data)
+        image = photos.run_image_work(photos.clean_image, data)
     finally:
         beat.kill()
     assert len(image.variants) == 3

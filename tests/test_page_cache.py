@@ -1,4 +1,4 @@
-"""Anonymous readers' hub and blog pages answered in front of Flask (blog/page_cache.py)."""
+"""Anonymous readers' hub and blog pages answered in front of Flask (platform/page_cache.py)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from blog.rendering import MAX_SOURCE_CHARS, RenderError, render_markdown
+from blog.content.rendering import MAX_SOURCE_CHARS, RenderError, render_markdown
 
 # Kept here, not imported, so widening the renderer's allowlist fails a test
 # and gets a second look.

@@ -8,10 +8,10 @@ import pytest
 from conftest import api_headers
 from sqlalchemy import func, select
 
-from blog import rendering
+from blog.content import rendering
+from blog.content.rendering import RenderError, render_markdown
 from blog.models import Entry
 from blog.platform import db
-from blog.rendering import RenderError, render_markdown
 
 # Each takes Python-Markdown several times the 1 s bound on an idle machine
 # (12 s, 7.6 s, 2.5 s, 4.5 s measured here), so the refusal does not depend on load.

@@ -9,8 +9,8 @@ import pytest
 from xss import VECTORS
 from xss.audit import NEVER_SAFE_SCHEMES, problems
 
-from blog import rendering
-from blog.rendering import render_markdown
+from blog.content import rendering
+from blog.content.rendering import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,8 +106,9 @@ def _importers(module: str) -> set[str]:
 
 def test_bleach_is_imported_by_the_rendering_module_alone():
     # bleach 6.4.0 is its last release: keep it behind one module, easy to replace.
-    assert _importers("bleach") == {"blog/rendering.py"}
+    assert _importers("bleach") == {"blog/content/rendering.py"}
 
 
 def test_markdown_is_imported_by_the_renderer_and_its_worker_alone():
-    assert _importers("markdown") == {"blog/rendering.py", "blog/markdown_worker.py"}
+    renderer = {"blog/content/rendering.py", "blog/content/markdown_worker.py"}
+    assert _importers("markdown") == renderer

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from blog.actions._load import load_actor
 from blog.actions._stream import lock_event
+from blog.content.permissions import can_curate
 from blog.models import (
     AgendaSession,
     BlogStatus,
@@ -19,7 +20,6 @@ from blog.models import (
     Speaker,
     User,
 )
-from blog.permissions import can_curate
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid, NotFound
 

@@ -19,11 +19,11 @@ from blog.actions._load import load_actor
 from blog.actions._scope import as_id, curator_of, media_of, session_of, speaker_of
 from blog.actions._stream import commit_and_push, record_event_change, write_action
 from blog.actions.blogs import SLUG
+from blog.content.permissions import can_create_event
+from blog.content.rendering import clean_text
 from blog.models import AgendaSession, Event, LiveBlog, User
-from blog.permissions import can_create_event
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid
-from blog.rendering import clean_text
 
 MAX_DESCRIPTION_CHARS = 5_000
 MAX_SPEAKERS = 30

@@ -16,8 +16,8 @@ from blog.actions._stream import (
     record_event_change,
     write_action,
 )
+from blog.content.permissions import can_curate
 from blog.models import BlogStatus, Event, LiveBlog, User, utcnow
-from blog.permissions import can_curate
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from blog import hub, push
+from blog import push
 from blog.actions._audit import audit
 from blog.actions._load import lock_blog
 from blog.actions._scope import (
@@ -25,10 +25,11 @@ from blog.actions._scope import (
 )
 from blog.actions._stream import commit_and_push, lock_event, record_event_change, write_action
 from blog.actions.agenda import in_event_days, slug_field, text_field, venue_time
+from blog.content import hub
+from blog.content.rendering import RenderError, clean_text, render_markdown
 from blog.models import ORDER_NEWEST, ORDER_OLDEST, EntryStatus, Event, HubFeature, LiveBlog, User
 from blog.platform import db
 from blog.platform.errors import Invalid
-from blog.rendering import RenderError, clean_text, render_markdown
 
 MAX_FEATURES = 12
 MAX_SUMMARY_CHARS = 3_000

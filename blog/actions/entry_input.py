@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from blog.linkcards import EmbedError, embed_card
+from blog.content.linkcards import EmbedError, embed_card
+from blog.content.rendering import RenderError, clean_text, render_markdown
 from blog.models import EntryKind, Event, Media, Speaker, Tag
 from blog.platform import db
 from blog.platform.errors import Invalid
-from blog.rendering import RenderError, clean_text, render_markdown
 
 MAX_HEADLINE_CHARS = 200
 MAX_TAGS = 8

@@ -7,17 +7,18 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from blog import media, push
+from blog import push
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_entry
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
 from blog.actions.entries import _check_editable, _revision_of
 from blog.actions.entry_input import IDEMPOTENCY_KEY
+from blog.content import photos
+from blog.content.permissions import is_member
+from blog.content.rendering import clean_text
 from blog.models import Entry, EntryKind, EntryStatus, Event, Media, User, utcnow
-from blog.permissions import is_member
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid, NotFound
-from blog.rendering import clean_text
 
 MAX_ALT_CHARS = 500
 MAX_CAPTION_CHARS = 1000
@@ -64,23 +65,23 @@ def upload_media_once(
     if earlier is not None:
         return earlier, False
     try:
-        data = media.read_upload(file, media.max_upload_bytes())
-        image = media.run_image_work(media.clean_image, data)
-    except media.ImageRefused as exc:
+        data = photos.read_upload(file, photos.max_upload_bytes())
+        image = photos.run_image_work(photos.clean_image, data)
+    except photos.ImageRefused as exc:
         raise Invalid(exc.message, {"file": exc.message}) from exc
-    stored, variants = media.store(image)
+    stored, variants = photos.store(image)
     try:
         return _insert_media(user, event_id, image, stored, variants, texts, key), True
     except IntegrityError:
         # A concurrent retry with the same key stored its photo first: answer with that one.
-        media.discard(variants)
+        photos.discard(variants)
         db.session.rollback()
         earlier = _earlier_upload(user, key, event_id)
         if earlier is None:
             raise
         return earlier, False
     except BaseException:
-        media.discard(variants)
+        photos.discard(variants)
         raise
 
 

@@ -6,11 +6,11 @@ from blog import push
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_entry, require_live
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
+from blog.content.permissions import can_resubmit, can_review
+from blog.content.rendering import clean_text
 from blog.models import Entry, EntryStatus, User, utcnow
-from blog.permissions import can_resubmit, can_review
 from blog.platform import db
 from blog.platform.errors import Conflict, Forbidden, Invalid
-from blog.rendering import clean_text
 
 MAX_NOTE_CHARS = 2000
 

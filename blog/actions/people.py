@@ -15,8 +15,8 @@ from blog.actions._audit import audit
 from blog.actions._load import load_actor
 from blog.actions._stream import write_action
 from blog.actions.accounts import check_password_rules
+from blog.content.permissions import can_assign, can_change_role, can_grant_role, can_manage_account
 from blog.models import ApiToken, Event, Role, User, utcnow
-from blog.permissions import can_assign, can_change_role, can_grant_role, can_manage_account
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid, NotFound
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from blog.actions._audit import audit
 from blog.actions._load import load_actor
 from blog.actions._stream import write_action
+from blog.content.permissions import can_revoke_token, is_member
 from blog.models import ApiToken, Event, User
-from blog.permissions import can_revoke_token, is_member
 from blog.platform import clock, db
 from blog.platform.errors import Forbidden, Invalid, NotFound
 

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
-from blog.rendering import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS
+from blog.content.rendering import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS
 
 # Unicode's Bidi_Control set (PropList.txt) and the zero-width and invisible format
 # characters: any of them in a link's text or address can make it read as another.

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup, escape
 from sqlalchemy import select, text
 
-from blog import queries
+from blog.content import queries
 from blog.models import Entry, Event
 from blog.platform import db
 

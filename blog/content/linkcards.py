@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from blog.rendering import clean_text
+from blog.content.rendering import clean_text
 
 MAX_URL_CHARS = 2000
 MAX_TITLE_CHARS = 200
