@@ -13,10 +13,10 @@ import sys
 from sqlalchemy.exc import OperationalError
 
 from blog import create_app
+from blog.live.queue import start_listening
 from blog.platform.durability import durability_problem
 from blog.platform.extensions import socketio
 from blog.platform.migrate import schema_problem
-from blog.queue import start_listening
 
 
 def startup_problem(engine) -> str | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from blog import broadcast, queue
+from blog.live import broadcast, queue
 from blog.platform import db, limits, metrics, page_cache
 from blog.platform.config import load_config
 from blog.platform.extensions import csrf, socketio
@@ -63,8 +63,9 @@ def _answer_anonymous_pages_first(app: Flask) -> None:
 
 
 def _register(app: Flask) -> None:
-    from blog import api, auth, cli, desk_json, embed, feeds, live, public, report, speakers
+    from blog import api, auth, cli, desk_json, embed, feeds, public, report, speakers
     from blog.content import search
+    from blog.live import handlers
     from blog.platform import caching, ops, web
 
     web.init_app(app)
@@ -86,5 +87,5 @@ def _register(app: Flask) -> None:
 
     app.register_blueprint(uploads.bp)
     csrf.exempt(api.bp)
-    live.register(socketio)
+    handlers.register(socketio)
     cli.register(app)

@@ -6,10 +6,11 @@ from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
-from blog import actions, api_tokens, openapi, push
+from blog import actions, api_tokens, openapi
 from blog.api_input import ENTRY_FIELDS, entry_input, json_body, reject_unknown
 from blog.api_tokens import token_required
 from blog.content import hub, photos, queries
+from blog.live import push
 from blog.models import BlogStatus, Entry, EntryStatus, LiveBlog
 from blog.platform import limits
 from blog.platform.errors import ActionError, Forbidden, Invalid, NotFound

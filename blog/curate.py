@@ -13,10 +13,11 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from blog import actions, push
+from blog import actions
 from blog.actions.agenda import timezone_names
 from blog.content import hub, queries
 from blog.content.permissions import can_create_event, can_curate
+from blog.live import push
 from blog.models import EntryStatus, Event, LiveBlog
 from blog.platform import db
 from blog.platform.errors import ActionError

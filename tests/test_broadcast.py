@@ -13,8 +13,8 @@ import pytest
 from conftest import api_headers
 from ws_support import FrameReader, client_frame, handshake, text_of
 
+from blog.live.push import CHANGE_TYPES
 from blog.platform import db
-from blog.push import CHANGE_TYPES
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -147,7 +147,7 @@ def test_a_reader_far_behind_is_told_to_reload(make_blog, make_entry, reader, mo
     for n in range(4):
         make_entry(blog, source=f"entry {n}")
     head = queries.blog_by_id(blog.id).last_seq
-    monkeypatch.setattr("blog.live.MAX_REPLAY", 2)
+    monkeypatch.setattr("blog.live.handlers.MAX_REPLAY", 2)
     sio = reader()
     assert follow(sio, blog.id, 0) == {"ok": True, "last_seq": head, "reload": True}
     assert sio.get_received() == []

@@ -20,8 +20,9 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from blog import actions, push
+from blog import actions
 from blog.content import photos
+from blog.live import push
 from blog.models import AuditRecord, Change, Entry, EntryKind, EntryRevision, Media, Role
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid

@@ -10,7 +10,8 @@ import feedparser
 import pytest
 from conftest import statements_run
 
-from blog import actions, readers
+from blog import actions
+from blog.live import reader_counts
 from blog.models import ORDER_OLDEST, BlogStatus, LiveBlog
 from blog.platform import db
 
@@ -377,7 +378,7 @@ def test_readers_changed_goes_to_the_blogs_room_only(app, reader, make_blog):
     mine.emit("follow", {"blog_id": blog.id, "since": 0}, callback=True)
     theirs.emit("follow", {"blog_id": other.id, "since": 0}, callback=True)
     mine.get_received(), theirs.get_received()
-    readers.ReaderCounter().flush(blog.id, None)
+    reader_counts.ReaderCounter().flush(blog.id, None)
     got = [m["args"] for m in mine.get_received() if m["name"] == "readers_changed"]
     assert got == [[{"blog_id": blog.id, "readers": 1}]]
     assert [m for m in theirs.get_received() if m["name"] == "readers_changed"] == []
@@ -387,7 +388,7 @@ def test_follow_and_disconnect_schedule_a_recount_when_counting_is_on(app, reade
     app.config["READERS_COUNT"] = True
     blog = make_blog()
     scheduled = []
-    counter = app.extensions["showfloor_readers"] = readers.ReaderCounter()
+    counter = app.extensions["showfloor_readers"] = reader_counts.ReaderCounter()
     counter.changed = lambda blog_id, url, joined=False: scheduled.append((blog_id, joined))
     sio = reader()
     sio.emit("follow", {"blog_id": blog.id, "since": 0}, callback=True)
@@ -399,12 +400,16 @@ def test_follow_and_disconnect_schedule_a_recount_when_counting_is_on(app, reade
 def test_readers_count_is_throttled_per_blog(monkeypatch):
     now = [100.0]
     started = []
-    counter = readers.ReaderCounter(interval=5, clock=lambda: now[0])
-    monkeypatch.setattr(readers.socketio, "start_background_task", lambda *a: started.append(a))
-    monkeypatch.setattr(readers, "local_count", lambda blog_id: 7)
+    counter = reader_counts.ReaderCounter(interval=5, clock=lambda: now[0])
+    monkeypatch.setattr(
+        reader_counts.socketio, "start_background_task", lambda *a: started.append(a)
+    )
+    monkeypatch.setattr(reader_counts, "local_count", lambda blog_id: 7)
     sent = []
-    monkeypatch.setattr(readers.push, "emit_readers_changed", lambda b, n: sent.append((b, n)))
-    assert counter.changed(1, None) == readers.SETTLE
+    monkeypatch.setattr(
+        reader_counts.push, "emit_readers_changed", lambda b, n: sent.append((b, n))
+    )
+    assert counter.changed(1, None) == reader_counts.SETTLE
     assert counter.changed(1, None) is None  # one pending broadcast per blog
     counter.flush(1, None)
     assert sent == [(1, 7)]
@@ -412,7 +417,7 @@ def test_readers_count_is_throttled_per_blog(monkeypatch):
     counter.flush(1, None)
     assert sent == [(1, 7)]  # unchanged count: nothing sent
     now[0] += 60
-    assert counter.changed(1, None, joined=True) == readers.SETTLE
+    assert counter.changed(1, None, joined=True) == reader_counts.SETTLE
     counter.flush(1, None)
     assert sent == [(1, 7), (1, 7)]  # a newcomer hears the count even though it did not move
     assert len(started) == 3
@@ -422,15 +427,15 @@ def test_readers_are_summed_across_processes_through_redis():
     from conftest import REDIS_ENV, need_service
 
     url = need_service(REDIS_ENV, "Redis")
-    blog_id = 10_000_000 + int(readers.time.time()) % 1000
+    blog_id = 10_000_000 + int(reader_counts.time.time()) % 1000
     import redis
 
     redis.Redis.from_url(url).delete(f"showfloor:readers:{blog_id}")
     redis.Redis.from_url(url).hset(
-        f"showfloor:readers:{blog_id}", "other-process", f"5:{readers.time.time():.0f}"
+        f"showfloor:readers:{blog_id}", "other-process", f"5:{reader_counts.time.time():.0f}"
     )
     redis.Redis.from_url(url).hset(f"showfloor:readers:{blog_id}", "dead-process", "9:1")
-    assert readers._redis_total(url, blog_id, 2, readers.time.time()) == 7
+    assert reader_counts._redis_total(url, blog_id, 2, reader_counts.time.time()) == 7
 
 
 # ---- the hub ----------------------------------------------------------------------

@@ -7,7 +7,8 @@ import pytest
 from conftest import PASSWORD, IsolatedClient, csrf_token, dispose_app, login
 from sqlalchemy import select
 
-from blog import create_app, socket_auth
+from blog import create_app
+from blog.live import socket_auth
 from blog.models import AuditRecord, Role
 from blog.platform import db
 from blog.platform.config import ENV_PRODUCTION

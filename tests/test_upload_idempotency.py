@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from test_media import camera_jpeg, desk_upload, media_count, media_files, text_png
 
-from blog import actions, push
+from blog import actions
 from blog.actions.media import upload_media_once
+from blog.live import push
 from blog.models import Change, Entry, Media, Role
 from blog.platform import db
 

@@ -17,9 +17,9 @@ from gevent import socket as gsocket
 from gevent.queue import Queue
 from ws_support import FrameReader, client_frame, handshake, text_of
 
-from blog import websocket
-from blog.websocket import ShowfloorWebSocket
-from blog.wsframes import OutgoingMessage, frame_header
+from blog.live import websocket
+from blog.live.frames import OutgoingMessage, frame_header
+from blog.live.websocket import ShowfloorWebSocket
 
 MAX_MESSAGE = 16 * 1024
 

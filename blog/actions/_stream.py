@@ -6,8 +6,8 @@ import functools
 
 from sqlalchemy import select, update
 
-from blog import push
 from blog.content import hub
+from blog.live import push
 from blog.models import Change, Entry, Event, EventChange, LiveBlog
 from blog.platform import db
 

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import select
 
-from blog import push
 from blog.actions._audit import audit
 from blog.actions._load import load_actor
 from blog.actions._scope import as_id, curator_of, media_of, session_of, speaker_of
@@ -21,6 +20,7 @@ from blog.actions._stream import commit_and_push, record_event_change, write_act
 from blog.actions.blogs import SLUG
 from blog.content.permissions import can_create_event
 from blog.content.rendering import clean_text
+from blog.live import push
 from blog.models import AgendaSession, Event, LiveBlog, User
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid

@@ -7,7 +7,6 @@ from datetime import date
 
 from sqlalchemy import select
 
-from blog import push
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_blog
 from blog.actions._stream import (
@@ -17,6 +16,7 @@ from blog.actions._stream import (
     write_action,
 )
 from blog.content.permissions import can_curate
+from blog.live import push
 from blog.models import BlogStatus, Event, LiveBlog, User, utcnow
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from blog import push
 from blog.actions._audit import audit
 from blog.actions._load import lock_blog
 from blog.actions._scope import (
@@ -27,6 +26,7 @@ from blog.actions._stream import commit_and_push, lock_event, record_event_chang
 from blog.actions.agenda import in_event_days, slug_field, text_field, venue_time
 from blog.content import hub
 from blog.content.rendering import RenderError, clean_text, render_markdown
+from blog.live import push
 from blog.models import ORDER_NEWEST, ORDER_OLDEST, EntryStatus, Event, HubFeature, LiveBlog, User
 from blog.platform import db
 from blog.platform.errors import Invalid

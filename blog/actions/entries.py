@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from blog import push
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_blog, load_entry, require_live
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
 from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
 from blog.actions.lifecycle import Placement, initial_status, place
 from blog.content.permissions import can_curate, can_modify, can_post
+from blog.live import push
 from blog.models import BlogStatus, Change, Entry, EntryRevision, EntryStatus, User
 from blog.platform import clock, db
 from blog.platform.errors import Conflict, Forbidden, Invalid

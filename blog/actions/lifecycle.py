@@ -7,11 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from blog import push
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_blog, load_entry, lock_blog, require_live
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
 from blog.content.permissions import can_modify, can_post, needs_approval
+from blog.live import push
 from blog.models import BlogStatus, EmbargoBatch, Entry, EntryStatus, LiveBlog, User
 from blog.platform import clock, db
 from blog.platform.errors import Forbidden, Invalid, NotFound

@@ -7,7 +7,6 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from blog import push
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_entry
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
@@ -16,6 +15,7 @@ from blog.actions.entry_input import IDEMPOTENCY_KEY
 from blog.content import photos
 from blog.content.permissions import is_member
 from blog.content.rendering import clean_text
+from blog.live import push
 from blog.models import Entry, EntryKind, EntryStatus, Event, Media, User, utcnow
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid, NotFound

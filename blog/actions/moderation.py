@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from blog import push
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_entry, require_live
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
 from blog.content.permissions import can_resubmit, can_review
 from blog.content.rendering import clean_text
+from blog.live import push
 from blog.models import Entry, EntryStatus, User, utcnow
 from blog.platform import db
 from blog.platform.errors import Conflict, Forbidden, Invalid

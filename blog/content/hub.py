@@ -12,7 +12,7 @@ from collections import OrderedDict
 from flask import current_app
 from sqlalchemy import or_, select
 
-from blog import push
+from blog.live import push
 from blog.models import (
     AgendaSession,
     Change,

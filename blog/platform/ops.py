@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from blog import push, queue
+from blog.live import push, queue
 from blog.platform.extensions import socketio
 from blog.platform.metrics import REGISTRY, REQUEST_LATENCY, ReaderCollector
 

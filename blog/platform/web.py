@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
 
-from blog import scheduler
+from blog.actions import scheduler
 from blog.models import User
 from blog.platform import db
 from blog.platform.errors import ActionError

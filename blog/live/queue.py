@@ -8,7 +8,7 @@ import time
 
 import socketio as socketio_lib
 
-from blog.broadcast import FrameOnceManager
+from blog.live.broadcast import FrameOnceManager
 
 logger = logging.getLogger(__name__)
 

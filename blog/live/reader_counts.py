@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import redis
 from flask import current_app
 
-from blog import push
+from blog.live import push
 from blog.platform.extensions import socketio
 
 INTERVAL = 5.0

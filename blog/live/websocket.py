@@ -29,7 +29,7 @@ from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
-from blog.wsframes import OutgoingMessage
+from blog.live.frames import OutgoingMessage
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from flask import request
 from flask_socketio import SocketIO, join_room, leave_room, rooms
 from sqlalchemy.exc import SQLAlchemyError
 
-from blog import presence, push, readers, socket_auth
 from blog.content import hub, queries
 from blog.content.permissions import can_review
+from blog.live import presence, push, reader_counts, socket_auth
 from blog.models import Event
 from blog.platform import db
 from blog.platform.extensions import socketio
@@ -61,7 +61,7 @@ def follow(data):
         return {"ok": False, "error": "temporarily unavailable; retry"}
     finally:
         db.session.remove()
-    readers.followed(blog_id, joined)
+    reader_counts.followed(blog_id, joined)
     # A client ahead of the server (a restored backup) must reload its page.
     return {"ok": True, "last_seq": max(sent, known) if since <= known else known}
 
@@ -99,7 +99,7 @@ def unfollow(data):
     if blog_id is None:
         return {"ok": False, "error": "unfollow needs {blog_id: int}"}
     leave_room(push.blog_room(blog_id))
-    readers.left(blog_id)
+    reader_counts.left(blog_id)
     return {"ok": True}
 
 
@@ -152,7 +152,7 @@ def connect(auth=None):
 def disconnect(*_reason):
     """Forget a closed socket and recount the readers of the blogs it followed."""
     socket_auth.forget(request.sid)
-    readers.left_rooms(rooms())
+    reader_counts.left_rooms(rooms())
     presence.leave_desk()
 
 

@@ -13,9 +13,9 @@ import uuid
 from flask import request
 from flask_socketio import SocketIO, join_room, leave_room
 
-from blog import push, socket_auth
 from blog.content import queries
 from blog.content.permissions import can_post
+from blog.live import push, socket_auth
 from blog.platform import db
 from blog.platform.socket_limits import guarded
 

@@ -14,8 +14,8 @@ import socketio as socketio_lib
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
-from blog.websocket import ShowfloorWebSocket
-from blog.wsframes import OutgoingMessage
+from blog.live.frames import OutgoingMessage
+from blog.live.websocket import ShowfloorWebSocket
 
 
 class FrameOnceManager(socketio_lib.Manager):
