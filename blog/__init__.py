@@ -63,15 +63,16 @@ def _answer_anonymous_pages_first(app: Flask) -> None:
 
 
 def _register(app: Flask) -> None:
-    from blog import api, auth, cli, desk_json, embed, feeds, public, report, speakers
+    from blog import api, auth, cli, desk_json, report
     from blog.content import search
     from blog.live import handlers
     from blog.platform import caching, ops, web
+    from blog.readers import embed, feeds, pages, speakers
 
     web.init_app(app)
     caching.init_app(app)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(public.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(speakers.bp)
     for reader_bp in (feeds.bp, search.bp, embed.bp):
         app.register_blueprint(reader_bp)

@@ -490,7 +490,7 @@ def test_hub_page_renders_its_stream_state_and_revalidates(client, make_event, m
 def test_agenda_now_next_and_countdowns():
     from datetime import UTC, datetime
 
-    from blog.hub_page import agenda_now, countdown
+    from blog.readers.hub_page import agenda_now, countdown
 
     def at(hour, minute=0):
         return datetime(2027, 3, 2, hour, minute, tzinfo=UTC)

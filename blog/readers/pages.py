@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
-from blog import hub_page, jsonld
 from blog.content import hub as hub_stream
 from blog.content import queries, timeline
 from blog.content.plaintext import excerpt
 from blog.content.timeline import Filters
 from blog.models import ORDER_NEWEST, ORDER_OLDEST, BlogStatus, EntryStatus, Event, LiveBlog, utcnow
 from blog.platform import caching, db
+from blog.readers import hub_page, jsonld
 
 bp = Blueprint("public", __name__)
 
