@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask
@@ -62,31 +63,38 @@ def _answer_anonymous_pages_first(app: Flask) -> None:
     app.extensions["showfloor_page_cache"] = cache
 
 
+# Each audience's view modules, in blog/<audience>/: importing one attaches its
+# routes to the audience's blueprint, made in the folder's __init__.
+VIEW_MODULES = {
+    "readers": ("pages", "speakers", "search_page", "feeds", "embed"),
+    "desk": ("pages", "login", "json_routes", "uploads"),
+    "editor": ("curation", "coverage", "people", "tokens", "review", "records"),
+    "api": ("routes",),
+}
+
+
 def _register(app: Flask) -> None:
-    from blog import api, auth, cli, desk_json, report
-    from blog.content import search
+    from blog import cli
+    from blog.api import routes
+    from blog.desk import json_routes, uploads
     from blog.live import handlers
     from blog.platform import caching, ops, web
-    from blog.readers import embed, feeds, pages, speakers
 
     web.init_app(app)
     caching.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(speakers.bp)
-    for reader_bp in (feeds.bp, search.bp, embed.bp):
-        app.register_blueprint(reader_bp)
-    app.register_blueprint(report.bp)
-    app.register_blueprint(desk_json.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(ops.bp)
-    from blog import curate, people, records, review, token_pages
-
-    for desk_bp in (people.bp, token_pages.bp, review.bp, records.bp, curate.bp):
-        app.register_blueprint(desk_bp)
-    from blog import uploads
-
-    app.register_blueprint(uploads.bp)
-    csrf.exempt(api.bp)
+    for audience, modules in VIEW_MODULES.items():
+        for module in modules:
+            import_module(f"blog.{audience}.{module}")
+    for blueprint in (
+        import_module("blog.readers").bp,
+        import_module("blog.desk").bp,
+        json_routes.bp,
+        uploads.bp,
+        routes.bp,
+        import_module("blog.editor").bp,
+        ops.bp,
+    ):
+        app.register_blueprint(blueprint)
+    csrf.exempt(routes.bp)
     handlers.register(socketio)
     cli.register(app)

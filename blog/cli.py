@@ -155,7 +155,7 @@ def _token_or_fail(token_id: int):
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app's `flask` CLI."""
-    from blog.demo import demo_command
+    from blog.archive.demo import demo_command
 
     app.cli.add_command(db_cli)
     app.cli.add_command(event_cli)
@@ -169,7 +169,7 @@ def event_export(slug):
     """Write an event's whole coverage as JSON to standard output."""
     import json
 
-    from blog.archive import export_event
+    from blog.archive.export import export_event
 
     click.echo(json.dumps(export_event(_event(slug)), ensure_ascii=False, indent=1))
 
@@ -180,7 +180,7 @@ def event_import(file):
     """Create an event from a JSON export (from `event export` or the editors' download)."""
     import json
 
-    from blog.archive_import import import_event
+    from blog.archive.importer import import_event
 
     try:
         data = json.load(file)
@@ -197,7 +197,7 @@ def event_archive(slug, outdir):
     """Write a static HTML archive of an event (plain pages and CSS) into an empty folder."""
     from pathlib import Path
 
-    from blog.static_archive import write_archive
+    from blog.archive.static_site import write_archive
 
     try:
         pages = write_archive(_event(slug), Path(outdir))

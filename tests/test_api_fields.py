@@ -8,7 +8,7 @@ import pytest
 from conftest import api_headers, csrf_token, login
 from sqlalchemy import func, select
 
-from blog.client_fields import SERVER_FIELDS
+from blog.api.client_fields import SERVER_FIELDS
 from blog.content import queries
 from blog.models import Entry, Role, Speaker
 from blog.platform import db

@@ -26,7 +26,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from blog import actions, openapi
+from blog import actions
+from blog.api import openapi
 from blog.models import BlogStatus, Role
 
 # Cases per operation and mode; the explicit phase adds the document's examples.

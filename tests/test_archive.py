@@ -13,8 +13,8 @@ from conftest import BACKEND, create_postgres_database, dispose_app, drop_postgr
 from sqlalchemy import select
 
 from blog import actions, create_app
-from blog.archive import SKIPPED, USERS, event_tables, export_event
-from blog.archive_import import import_event
+from blog.archive.export import SKIPPED, USERS, event_tables, export_event
+from blog.archive.importer import import_event
 from blog.models import (
     AgendaSession,
     BlogStatus,
@@ -254,7 +254,7 @@ def test_import_refuses_an_existing_slug_and_foreign_files(coverage):
 
 
 def test_static_archive_has_the_entries_and_no_script(app, coverage, tmp_path):
-    from blog.static_archive import write_archive
+    from blog.archive.static_site import write_archive
 
     event, ended = coverage
     out = tmp_path / "archive"

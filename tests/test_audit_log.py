@@ -15,8 +15,8 @@ except ImportError:
     from test_api import IsolatedClient
 
 from blog import actions
+from blog.editor.records import PAGE_SIZE
 from blog.models import Role
-from blog.records import PAGE_SIZE
 
 
 @pytest.fixture(autouse=True)

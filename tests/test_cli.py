@@ -15,7 +15,7 @@ from conftest import (
 from sqlalchemy import func, inspect, select
 
 from blog import create_app
-from blog.demo import EDITOR, EVENT_SLUG, REPORTER
+from blog.archive.demo import EDITOR, EVENT_SLUG, REPORTER
 from blog.models import (
     BlogStatus,
     Entry,

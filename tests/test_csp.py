@@ -21,7 +21,7 @@ from blog.models import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 # The one route other sites may frame; it keeps every other directive.
-FRAMABLE = {"embed.blog"}
+FRAMABLE = {"readers.embed"}
 # Non-page routes whose arguments are not ids of seeded rows.
 UNSEEDED_ARGS = {"name": "no-such-file.jpg", "filename": "css/app.css"}
 

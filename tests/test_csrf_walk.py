@@ -80,15 +80,15 @@ def test_every_cookie_route_refuses_a_request_without_a_csrf_token(app):
 def test_the_walk_reaches_the_routes_that_matter(app):
     endpoints = {endpoint for _, endpoint, _ in cookie_routes(app)}
     for expected in (
-        "auth.login",
-        "auth.logout",
-        "report.publish",
-        "people.my_password",
-        "people.set_password",
-        "curate.edit_event",
+        "desk.login",
+        "desk.logout",
+        "desk.publish",
+        "editor.my_password",
+        "editor.set_password",
+        "editor.edit_event",
         "uploads.desk_upload",
         "desk_json.create_entry",
-        "review.approve",
+        "editor.approve",
     ):
         assert expected in endpoints, expected
     assert not any(e.startswith("api.") for e in endpoints)

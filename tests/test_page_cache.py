@@ -50,7 +50,7 @@ def requests_counted(endpoint: str, status: str) -> float:
 @pytest.mark.parametrize("which", [0, 1], ids=["hub", "blog"])
 def test_in_the_window_a_page_and_its_304_come_from_memory(app, client, pages, clock, which):
     path = pages[which]
-    endpoint = "public.hub" if which == 0 else "public.blog_page"
+    endpoint = "readers.hub" if which == 0 else "readers.blog_page"
     first = client.get(path)
     counted = requests_counted(endpoint, "304"), requests_counted(endpoint, "200")
     again, statements = fetch(app, client, path)
@@ -141,7 +141,7 @@ def test_memory_is_bounded_by_bytes_and_drops_the_oldest_urls(monkeypatch):
     def page_app(environ, start_response):
         # A stand-in for Flask's public pages: each URL its own 10 kB body.
         served.append(environ["PATH_INFO"])
-        page_cache.mark_replayable(environ, "public.blog_page")
+        page_cache.mark_replayable(environ, "readers.blog_page")
         start_response(
             "200 OK", [("ETag", f'"{environ["PATH_INFO"]}"'), ("Content-Type", "text/html")]
         )
@@ -168,7 +168,7 @@ def test_a_page_rendered_across_a_change_is_not_remembered():
     def page_app(environ, start_response):
         # A stand-in for a page render during which this process pushes a change.
         served.append(environ["PATH_INFO"])
-        page_cache.mark_replayable(environ, "public.blog_page")
+        page_cache.mark_replayable(environ, "readers.blog_page")
         if len(served) == 1:
             cache.forget()
         start_response("200 OK", [("ETag", '"seq-10"'), ("Content-Type", "text/html")])

@@ -212,7 +212,7 @@ def _edit(kind: str) -> Callable[[Cell], Req]:
 
 
 ROWS: dict[tuple[str, str], Row] = {
-    ("auth.login", "POST"): (
+    ("desk.login", "POST"): (
         lambda c: Req(
             "/login",
             {"email": (c.actor or c.member("reporter")).email, "password": PASSWORD},
@@ -222,30 +222,30 @@ ROWS: dict[tuple[str, str], Row] = {
     ),
     # Logout ends the account's sessions everywhere, so a fresh account of the role logs
     # out (anonymous: a fresh browser, whose cleared session takes its CSRF token along).
-    ("auth.logout", "POST"): (
+    ("desk.logout", "POST"): (
         lambda c: Req("/logout", fresh_client=c.role == "anonymous", session=_clone(c)),
         EVERYONE,
     ),
-    ("report.publish", "POST"): (
+    ("desk.publish", "POST"): (
         lambda c: Req(
             f"/desk/blogs/{c.blog().id}",
             {"source": "hi", "kind": "text", "idempotency_key": c.key()},
         ),
         POSTERS,
     ),
-    ("report.edit", "POST"): (_edit("form"), POSTERS),
-    ("report.retract", "POST"): (lambda c: Req(f"/desk/entries/{c.entry().id}/retract"), POSTERS),
-    ("report.curate", "POST"): (lambda c: Req(f"/desk/entries/{c.published().id}/pin"), EDITORS),
-    ("report.set_status", "POST"): (
+    ("desk.edit", "POST"): (_edit("form"), POSTERS),
+    ("desk.retract", "POST"): (lambda c: Req(f"/desk/entries/{c.entry().id}/retract"), POSTERS),
+    ("desk.curate", "POST"): (lambda c: Req(f"/desk/entries/{c.published().id}/pin"), EDITORS),
+    ("desk.set_status", "POST"): (
         lambda c: Req(f"/desk/blogs/{c.blog().id}/status", {"status": "ended"}),
         EDITORS,
     ),
-    ("report.new_batch", "POST"): (
+    ("desk.new_batch", "POST"): (
         lambda c: Req(f"/desk/blogs/{c.blog().id}/batches", {"name": "Launch"}),
         REPORTERS,
     ),
-    ("report.release", "POST"): (lambda c: Req(f"/desk/batches/{_batch(c).id}/release"), REPORTERS),
-    ("report.publish_now", "POST"): (
+    ("desk.release", "POST"): (lambda c: Req(f"/desk/batches/{_batch(c).id}/release"), REPORTERS),
+    ("desk.publish_now", "POST"): (
         lambda c: Req(f"/desk/entries/{c.entry(mode='draft').id}/publish"),
         POSTERS,
     ),
@@ -318,48 +318,48 @@ ROWS: dict[tuple[str, str], Row] = {
         POSTERS,
     ),
     # People: targets are fresh accounts assigned to the cell's event.
-    ("people.invite", "POST"): (
+    ("editor.invite", "POST"): (
         lambda c: Req(
             "/people/invite",
             {"email": f"{c.key()}@example.test", "role": "reporter", "event_id": c.event.id},
         ),
         EDITORS,
     ),
-    ("people.assign", "POST"): (
+    ("editor.assign", "POST"): (
         lambda c: Req(
             f"/people/{c.target_user().id}/assign",
             {"event_id": c.world.events["other" if c.scope == "own" else "own"].id},
         ),
         EDITORS,
     ),
-    ("people.unassign", "POST"): (
+    ("editor.unassign", "POST"): (
         lambda c: Req(f"/people/{c.target_user().id}/unassign", {"event_id": c.event.id}),
         EDITORS,
     ),
-    ("people.change_role", "POST"): (
+    ("editor.change_role", "POST"): (
         lambda c: Req(f"/people/{c.target_user().id}/role", {"role": "contributor"}),
         ADMINS,
     ),
-    ("people.deactivate", "POST"): (
+    ("editor.deactivate", "POST"): (
         lambda c: Req(f"/people/{c.target_user().id}/deactivate"),
         EDITORS,
     ),
-    ("people.reactivate", "POST"): (
+    ("editor.reactivate", "POST"): (
         lambda c: Req(f"/people/{_deactivated_target(c).id}/reactivate"),
         EDITORS,
     ),
-    ("people.password_link", "POST"): (
+    ("editor.password_link", "POST"): (
         lambda c: Req(f"/people/{c.target_user().id}/password-link"),
         EDITORS,
     ),
-    ("people.set_password", "POST"): (
+    ("editor.set_password", "POST"): (
         # The link itself is the credential: whoever holds it may use it once.
         lambda c: Req(
             _set_password_path(c), {"password": "new passphrase", "confirm": "new passphrase"}
         ),
         EVERYONE,
     ),
-    ("people.my_password", "POST"): (
+    ("editor.my_password", "POST"): (
         lambda c: Req(
             "/people/me/password",
             {"current": PASSWORD, "new": "another passphrase", "confirm": "another passphrase"},
@@ -368,17 +368,17 @@ ROWS: dict[tuple[str, str], Row] = {
         LOGGED_IN,
     ),
     # API tokens: anyone logged in makes their own; editors revoke those of staff they manage.
-    ("tokens.create_token", "POST"): (lambda c: Req("/people/me/tokens", {"name": "m"}), LOGGED_IN),
-    ("tokens.revoke_token", "POST"): (
+    ("editor.create_token", "POST"): (lambda c: Req("/people/me/tokens", {"name": "m"}), LOGGED_IN),
+    ("editor.revoke_token", "POST"): (
         lambda c: Req(f"/people/tokens/{_staff_token(c)}/revoke"),
         EDITORS,
     ),
-    ("review.approve", "POST"): (lambda c: _decision(c, "approve", {}), EDITORS),
-    ("review.return_", "POST"): (
+    ("editor.approve", "POST"): (lambda c: _decision(c, "approve", {}), EDITORS),
+    ("editor.return_", "POST"): (
         lambda c: _decision(c, "return", {"note": "Add a source"}),
         EDITORS,
     ),
-    ("review.resubmit", "POST"): (
+    ("editor.resubmit", "POST"): (
         lambda c: Req(f"/review/entries/{_returned(c).id}/resubmit"),
         OWN_CONTRIBUTOR,
     ),
@@ -471,7 +471,7 @@ SESSION_EDIT = "/curate/events/<int:event_id>/sessions/<int:session_id>/edit"
 
 ROWS.update(
     {
-        ("curate.new_event", "POST"): (
+        ("editor.new_event", "POST"): (
             lambda c: Req(
                 "/curate/events/new",
                 {
@@ -484,48 +484,48 @@ ROWS.update(
             ),
             EDITORS,
         ),
-        ("curate.edit_event", "POST"): (lambda c: _curate(c, "/edit", _event_fields(c)), EDITORS),
-        ("curate.summary", "POST"): (lambda c: _curate(c, "/summary", {"summary": "Key"}), EDITORS),
-        ("curate.add_feature", "POST"): (
+        ("editor.edit_event", "POST"): (lambda c: _curate(c, "/edit", _event_fields(c)), EDITORS),
+        ("editor.summary", "POST"): (lambda c: _curate(c, "/summary", {"summary": "Key"}), EDITORS),
+        ("editor.add_feature", "POST"): (
             _add_feature,
             EDITORS,
         ),
-        ("curate.move_feature", "POST"): (
+        ("editor.move_feature", "POST"): (
             lambda c: _curate(c, f"/features/{_feature(c).id}/up"),
             EDITORS,
         ),
-        ("curate.remove_feature", "POST"): (
+        ("editor.remove_feature", "POST"): (
             lambda c: _curate(c, f"/features/{_feature(c).id}/remove"),
             EDITORS,
         ),
-        ("curate.lead", "POST"): (
+        ("editor.lead", "POST"): (
             lambda c: _curate(c, "/lead", {"feature_id": str(_feature(c).id)}),
             EDITORS,
         ),
-        ("curate.session_form", "POST", SESSION_NEW): (
+        ("editor.session_form", "POST", SESSION_NEW): (
             lambda c: _curate(c, "/sessions/new", {"title": "Panel", **SESSION_TIMES}),
             EDITORS,
         ),
-        ("curate.session_form", "POST", SESSION_EDIT): (
+        ("editor.session_form", "POST", SESSION_EDIT): (
             lambda c: _curate(
                 c, f"/sessions/{_session(c).id}/edit", {"title": "Panel", **SESSION_TIMES}
             ),
             EDITORS,
         ),
-        ("curate.remove_session", "POST"): (
+        ("editor.remove_session", "POST"): (
             lambda c: _curate(c, f"/sessions/{_session(c).id}/remove"),
             EDITORS,
         ),
-        ("curate.new_blog", "POST"): (lambda c: _curate(c, "/blogs/new", _blog_fields(c)), EDITORS),
-        ("curate.blog", "POST"): (
+        ("editor.new_blog", "POST"): (lambda c: _curate(c, "/blogs/new", _blog_fields(c)), EDITORS),
+        ("editor.blog", "POST"): (
             lambda c: _curate(c, f"/blogs/{c.blog().id}/", _blog_fields(c)),
             EDITORS,
         ),
-        ("curate.blog_status", "POST"): (
+        ("editor.blog_status", "POST"): (
             lambda c: _curate(c, f"/blogs/{c.blog().id}/status", {"status": "ended"}),
             EDITORS,
         ),
-        ("curate.entry_flag", "POST"): (lambda c: _entry_flag(c), EDITORS),
+        ("editor.entry_flag", "POST"): (lambda c: _entry_flag(c), EDITORS),
     }
 )
 

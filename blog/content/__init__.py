@@ -1,1 +1,1 @@
-"""blog.content."""
+"""What pages, the API and sockets share: rendering, photos, permissions, queries, search."""

@@ -5,15 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup, escape
 from sqlalchemy import select, text
 
-from blog.content import queries
 from blog.models import Entry, Event
 from blog.platform import db
-
-bp = Blueprint("search", __name__)
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
@@ -88,12 +84,3 @@ def highlight(snippet: str) -> Markup:
     plain = re.sub(r"[*_`#>]+", "", snippet or "")
     safe = str(escape(plain)).replace(START, "<mark>").replace(STOP, "</mark>")
     return Markup(safe)
-
-
-@bp.get("/e/<event_slug>/search")
-def results(event_slug: str):
-    """The search page of an event; works as a plain GET form."""
-    event = queries.event_by_slug(event_slug) or abort(404)
-    query = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
-    hits = search(event, query) if query else []
-    return render_template("public/search.html", event=event, query=query, hits=hits)

@@ -1,1 +1,1 @@
-"""blog.platform."""
+"""App-wide plumbing: database, configuration, errors, limits, metrics, caches, HTTP server."""

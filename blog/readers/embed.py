@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import abort, current_app, render_template
 
 from blog.content import queries, timeline
 from blog.content.timeline import Filters
 from blog.models import ORDER_NEWEST
 from blog.platform import caching
-
-bp = Blueprint("embed", __name__)
+from blog.readers import bp
 
 EMBED_ENTRIES = 15
 ENV_FRAME_ANCESTORS = "SHOWFLOOR_EMBED_FRAME_ANCESTORS"
@@ -35,7 +34,7 @@ def embed_policy(ancestors: str) -> str:
 
 
 @bp.get("/embed/<event_slug>/<blog_slug>")
-def blog(event_slug: str, blog_slug: str):
+def embed(event_slug: str, blog_slug: str):
     """A blog's newest entries in a frame-friendly page (this route alone may be framed)."""
     live_blog = queries.blog_by_slugs(event_slug, blog_slug) or abort(404)
     last_seq = live_blog.last_seq
@@ -46,7 +45,7 @@ def blog(event_slug: str, blog_slug: str):
     else:
         page = timeline.page(live_blog, ORDER_NEWEST, Filters(), limit=EMBED_ENTRIES)
         body = render_template(
-            "public/embed.html",
+            "readers/embed.html",
             blog=live_blog,
             event=live_blog.event,
             page=page,

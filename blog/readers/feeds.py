@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, abort, url_for
+from flask import abort, url_for
 from sqlalchemy import select
 
 from blog.content import queries, timeline
 from blog.content.plaintext import excerpt
 from blog.models import Entry, EntryStatus, LiveBlog
 from blog.platform import caching, db
-
-bp = Blueprint("feeds", __name__)
+from blog.readers import bp
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
@@ -34,7 +33,7 @@ def _stamp(dt: datetime) -> str:
 def _entry_url(entry: Entry) -> str:
     blog = entry.blog
     return url_for(
-        "public.entry_page",
+        "readers.entry_page",
         event_slug=blog.event.slug,
         blog_slug=blog.slug,
         entry_id=entry.id,
@@ -99,9 +98,9 @@ def blog_feed(event_slug: str, blog_slug: str):
         return caching.unchanged(etag, modified)
     entries = _newest(select(Entry).where(Entry.blog_id == blog.id))
     kw = {"event_slug": event_slug, "blog_slug": blog_slug, "_external": True}
-    page = url_for("public.blog_page", **kw)
+    page = url_for("readers.blog_page", **kw)
     title = f"{blog.title} — {blog.event.name}"
-    body = _feed(title, page, url_for("feeds.blog_feed", **kw), modified, entries, False)
+    body = _feed(title, page, url_for("readers.blog_feed", **kw), modified, entries, False)
     return _respond(body, etag, modified)
 
 
@@ -117,8 +116,8 @@ def event_feed(event_slug: str):
         return caching.unchanged(etag, modified)
     entries = _newest(select(Entry).join(LiveBlog).where(LiveBlog.event_id == event.id))
     kw = {"event_slug": event_slug, "_external": True}
-    page = url_for("public.hub", **kw)
-    body = _feed(event.name, page, url_for("feeds.event_feed", **kw), modified, entries, True)
+    page = url_for("readers.hub", **kw)
+    body = _feed(event.name, page, url_for("readers.event_feed", **kw), modified, entries, True)
     return _respond(body, etag, modified)
 
 

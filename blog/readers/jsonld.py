@@ -17,7 +17,7 @@ def _iso(dt) -> str | None:
 def _entry_url(entry: Entry) -> str:
     blog = entry.blog
     return url_for(
-        "public.entry_page",
+        "readers.entry_page",
         event_slug=blog.event.slug,
         blog_slug=blog.slug,
         entry_id=entry.id,
@@ -51,7 +51,7 @@ def live_blog(blog: LiveBlog, entries: list[Entry]) -> dict:
         "headline": blog.title,
         "description": blog.description or f"Live coverage of {event.name}",
         "url": url_for(
-            "public.blog_page", event_slug=event.slug, blog_slug=blog.slug, _external=True
+            "readers.blog_page", event_slug=event.slug, blog_slug=blog.slug, _external=True
         ),
         "datePublished": _iso(blog.started_at or blog.created_at),
         "dateModified": _iso(max((e.updated_at for e in entries), default=blog.created_at)),
@@ -75,5 +75,5 @@ def _event(blog: LiveBlog) -> dict:
         "startDate": event.starts_on.isoformat(),
         "endDate": event.ends_on.isoformat(),
         "location": place,
-        "url": url_for("public.hub", event_slug=event.slug, _external=True),
+        "url": url_for("readers.hub", event_slug=event.slug, _external=True),
     }

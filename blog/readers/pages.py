@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import abort, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
 from blog.content import hub as hub_stream
@@ -11,16 +11,14 @@ from blog.content.plaintext import excerpt
 from blog.content.timeline import Filters
 from blog.models import ORDER_NEWEST, ORDER_OLDEST, BlogStatus, EntryStatus, Event, LiveBlog, utcnow
 from blog.platform import caching, db
-from blog.readers import hub_page, jsonld
-
-bp = Blueprint("public", __name__)
+from blog.readers import bp, hub_page, jsonld
 
 
 @bp.get("/")
 def index():
     """List events, newest first."""
     events = db.session.scalars(select(Event).order_by(Event.starts_on.desc())).all()
-    return render_template("public/index.html", events=events)
+    return render_template("readers/index.html", events=events)
 
 
 @bp.get("/e/<event_slug>/")
@@ -37,7 +35,7 @@ def hub(event_slug: str):
         return caching.unchanged(etag, None, replayable=True)
     groups = queries.blogs_by_status(event)
     body = render_template(
-        "public/hub.html",
+        "readers/hub.html",
         event=event,
         state={**state, "now": now.isoformat()},
         last_seq=last_seq,
@@ -56,7 +54,7 @@ def hub(event_slug: str):
 def blog_url(blog: LiveBlog, **args) -> str:
     """A blog page's URL with query arguments (None values dropped)."""
     args = {k: v for k, v in args.items() if v is not None}
-    return url_for("public.blog_page", event_slug=blog.event.slug, blog_slug=blog.slug, **args)
+    return url_for("readers.blog_page", event_slug=blog.event.slug, blog_slug=blog.slug, **args)
 
 
 bp.add_app_template_filter(excerpt, "excerpt")
@@ -87,7 +85,7 @@ def blog_page(event_slug: str, blog_slug: str):
     if request.args.get("fragment") == "1":
         body = jsonify(_fragment(blog, view))
     else:
-        body = render_template("public/blog.html", last_seq=last_seq, **view)
+        body = render_template("readers/blog.html", last_seq=last_seq, **view)
     return caching.conditional(body, etag, modified, replayable=True)
 
 
@@ -152,7 +150,7 @@ def _key_href(entry, page) -> str:
 
 def _fragment(blog: LiveBlog, view: dict) -> dict:
     """The next page's entries as HTML, for the script's "load older" without a reload."""
-    html = render_template("public/_entries.html", entries=view["page"].entries, blog=blog)
+    html = render_template("readers/_entries.html", entries=view["page"].entries, blog=blog)
     return {"html": html, "next": view["next_url"]}
 
 
@@ -167,7 +165,7 @@ def entry_page(event_slug: str, blog_slug: str, entry_id: int):
     if caching.not_modified(etag, entry.updated_at):
         return caching.unchanged(etag, entry.updated_at)
     body = render_template(
-        "public/entry.html",
+        "readers/entry.html",
         blog=blog,
         event=blog.event,
         entry=entry,

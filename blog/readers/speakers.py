@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import abort, render_template
 from sqlalchemy import func, select
 
 from blog.content import queries
 from blog.models import Entry, EntryKind, EntryStatus, LiveBlog, Speaker
 from blog.platform import db
-
-bp = Blueprint("speakers", __name__)
+from blog.readers import bp
 
 
 @bp.get("/e/<event_slug>/speakers/")
@@ -18,7 +17,7 @@ def roster(event_slug: str):
     event = queries.event_by_slug(event_slug) or abort(404)
     speakers = queries.speakers_of(event)
     counts = _quote_counts(event.id)
-    return render_template("speakers/roster.html", event=event, speakers=speakers, counts=counts)
+    return render_template("readers/roster.html", event=event, speakers=speakers, counts=counts)
 
 
 @bp.get("/e/<event_slug>/speakers/<int:speaker_id>")
@@ -34,7 +33,7 @@ def speaker(event_slug: str, speaker_id: int):
         .order_by(Entry.published_at.desc(), Entry.id.desc())
     )
     quotes = list(db.session.scalars(stmt))
-    return render_template("speakers/speaker.html", event=event, speaker=person, quotes=quotes)
+    return render_template("readers/speaker.html", event=event, speaker=person, quotes=quotes)
 
 
 def _quote_counts(event_id: int) -> dict[int, int]:

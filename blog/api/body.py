@@ -1,0 +1,64 @@
+"""What API writes accept: a JSON object of known fields, each of the right type."""
+
+from __future__ import annotations
+
+from flask import request
+
+from blog import actions
+from blog.api.client_fields import refuse_server_fields
+from blog.platform.errors import Invalid
+
+ENTRY_FIELDS = (
+    "kind",
+    "source",
+    "headline",
+    "speaker_id",
+    "tags",
+    "is_key",
+    "media_id",
+    "embed_url",
+    "embed_title",
+    "correction_note",
+)
+TEXT_FIELDS = ("kind", "source", "headline", "correction_note", "embed_url", "embed_title")
+ID_FIELDS = (("speaker_id", "a speaker of the roster"), ("media_id", "an uploaded photo"))
+
+
+def json_body() -> dict:
+    """The request's body, which must be a JSON object."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid("Send a JSON object with Content-Type: application/json.")
+    return body
+
+
+def reject_unknown(body: dict, known=(*ENTRY_FIELDS, "idempotency_key", "base_version")) -> None:
+    """Refuse fields only the server sets (author, status, version…) and misspelt ones."""
+    refuse_server_fields(body, may_set=known)
+    unknown = set(body) - set(known)
+    if unknown:
+        raise Invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
+
+
+def entry_input(body: dict) -> actions.EntryInput:
+    """An entry's fields from a body, refused (422, naming the field) unless each is well typed."""
+    reject_unknown(body)
+    values = {k: body[k] for k in ENTRY_FIELDS if k in body}
+    wrong = [k for k in TEXT_FIELDS if not isinstance(values.get(k, ""), str)]
+    if wrong:
+        message = f"{', '.join(wrong)}: must be a string."
+        raise Invalid(message, dict.fromkeys(wrong, "not a string"))
+    if not isinstance(values.get("is_key", False), bool):
+        raise Invalid("is_key must be true or false.", {"is_key": "not a boolean"})
+    tags = values.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise Invalid("tags must be a list of strings.", {"tags": "not a list of strings"})
+    for name, what in ID_FIELDS:
+        if not _id_or_null(values.get(name)):
+            raise Invalid(f"{name} must be the id of {what}, or null.", {name: "not an id"})
+    return actions.EntryInput(**values)
+
+
+def _id_or_null(value) -> bool:
+    # type() rather than isinstance(): JSON true is not id 1.
+    return value is None or type(value) is int

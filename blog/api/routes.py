@@ -1,0 +1,279 @@
+"""The JSON API: public reads and the change cursor, token-authenticated writes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as WerkzeugNotFound
+
+from blog import actions
+from blog.api import openapi, token_auth
+from blog.api.body import ENTRY_FIELDS, entry_input, json_body, reject_unknown
+from blog.api.token_auth import token_required
+from blog.content import hub, photos, queries
+from blog.live import push
+from blog.models import BlogStatus, Entry, EntryStatus, LiveBlog
+from blog.platform import limits
+from blog.platform.errors import ActionError, Forbidden, Invalid, NotFound
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# App-wide, so /api routes of other blueprints (photo uploads) are covered too.
+bp.before_app_request(token_auth.check_api_request)
+
+
+class Gone(ActionError):
+    """The entry was retracted: like its permalink page, the API no longer shows it."""
+
+    status = 410
+
+
+def entry_json(entry: Entry) -> dict:
+    """An entry as the API shows it."""
+    return {
+        "id": entry.id,
+        "blog_id": entry.blog_id,
+        "kind": entry.kind.value,
+        "status": entry.status.value,
+        "version": entry.version,
+        "headline": entry.headline,
+        "source": entry.source,
+        "html": entry.html,
+        "speaker": _speaker_json(entry.speaker) if entry.speaker else None,
+        "tags": [t.name for t in entry.tags],
+        "media": photos.media_json(entry.media) if entry.media else None,
+        "embed": entry.embed,
+        "is_key": entry.is_key,
+        "is_pinned": entry.is_pinned,
+        "correction_note": entry.correction_note,
+        "author": entry.author.name,
+        "published_at": entry.published_at.isoformat() if entry.published_at else None,
+        "updated_at": entry.updated_at.isoformat(),
+        "url": url_for(
+            "readers.entry_page",
+            event_slug=entry.blog.event.slug,
+            blog_slug=entry.blog.slug,
+            entry_id=entry.id,
+        ),
+    }
+
+
+def _speaker_json(speaker) -> dict:
+    org = speaker.organization.name if speaker.organization else ""
+    return {"id": speaker.id, "name": speaker.name, "title": speaker.title, "organization": org}
+
+
+def blog_json(blog: LiveBlog) -> dict:
+    """A live blog as the API shows it."""
+    return {
+        "id": blog.id,
+        "event": blog.event.slug,
+        "slug": blog.slug,
+        "title": blog.title,
+        "status": blog.status.value,
+        "last_seq": blog.last_seq,
+    }
+
+
+def _blog_or_404(blog_id: int) -> LiveBlog:
+    blog = queries.blog_by_id(blog_id)
+    if blog is None:
+        raise NotFound("No such live blog.")
+    return blog
+
+
+@bp.get("/blogs/<int:blog_id>")
+def get_blog(blog_id: int):
+    """A blog's metadata and its current head seq."""
+    return jsonify(blog_json(_blog_or_404(blog_id)))
+
+
+@bp.get("/blogs/<int:blog_id>/changes")
+def get_changes(blog_id: int):
+    """Changes after ?since=N in seq order: the cursor for clients without websockets."""
+    blog = _blog_or_404(blog_id)
+    since = request.args.get("since", "0")
+    if not since.isdecimal():  # isdigit() also takes "²", which int() refuses
+        raise Invalid("since must be a non-negative integer seq.")
+    changes = queries.changes_since(blog.id, int(since))
+    messages = [push.change_message(c) for c in changes]
+    more = bool(changes) and changes[-1].seq < blog.last_seq
+    return jsonify(
+        {"blog_id": blog.id, "last_seq": blog.last_seq, "changes": messages, "more": more}
+    )
+
+
+@bp.get("/events/<int:event_id>/changes")
+def get_event_changes(event_id: int):
+    """Hub changes after ?since=N in seq order: the hub's cursor without websockets."""
+    event = hub.event_by_id(event_id)
+    if event is None:
+        raise NotFound("No such event.")
+    since = request.args.get("since", "0")
+    if not since.isdecimal():
+        raise Invalid("since must be a non-negative integer seq.")
+    changes = hub.event_changes_since(event.id, int(since))
+    messages = [push.event_change_message(c) for c in changes]
+    more = bool(changes) and changes[-1].seq < event.last_seq
+    return jsonify(
+        {"event_id": event.id, "last_seq": event.last_seq, "changes": messages, "more": more}
+    )
+
+
+@bp.get("/blogs/<int:blog_id>/entries")
+def list_entries(blog_id: int):
+    """Published entries, newest first; ?before=<entry id> pages back."""
+    blog = _blog_or_404(blog_id)
+    before = None
+    if request.args.get("before"):
+        before = queries.entry_by_id(request.args.get("before", type=int) or 0)
+        if before is None or before.blog_id != blog.id or before.published_at is None:
+            raise NotFound("The 'before' entry is not a published entry of this blog.")
+    entries, more = queries.published_entries(blog, before=before)
+    return jsonify({"entries": [entry_json(e) for e in entries], "more": more})
+
+
+@bp.get("/entries/<int:entry_id>")
+def get_entry(entry_id: int):
+    """One published entry."""
+    entry = queries.entry_by_id(entry_id)
+    if entry is None or entry.published_at is None:
+        raise NotFound("No such entry.")
+    if entry.status == EntryStatus.RETRACTED:
+        raise Gone("This entry was retracted.")
+    return jsonify(entry_json(entry))
+
+
+@bp.post("/blogs/<int:blog_id>/entries")
+@token_required
+def create_entry(blog_id: int):
+    """Post an entry; the same idempotency_key again returns the first entry (200)."""
+    limits.check("post", g.user)
+    body = json_body()
+    data = entry_input(body)
+    key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
+    entry, created = actions.post_entry(g.user, blog_id, data, key)
+    if entry.blog_id != blog_id:
+        raise Invalid("This idempotency key was already used for an entry in another blog.")
+    return jsonify(entry_json(entry)), 201 if created else 200
+
+
+@bp.patch("/entries/<int:entry_id>")
+@token_required
+def update_entry(entry_id: int):
+    """Edit an entry; base_version must be the version the edit started from."""
+    body = json_body()
+    reject_unknown(body)
+    base = body.get("base_version")
+    if type(base) is not int:  # JSON true is not version 1
+        raise Invalid("base_version (the version you edited) is required.")
+    current = _entry_for_write(entry_id)
+    merged = {k: body.get(k, _current_value(current, k)) for k in ENTRY_FIELDS}
+    entry = actions.edit_entry(g.user, entry_id, base, entry_input(merged))
+    return jsonify(entry_json(entry))
+
+
+def _entry_for_write(entry_id: int) -> Entry:
+    entry = queries.entry_by_id(entry_id)
+    if entry is None:
+        raise NotFound("No such entry.")
+    return entry
+
+
+def _current_value(entry: Entry, field: str):
+    if field == "tags":
+        return [t.name for t in entry.tags]
+    if field in ("embed_url", "embed_title"):
+        return (entry.embed or {}).get(field.removeprefix("embed_"), "")
+    value = getattr(entry, field)
+    return value.value if field == "kind" else value
+
+
+@bp.post("/entries/<int:entry_id>/retract")
+@token_required
+def retract(entry_id: int):
+    """Retract an entry: readers see it go; its text is kept."""
+    return jsonify(entry_json(actions.retract_entry(g.user, entry_id)))
+
+
+@bp.post("/entries/<int:entry_id>/pin")
+@token_required
+def pin(entry_id: int):
+    """Pin an entry on top of its blog (editors)."""
+    return jsonify(entry_json(actions.pin_entry(g.user, entry_id, True)))
+
+
+@bp.post("/entries/<int:entry_id>/unpin")
+@token_required
+def unpin(entry_id: int):
+    """Unpin an entry (editors)."""
+    return jsonify(entry_json(actions.pin_entry(g.user, entry_id, False)))
+
+
+@bp.post("/entries/<int:entry_id>/key")
+@token_required
+def mark_key(entry_id: int):
+    """Mark ({"is_key": true}) or unmark an entry as a key event (editors)."""
+    body = json_body()
+    reject_unknown(body, known=("is_key",))
+    is_key = body.get("is_key", True)
+    if not isinstance(is_key, bool):
+        raise Invalid("is_key must be true or false.")
+    return jsonify(entry_json(actions.mark_key_entry(g.user, entry_id, is_key)))
+
+
+@bp.post("/blogs/<int:blog_id>/status")
+@token_required
+def set_status(blog_id: int):
+    """Set a blog live or ended (editors)."""
+    body = json_body()
+    reject_unknown(body, known=("status",))
+    raw = body.get("status")
+    if not isinstance(raw, str) or raw not in {s.value for s in BlogStatus}:
+        raise Invalid("status must be 'scheduled', 'live' or 'ended'.")
+    return jsonify(blog_json(actions.set_blog_status(g.user, blog_id, BlogStatus(raw))))
+
+
+@bp.get("/events/<event_slug>/speakers")
+def speakers(event_slug: str):
+    """The event's speaker roster."""
+    event = queries.event_by_slug(event_slug) or abort(404)
+    return jsonify({"speakers": [_speaker_json(s) for s in queries.speakers_of(event)]})
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(openapi.document())
+
+
+@bp.before_app_request
+def _missing_object_is_404():
+    """Answer 404, not 405, when an id in the URL is out of range for every method.
+
+    Werkzeug checks the method before the id's range, so POST /blogs/<huge>/entries
+    came back 405 "method not allowed" although GET on it is 404 (found by the fuzzer).
+    """
+    exc = request.routing_exception
+    if not isinstance(exc, MethodNotAllowed) or not request.path.startswith("/api/"):
+        return
+    adapter = current_app.create_url_adapter(request)
+    for method in exc.valid_methods or ():
+        try:
+            adapter.match(method=method)
+            return
+        except HTTPException:
+            continue
+    request.routing_exception = WerkzeugNotFound()
+
+
+@bp.errorhandler(404)
+def _not_found(_exc):
+    return jsonify({"error": "Not found."}), 404
+
+
+@bp.errorhandler(405)
+def _not_allowed(_exc):
+    return jsonify({"error": "Method not allowed."}), 405
+
+
+__all__ = ["bp", "Forbidden"]

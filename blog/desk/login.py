@@ -1,0 +1,68 @@
+"""Logging in and out of the browser desk."""
+
+from __future__ import annotations
+
+from flask import g, redirect, render_template, request, session, url_for
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from blog import actions
+from blog.content import queries
+from blog.desk import bp
+from blog.platform.limits import login_refusal
+
+# Checked against when the email is unknown, so both paths cost one scrypt
+# and response time does not reveal which accounts exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form, or check the credentials and start a session."""
+    if request.method == "GET":
+        return render_template("desk/login.html", next=_safe_next())
+    email = request.form.get("email", "")
+    password = request.form.get("password", "")
+    # Counted before the password is checked, so guesses past the limit learn nothing.
+    refused = login_refusal(email)
+    if refused:
+        page = render_template("desk/login.html", error=refused, email=email, next=_safe_next())
+        return page, 429
+    user = queries.user_by_email(email)
+    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if not (user and valid and user.active):
+        error = "Wrong email or password, or the account is deactivated."
+        return render_template("desk/login.html", error=error, email=email, next=_safe_next()), 401
+    start_session(user)
+    return redirect(_safe_next() or url_for("desk.desk"))
+
+
+def start_session(user) -> None:
+    """Give this browser a fresh session for the user: nothing of the old one carries over."""
+    # A fresh dict is Flask's rotation of a signed-cookie session: a cookie
+    # planted before login (session fixation) and its CSRF token die here.
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the token of the old session in g
+    session["uid"] = user.id
+    # A later logout, deactivation, role or password change bumps the epoch and
+    # so ends this session (see web.current_session_user).
+    session["epoch"] = user.session_epoch
+
+
+@bp.post("/logout")
+def logout():
+    """End the session everywhere: every browser and open socket of the account."""
+    if g.user is not None:
+        actions.end_sessions(g.user)
+    session.clear()
+    g.user = None
+    return redirect(url_for("readers.index"))
+
+
+def _safe_next() -> str | None:
+    """Only same-site paths may be a post-login destination."""
+    target = request.values.get("next", "")
+    # Browsers drop tabs and newlines from a URL and read a backslash as a slash,
+    # so "/\t/evil.example" would lead off site: refuse such characters.
+    if not target.isprintable() or "\\" in target:
+        return None
+    return target if target.startswith("/") and not target.startswith("//") else None

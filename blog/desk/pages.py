@@ -1,0 +1,238 @@
+"""The reporter desk in the browser: pick a blog, compose, edit, retract, curate."""
+
+from __future__ import annotations
+
+import secrets
+from functools import wraps
+
+from flask import abort, g, redirect, render_template, request, url_for
+
+from blog import actions
+from blog.content import queries, textdiff
+from blog.content.permissions import can_curate, can_modify, can_post
+from blog.desk import bp, uploads
+from blog.desk.json_routes import parse_local_time
+from blog.models import BlogStatus, Entry, LiveBlog
+from blog.platform import limits
+from blog.platform.errors import ActionError, Conflict
+
+
+def login_required(view):
+    """Send anonymous visitors to the login page and back."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.user is None:
+            return redirect(url_for("desk.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _form_input() -> actions.EntryInput:
+    form = request.form
+    return actions.EntryInput(
+        kind=form.get("kind", "text"),
+        source=form.get("source", ""),
+        headline=form.get("headline", ""),
+        speaker_id=form.get("speaker_id") or None,
+        tags=form.get("tags", ""),
+        is_key=form.get("is_key") == "on",
+        correction_note=form.get("correction_note", ""),
+        media_id=form.get("media_id") or None,
+        embed_url=form.get("embed_url", ""),
+        embed_title=form.get("embed_title", ""),
+    )
+
+
+def _blog_for(blog_id: int) -> LiveBlog:
+    blog = queries.blog_by_id(blog_id) or abort(404)
+    if not can_post(g.user, blog):
+        abort(403)
+    return blog
+
+
+@bp.get("/desk/")
+@login_required
+def desk():
+    """The blogs this user may post to."""
+    return render_template("desk/desk.html", blogs=queries.desk_blogs(g.user))
+
+
+@bp.get("/desk/blogs/<int:blog_id>")
+@login_required
+def compose(blog_id: int):
+    """The composer for one blog, with its latest entries below."""
+    return _render_compose(_blog_for(blog_id), form={}, errors={})
+
+
+def _render_compose(blog: LiveBlog, form, errors, message: str = "", status: int = 200):
+    entries, _ = queries.published_entries(blog, limit=15)
+    return (
+        render_template(
+            "desk/compose.html",
+            blog=blog,
+            event=blog.event,
+            entries=entries,
+            speakers=queries.speakers_of(blog.event),
+            form=form,
+            errors=errors,
+            message=message,
+            # A fresh key per rendered form: resubmitting the same form (a
+            # double tap, a retry after a timeout) cannot post twice.
+            idempotency_key=form.get("idempotency_key") or secrets.token_urlsafe(16),
+            can_curate=can_curate(g.user, blog.event),
+            drafts=queries.unpublished_entries(g.user, blog),
+            batches=queries.open_batches(blog),
+        ),
+        status,
+    )
+
+
+@bp.post("/desk/blogs/<int:blog_id>")
+@uploads.accepts_upload
+@login_required
+def publish(blog_id: int):
+    """Publish the composed entry; on a refusal keep every typed word in the form."""
+    blog = _blog_for(blog_id)
+    form = request.form.copy()
+    try:
+        # Refused over the limit like any other refusal: the typed words stay.
+        limits.check("post", g.user)
+        placement = _form_placement(blog.event.timezone)
+        key = request.form.get("idempotency_key")
+        data = _form_input()
+        # A photo sent with the form is stored first; a refused entry keeps it for the retry.
+        data.media_id = uploads.upload_form_photo(g.user, blog.event_id) or data.media_id
+        form["media_id"] = str(data.media_id or "")
+        actions.post_entry(g.user, blog.id, data, key, placement)
+    except ActionError as exc:
+        return _render_compose(blog, form, exc.fields, exc.message, exc.status)
+    return redirect(url_for("desk.compose", blog_id=blog.id))
+
+
+def _form_placement(tz: str) -> actions.Placement:
+    mode = request.form.get("mode") or "publish"
+    batch = request.form.get("batch_id", "")
+    when = parse_local_time(request.form.get("publish_at"), tz) if mode == "schedule" else None
+    return actions.Placement(mode, when, int(batch) if batch.isdecimal() else None)
+
+
+@bp.post("/desk/entries/<int:entry_id>/publish")
+@login_required
+def publish_now(entry_id: int):
+    """Publish a draft or scheduled entry now."""
+    entry = _entry_for(entry_id)
+    actions.publish_entry(g.user, entry.id)
+    return redirect(url_for("desk.compose", blog_id=entry.blog_id))
+
+
+@bp.post("/desk/blogs/<int:blog_id>/batches")
+@login_required
+def new_batch(blog_id: int):
+    """Start an embargoed batch from the desk form."""
+    blog = _blog_for(blog_id)
+    when = parse_local_time(request.form.get("release_at"), blog.event.timezone)
+    actions.create_batch(g.user, blog.id, request.form.get("name", ""), when)
+    return redirect(url_for("desk.compose", blog_id=blog.id))
+
+
+@bp.post("/desk/batches/<int:batch_id>/release")
+@login_required
+def release(batch_id: int):
+    """Release an embargoed batch now."""
+    entries = actions.release_batch(g.user, batch_id)
+    blog_id = entries[0].blog_id if entries else None
+    return redirect(url_for("desk.compose", blog_id=blog_id) if blog_id else url_for(".desk"))
+
+
+def _entry_for(entry_id: int) -> Entry:
+    entry = queries.entry_by_id(entry_id) or abort(404)
+    if not can_modify(g.user, entry):
+        abort(403)
+    return entry
+
+
+@bp.route("/desk/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(entry_id: int):
+    """Edit an entry; a stale base version shows both texts instead of overwriting."""
+    entry = _entry_for(entry_id)
+    if request.method == "GET":
+        return _render_edit(entry, _form_of(entry), {})
+    try:
+        # A mangled base version (type=int gives None) is a conflict, not a crash.
+        base = request.form.get("base_version", type=int)
+        actions.edit_entry(g.user, entry.id, base, _form_input())
+    except Conflict as exc:
+        return _render_edit(entry, request.form, {}, exc.message, 409, current=exc.current)
+    except ActionError as exc:
+        return _render_edit(entry, request.form, exc.fields, exc.message, exc.status)
+    return redirect(url_for("desk.compose", blog_id=entry.blog_id))
+
+
+def _form_of(entry: Entry) -> dict:
+    return {
+        "kind": entry.kind.value,
+        "source": entry.source,
+        "headline": entry.headline,
+        "speaker_id": str(entry.speaker_id or ""),
+        "tags": ", ".join(t.name for t in entry.tags),
+        "is_key": "on" if entry.is_key else "",
+        "correction_note": entry.correction_note,
+        "media_id": str(entry.media_id or ""),
+        "embed_url": entry.embed_url or "",
+        "embed_title": (entry.embed or {}).get("title", ""),
+        "base_version": entry.version,
+    }
+
+
+def _render_edit(entry, form, errors, message="", status=200, current=None):
+    return (
+        render_template(
+            "desk/edit.html",
+            entry=entry,
+            blog=entry.blog,
+            event=entry.blog.event,
+            speakers=queries.speakers_of(entry.blog.event),
+            form=form,
+            errors=errors,
+            message=message,
+            current=current,
+            history=textdiff.history(queries.revisions_of(entry), entry.source),
+            people=queries.names_of_users(queries.revision_people(entry)),
+        ),
+        status,
+    )
+
+
+@bp.post("/desk/entries/<int:entry_id>/retract")
+@login_required
+def retract(entry_id: int):
+    """Retract an entry from readers' pages."""
+    entry = _entry_for(entry_id)
+    actions.retract_entry(g.user, entry.id)
+    return redirect(url_for("desk.compose", blog_id=entry.blog_id))
+
+
+@bp.post("/desk/entries/<int:entry_id>/<any(pin, unpin, key, unkey):what>")
+@login_required
+def curate(entry_id: int, what: str):
+    """Pin, unpin, mark or unmark an entry as a key event (editors)."""
+    entry = queries.entry_by_id(entry_id) or abort(404)
+    if what in ("pin", "unpin"):
+        actions.pin_entry(g.user, entry.id, what == "pin")
+    else:
+        actions.mark_key_entry(g.user, entry.id, what == "key")
+    return redirect(url_for("desk.compose", blog_id=entry.blog_id))
+
+
+@bp.post("/desk/blogs/<int:blog_id>/status")
+@login_required
+def set_status(blog_id: int):
+    """Set a blog live or ended (editors)."""
+    raw = request.form.get("status", "")
+    if raw not in {s.value for s in BlogStatus}:
+        abort(400)
+    actions.set_blog_status(g.user, blog_id, BlogStatus(raw))
+    return redirect(url_for("desk.desk"))
