@@ -11,7 +11,7 @@ const { Server } = require("socket.io");
 
 const host = process.env.BENCH_HOST || "127.0.0.1";
 const port = Number(process.env.BENCH_PORT || 5001);
-// Showfloor's defaults (blog/config.py), so pings cost both servers alike.
+// Showfloor's defaults (blog/platform/config.py), so pings cost both servers alike.
 const PING_MS = 20000;
 
 const blogs = new Map();

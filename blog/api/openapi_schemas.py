@@ -1,4 +1,4 @@
-"""The schemas of the OpenAPI document (blog/openapi.py): the API's objects and bodies."""
+"""The schemas of the OpenAPI document (blog/api/openapi.py): the API's objects and bodies."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 python-socketio encodes a broadcast once, then engine.io queues it per reader
 for a writer greenlet that frames it again per reader. For readers on
-Showfloor's websocket (blog/websocket.py) whose engine.io queue is empty, the
+Showfloor's websocket (blog/live/websocket.py) whose engine.io queue is empty, the
 frame is written from the emitting greenlet instead; anyone else (long-polling,
 mid-upgrade, behind on its queue, the test client) takes engine.io's own path,
 so each reader still gets its messages in the order they were emitted.

@@ -5,7 +5,7 @@ and writes it from a greenlet woken through a queue; a broadcast to 5,000
 readers did that 5,000 times. Here every write goes through `write`, which
 never waits: an idle socket takes the bytes at once, a busy one queues them
 behind what it already has, in order. That lets a broadcast hand the same
-pre-built frame to each reader from the emitting greenlet (blog/broadcast.py).
+pre-built frame to each reader from the emitting greenlet (blog/live/broadcast.py).
 """
 
 from __future__ import annotations

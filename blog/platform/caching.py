@@ -59,7 +59,7 @@ def conditional(
     """Wrap a body with validators; readers revalidate every time (the page is live).
 
     replayable: an anonymous reader's answer may be repeated for a moment
-    without asking Flask again (blog/page_cache.py).
+    without asking Flask again (blog/platform/page_cache.py).
     """
     if replayable and g.get("user") is None:
         page_cache.mark_replayable(request.environ, request.endpoint)

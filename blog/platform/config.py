@@ -73,7 +73,7 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
-        # Photos may be larger, but only on the views that take one (blog/uploads.py).
+        # Photos may be larger, but only on the views that take one (blog/desk/uploads.py).
         "MAX_UPLOAD_BYTES": int(os.environ.get(ENV_MAX_UPLOAD_BYTES) or 15 * 1024 * 1024),
         # Photo files; unset means media/ in the instance folder.
         "MEDIA_ROOT": os.environ.get(ENV_MEDIA_ROOT) or None,
@@ -93,7 +93,7 @@ def load_config(instance_path: Path) -> dict:
         # Largest Socket.IO message; our inbound events are a few dozen bytes.
         "SOCKET_MAX_MESSAGE_BYTES": 16 * 1024,
         # How long an anonymous reader's hub or blog page may be answered from
-        # memory (blog/page_cache.py); 0 sends every request through Flask.
+        # memory (blog/platform/page_cache.py); 0 sends every request through Flask.
         "PAGE_CACHE_WINDOW_S": page_cache_window(os.environ.get(ENV_PAGE_CACHE_WINDOW_S, "")),
     }
 

@@ -3,7 +3,7 @@
 One fixed-window counter serves HTTP and sockets alike. Counts live in Redis
 when the app has one (every process then sees the same count), else in this
 process's memory. Limits are (count, seconds) pairs in app.config["LIMITS"]
-(see blog/config.py and docs/operations.md); the clock is app.config["CLOCK"]
+(see blog/platform/config.py and docs/operations.md); the clock is app.config["CLOCK"]
 when a test injects one.
 """
 

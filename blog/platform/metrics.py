@@ -1,4 +1,4 @@
-"""Prometheus instruments of one server process; blog/ops.py serves them at /metrics.
+"""Prometheus instruments of one server process; blog/platform/ops.py serves them at /metrics.
 
 Each process keeps its own numbers and is scraped on its own port, so no
 shared multi-process store is needed (see docs/operations.md).
@@ -46,7 +46,7 @@ REQUEST_LATENCY = Histogram(
 
 
 def observe_page(endpoint: str, status: str, seconds: float) -> None:
-    """Count a page answered in front of Flask (blog/page_cache.py) as its endpoint's request."""
+    """Count a page answered in front of Flask (blog/platform/page_cache.py) as its endpoint's request."""
     REQUEST_LATENCY.labels(endpoint, "GET", status).observe(seconds)
 
 
