@@ -46,7 +46,7 @@ REQUEST_LATENCY = Histogram(
 
 
 def observe_page(endpoint: str, status: str, seconds: float) -> None:
-    """Count a page answered in front of Flask (blog/platform/page_cache.py) as its endpoint's request."""
+    """Count a page answered in front of Flask (platform/page_cache.py) as a request."""
     REQUEST_LATENCY.labels(endpoint, "GET", status).observe(seconds)
 
 
