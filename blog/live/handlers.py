@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from blog.content import hub, queries
 from blog.content.permissions import can_review
-from blog.live import presence, push, reader_counts, socket_auth
+from blog.live import presence, push, reader_counts, repair, socket_auth
 from blog.models import Event
 from blog.platform import db
 from blog.platform.extensions import socketio
@@ -55,6 +55,7 @@ def follow(data):
             # Far behind (a tab asleep for hours): a fresh page is cheaper than
             # thousands of changes, and the page's own seq then takes over.
             return {"ok": True, "last_seq": known, "reload": True}
+        repair.note_followed(room, known)
         sent = _replay(blog_id, since, known, request.sid)
     except SQLAlchemyError:
         logger.exception("follow failed")
@@ -119,7 +120,9 @@ def follow_event(data):
         if event is None:
             return {"ok": False, "error": "no such event"}
         known = event.last_seq
-        join_room(push.event_room(event_id))
+        room = push.event_room(event_id)
+        join_room(room)
+        repair.note_followed(room, known)
         sent = _replay_event(event_id, since, request.sid)
     finally:
         db.session.remove()

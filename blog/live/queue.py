@@ -9,6 +9,7 @@ import time
 import socketio as socketio_lib
 
 from blog.live.broadcast import FrameOnceManager
+from blog.live.repair import DeliveryLog
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +21,13 @@ FIRST_RETRY_S = 1.0
 MAX_RETRY_S = 2.0
 
 
-class ListeningRedisManager(socketio_lib.RedisManager, FrameOnceManager):
+class ListeningRedisManager(socketio_lib.RedisManager, DeliveryLog):
     """A Redis manager that resubscribes within seconds and reports whether it is subscribed.
 
-    FrameOnceManager sits below the pub/sub layer in the method order, so what
-    arrives from Redis is delivered to this process's readers framed once.
+    DeliveryLog (a FrameOnceManager) sits below the pub/sub layer in the method
+    order, so what arrives from Redis is delivered to this process's readers
+    framed once, and each room's cursor sees it. Each time Redis confirms the
+    subscription, on_subscribed runs: the rooms' repair (blog/live/repair.py).
     """
 
     name = "redis"
@@ -38,16 +41,28 @@ class ListeningRedisManager(socketio_lib.RedisManager, FrameOnceManager):
         while True:
             try:
                 self._redis_connect()
+                # Read Redis's confirmation instead of dropping it: from that
+                # moment on nothing published is lost to this process, so it
+                # is when to say "listening" and when to repair the rooms.
+                self.pubsub.ignore_subscribe_messages = False
                 self.pubsub.subscribe(self.channel)
-                self.subscribed = True
                 wait_s = FIRST_RETRY_S
-                yield from self.pubsub.listen()
+                for message in self.pubsub.listen():
+                    if message.get("type") == "subscribe":
+                        self._now_listening()
+                    else:
+                        yield message
             except Exception as exc:  # any failure: log, wait, resubscribe
                 logger.warning("queue listener lost (%s); resubscribing in %.1f s", exc, wait_s)
             self.subscribed = False
             # Jitter keeps a fleet of processes from reconnecting in lockstep.
             time.sleep(wait_s * random.uniform(0.75, 1.0))
             wait_s = min(wait_s * 2, MAX_RETRY_S)
+
+    def _now_listening(self) -> None:
+        self.subscribed = True
+        if self.on_subscribed is not None:
+            self.on_subscribed()
 
 
 def client_manager(url: str | None, channel: str):

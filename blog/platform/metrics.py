@@ -37,6 +37,16 @@ PUSH_DROPPED = Counter(
     "Changes not emitted because the publisher's backlog was full; readers replay them.",
     registry=REGISTRY,
 )
+QUEUE_SUBSCRIBED = Counter(
+    "showfloor_queue_subscribed",
+    "Times this process's queue listener was subscribed (at start and after each loss).",
+    registry=REGISTRY,
+)
+CHANGES_REPAIRED = Counter(
+    "showfloor_changes_repaired",
+    "Changes re-sent from the database to this process's rooms after the queue came back.",
+    registry=REGISTRY,
+)
 REQUEST_LATENCY = Histogram(
     "showfloor_request_duration_seconds",
     "HTTP request latency by endpoint, method and status (websocket traffic excluded).",
