@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from blog.live import broadcast, queue
+from blog.live import broadcast, packet_guard, queue
 from blog.platform import db, limits, metrics, page_cache
 from blog.platform.config import load_config
 from blog.platform.extensions import csrf, socketio
@@ -54,6 +54,7 @@ def _init_socketio(app: Flask) -> None:
         ping_timeout=app.config["PING_TIMEOUT"],
     )
     broadcast.use_showfloor_websocket(socketio.server)
+    packet_guard.guard_packets(app, socketio.server)
 
 
 def _answer_anonymous_pages_first(app: Flask) -> None:
