@@ -61,10 +61,13 @@ class PacketGuard:
         if eio_socket is not None and not getattr(eio_socket, "showfloor_malformed", False):
             # Once per connection: a flood of bad frames must not flood the log.
             eio_socket.showfloor_malformed = True
-            logger.info("socket %s sent a malformed packet: %.60r", eio_sid, data)
+            logger.warning("socket %s sent a malformed packet: %.60r", eio_sid, data)
 
     def _close(self, eio_sid: str, why: str) -> None:
-        logger.info("socket %s closed: it %s", eio_sid, why)
+        eio_socket = self.server.eio.sockets.get(eio_sid)
+        if eio_socket is None or eio_socket.closing or eio_socket.closed:
+            return  # packets that were already on their way when it closed
+        logger.warning("socket %s closed: it %s", eio_sid, why)
         self.server.eio.disconnect(eio_sid)
 
 

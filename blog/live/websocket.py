@@ -30,7 +30,6 @@ from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from blog.live.frames import OutgoingMessage
-from blog.platform.http_server import WEBSOCKET_ENDED
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +102,6 @@ class ShowfloorWebSocket:
             if eio_socket is not None:
                 eio_socket.showfloor_ws = None
             self._shut_when_flushed()
-            # The connection was a websocket to its end: gevent's server must
-            # close it, never read what follows (a close frame) as a request.
-            environ[WEBSOCKET_ENDED] = True
 
     def attach(self, sock) -> None:
         """Take over the client's gevent socket for this connection's reads and writes."""

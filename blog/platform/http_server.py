@@ -10,10 +10,6 @@ from gevent import Timeout, pywsgi
 
 logger = logging.getLogger(__name__)
 
-# Set in the environ by the websocket (blog/live/websocket.py) when it served
-# the connection: what follows on that TCP connection is never HTTP again.
-WEBSOCKET_ENDED = "showfloor.websocket_ended"
-
 
 class ShowfloorHandler(pywsgi.WSGIHandler):
     """gevent's request handler with Nagle off, a header deadline, and websockets closed after use.
@@ -62,7 +58,10 @@ class ShowfloorHandler(pywsgi.WSGIHandler):
     def handle_one_response(self):
         """Answer the request; a connection that became a websocket is closed afterwards."""
         super().handle_one_response()
-        if self.environ.get(WEBSOCKET_ENDED):
+        # After a websocket (blog/live/websocket.py) the bytes that follow on
+        # the connection are frames, a close frame last: never read them as
+        # the next request. A refused upgrade is closed as well.
+        if self.headers.get("Upgrade", "").lower() == "websocket":
             self.close_connection = True
 
 
