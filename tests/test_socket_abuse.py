@@ -200,6 +200,7 @@ def delivery_time(server, neighbour) -> float:
 
 
 def test_binary_attachments_are_refused_before_anything_is_buffered(server):
+    log_before = server.log_path.stat().st_size
     before = rss_kib(server)
     ws = open_socket(server, "192.0.2.11")
     peak = before
@@ -218,6 +219,10 @@ def test_binary_attachments_are_refused_before_anything_is_buffered(server):
         shut(ws)
     print(f"binary attack: {sent} frames sent, RSS {before} -> peak {peak} KiB")
     assert peak - before < 16 * 1024
+    # The frames sent after the server closed were once read as HTTP requests.
+    procs.wait_until(lambda: "closed: it sent binary" in log_since(server, log_before), 5, "log")
+    grown = log_since(server, log_before)
+    assert "Invalid HTTP method" not in grown and "Traceback" not in grown, grown[-2000:]
 
 
 def test_a_binary_websocket_frame_closes_the_connection(server):
