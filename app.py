@@ -45,9 +45,9 @@ def main() -> None:
     print(f"Showfloor is serving on http://{host}:{port}/ (async mode {socketio.async_mode})")
     options = {}
     if socketio.async_mode == "gevent":
-        from blog.platform.http_server import NoDelayHandler
+        from blog.platform.http_server import handler_class
 
-        options["handler_class"] = NoDelayHandler
+        options["handler_class"] = handler_class(app.config["HTTP_HEADER_TIMEOUT_S"])
     socketio.run(app, host=host, port=port, log_output=False, **options)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from blog.live import broadcast, queue, repair
+from blog.live import broadcast, packet_guard, queue, repair
 from blog.platform import db, limits, metrics, page_cache
 from blog.platform.config import load_config
 from blog.platform.extensions import csrf, socketio
@@ -55,6 +55,7 @@ def _init_socketio(app: Flask) -> None:
     )
     broadcast.use_showfloor_websocket(socketio.server)
     repair.init_app(app)
+    packet_guard.guard_packets(app, socketio.server)
 
 
 def _answer_anonymous_pages_first(app: Flask) -> None:

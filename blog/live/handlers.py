@@ -14,10 +14,13 @@ from blog.live import presence, push, reader_counts, repair, socket_auth
 from blog.models import Event
 from blog.platform import db
 from blog.platform.extensions import socketio
-from blog.platform.socket_limits import guarded, guarded_connect
+from blog.platform.socket_limits import guarded, guarded_connect, replay_allowed
 
 # A follower further behind than this is told to reload instead of replaying.
 MAX_REPLAY = 1000
+# Changes read and sent between two yields to the event loop: a long replay
+# must not hold up every other reader's frames and requests.
+REPLAY_PAGE = 50
 logger = logging.getLogger(__name__)
 
 
@@ -56,6 +59,8 @@ def follow(data):
             # thousands of changes, and the page's own seq then takes over.
             return {"ok": True, "last_seq": known, "reload": True}
         repair.note_followed(room, known)
+        if not replay_allowed(known - since):
+            return _catch_up_over_http(known)
         sent = _replay(blog_id, since, known, request.sid)
     except SQLAlchemyError:
         logger.exception("follow failed")
@@ -65,6 +70,15 @@ def follow(data):
     reader_counts.followed(blog_id, joined)
     # A client ahead of the server (a restored backup) must reload its page.
     return {"ok": True, "last_seq": max(sent, known) if since <= known else known}
+
+
+def _catch_up_over_http(known: int) -> dict:
+    """The answer to a follow whose replay this connection may not have now.
+
+    The socket stays in the room; the client fetches what it misses over the
+    HTTP cursor, as it does for any gap (docs/protocol.md, rule 4).
+    """
+    return {"ok": True, "last_seq": known, "catch_up": "http"}
 
 
 def _in_room(sid: str, room: str) -> bool:
@@ -86,11 +100,12 @@ def _replay(blog_id: int, since: int, head: int, sid: str) -> int:
     A reader at the head (the 30 s head check) costs no query here at all.
     """
     while since < head:
-        changes = queries.changes_since(blog_id, since)
+        changes = queries.changes_since(blog_id, since, limit=REPLAY_PAGE)
         if not changes:
             break
         push.emit_replay(changes, sid)
         since = changes[-1].seq
+        socketio.sleep(0)
     return since
 
 
@@ -123,6 +138,10 @@ def follow_event(data):
         room = push.event_room(event_id)
         join_room(room)
         repair.note_followed(room, known)
+        if known - since > MAX_REPLAY:
+            return {"ok": True, "last_seq": known, "reload": True}
+        if not replay_allowed(known - since):
+            return _catch_up_over_http(known)
         sent = _replay_event(event_id, since, request.sid)
     finally:
         db.session.remove()
@@ -131,11 +150,12 @@ def follow_event(data):
 
 def _replay_event(event_id: int, since: int, sid: str) -> int:
     while True:
-        changes = hub.event_changes_since(event_id, since)
+        changes = hub.event_changes_since(event_id, since, limit=REPLAY_PAGE)
         if not changes:
             return since
         push.emit_event_replay(changes, sid)
         since = changes[-1].seq
+        socketio.sleep(0)
 
 
 def unfollow_event(data):

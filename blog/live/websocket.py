@@ -80,8 +80,8 @@ class ShowfloorWebSocket:
         self._pending: collections.deque = collections.deque()
         self._pending_bytes = 0
         self._flushing = False
-        self._shut_after_flush = False
         self._is_shut = False
+        self._flushed = server.create_event()
 
     def __call__(self, environ, start_response):
         """Answer the upgrade, then run engine.io's handler for the connection's life."""
@@ -150,7 +150,10 @@ class ShowfloorWebSocket:
 
     def _take_events(self) -> None:
         for event in self._conn.events():
-            if isinstance(event, (TextMessage, BytesMessage)):
+            if isinstance(event, BytesMessage):
+                self._refuse_binary()
+                return
+            if isinstance(event, TextMessage):
                 self._take_message_part(event)
             elif isinstance(event, Ping):
                 self._write_control(event.response())
@@ -161,6 +164,14 @@ class ShowfloorWebSocket:
             elif isinstance(event, RejectConnection):  # pragma: no cover - server side only
                 self.closed = True
                 return
+
+    def _refuse_binary(self) -> None:
+        # Showfloor's clients send only text; a binary frame is refused on its
+        # first bytes, before anything of it is kept.
+        logger.info("websocket closed: the client sent a binary frame")
+        self._partial.clear()
+        self._write_control(CloseConnection(CloseReason.UNSUPPORTED_DATA, "binary frames refused"))
+        self.closed = True
 
     def _take_message_part(self, event) -> None:
         self._partial.append(event.data)
@@ -174,8 +185,7 @@ class ShowfloorWebSocket:
             return
         if event.message_finished:
             parts, self._partial, self._partial_bytes = self._partial, [], 0
-            joiner = "" if isinstance(event, TextMessage) else b""
-            self._inbox.append(parts[0] if len(parts) == 1 else joiner.join(parts))
+            self._inbox.append(parts[0] if len(parts) == 1 else "".join(parts))
 
     # -- writing, from any greenlet, never waiting --------------------------
 
@@ -218,6 +228,7 @@ class ShowfloorWebSocket:
             self._shut(socket.SHUT_RDWR)
         elif not self._flushing:
             self._flushing = True
+            self._flushed.clear()
             self.server.start_background_task(self._flush)
 
     def _flush(self) -> None:
@@ -231,8 +242,7 @@ class ShowfloorWebSocket:
             self._shut(socket.SHUT_RDWR)
         finally:
             self._flushing = False
-            if self._shut_after_flush:
-                self._shut(socket.SHUT_RDWR)
+            self._flushed.set()
 
     def _write_control(self, event) -> None:
         # LocalProtocolError: the closing handshake already happened.
@@ -249,16 +259,11 @@ class ShowfloorWebSocket:
         self.closed = True
 
     def _shut_when_flushed(self) -> None:
-        # What is still queued (a closing frame, a last message) goes out first;
-        # the flusher gives up as soon as the socket fails.
+        # What is still queued (a closing frame, a last message) goes out
+        # first, for a bounded time; this runs in the connection's own
+        # greenlet, so the connection is closed only after it.
         if self._pending or self._flushing:
-            self._shut_after_flush = True
-            self.server.start_background_task(self._shut_after, FLUSH_ON_CLOSE_S)
-        else:
-            self._shut(socket.SHUT_RDWR)
-
-    def _shut_after(self, seconds: float) -> None:
-        self.server.sleep(seconds)
+            self._flushed.wait(FLUSH_ON_CLOSE_S)
         self._shut(socket.SHUT_RDWR)
 
     def _shut(self, how: int) -> None:

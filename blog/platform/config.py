@@ -21,6 +21,8 @@ ENV_LIMITS = "SHOWFLOOR_LIMITS"
 ENV_TRUSTED_PROXIES = "SHOWFLOOR_TRUSTED_PROXIES"
 ENV_API_TOKEN_DAYS = "SHOWFLOOR_API_TOKEN_DAYS"
 ENV_PAGE_CACHE_WINDOW_S = "SHOWFLOOR_PAGE_CACHE_WINDOW_S"
+ENV_MAX_SOCKETS_PER_ADDRESS = "SHOWFLOOR_MAX_SOCKETS_PER_ADDRESS"
+ENV_HTTP_HEADER_TIMEOUT_S = "SHOWFLOOR_HTTP_HEADER_TIMEOUT_S"
 
 # Abuse limits as (requests, seconds) per fixed window, per client address
 # (_ip) or account (_account); see docs/operations.md, "Abuse limits".
@@ -46,6 +48,10 @@ DEFAULT_LIMITS = {
     # Per connection: a page follows every 30 s, a desk reports typing a few
     # times a minute; past twice this the client is disconnected.
     "socket_event": (20, 10),
+    # Changes one connection may have replayed to it: a reader back from a
+    # dropped link needs a few dozen; past this it is told to catch up over
+    # HTTP instead, so one socket cannot make the server resend history.
+    "socket_replay": (1000, 60),
 }
 
 
@@ -92,6 +98,11 @@ def load_config(instance_path: Path) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get(ENV_TRUSTED_PROXIES) or 0),
         # Largest Socket.IO message; our inbound events are a few dozen bytes.
         "SOCKET_MAX_MESSAGE_BYTES": 16 * 1024,
+        # Open sockets per client address in this process: a hall of readers
+        # behind one venue NAT address fits; one client's thousands do not.
+        "MAX_SOCKETS_PER_ADDRESS": positive_int(ENV_MAX_SOCKETS_PER_ADDRESS, 2000),
+        # Seconds a client has to send a request's line and headers (slowloris).
+        "HTTP_HEADER_TIMEOUT_S": positive_float(ENV_HTTP_HEADER_TIMEOUT_S, 10.0),
         # How long an anonymous reader's hub or blog page may be answered from
         # memory (blog/platform/page_cache.py); 0 sends every request through Flask.
         "PAGE_CACHE_WINDOW_S": page_cache_window(os.environ.get(ENV_PAGE_CACHE_WINDOW_S, "")),
@@ -111,6 +122,30 @@ def page_cache_window(text: str) -> float:
             f"{ENV_PAGE_CACHE_WINDOW_S}: {text!r} is not a number of seconds from 0 to 60"
         )
     return seconds
+
+
+def positive_int(variable: str, default: int) -> int:
+    """A whole number above zero from the environment variable, or default when it is unset."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    if not text.isdecimal() or int(text) == 0:
+        raise ValueError(f"{variable}: {text!r} is not a whole number above zero")
+    return int(text)
+
+
+def positive_float(variable: str, default: float) -> float:
+    """A number of seconds above zero from the environment variable, or default when unset."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{variable}: {text!r} is not a number of seconds above zero")
+    return value
 
 
 def parse_limits(text: str) -> dict[str, tuple[int, int]]:

@@ -32,11 +32,11 @@ REDIS_TIMEOUT_S = 0.5
 # Memory counters of windows that ended are dropped at most this often.
 SWEEP_EVERY_S = 60.0
 
-# INCR and EXPIRE in one round trip; the expiry only collects the key, since
+# INCRBY and EXPIRE in one round trip; the expiry only collects the key, since
 # the window's number is part of the key.
 _INCR_SCRIPT = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
 
@@ -64,12 +64,12 @@ class MemoryCounter:
         self._counts: dict[str, tuple[int, float]] = {}
         self._swept_at = 0.0
 
-    def incr(self, key: str, ends_at: float, now: float) -> int:
-        """Add one to key's count in a window ending at ends_at; return the new count."""
+    def incr(self, key: str, ends_at: float, now: float, amount: int = 1) -> int:
+        """Add amount to key's count in a window ending at ends_at; return the new count."""
         with self._lock:
             if now - self._swept_at >= SWEEP_EVERY_S or now < self._swept_at:
                 self._sweep(now)
-            count = self._counts.get(key, (0, ends_at))[0] + 1
+            count = self._counts.get(key, (0, ends_at))[0] + amount
             self._counts[key] = (count, ends_at)
             return count
 
@@ -90,16 +90,16 @@ class RedisCounter:
         self._fallback = MemoryCounter()
         self._retry_at = 0.0
 
-    def incr(self, key: str, ends_at: float, now: float) -> int:
-        """Add one to key's count in Redis, or in memory while Redis is failing."""
+    def incr(self, key: str, ends_at: float, now: float, amount: int = 1) -> int:
+        """Add amount to key's count in Redis, or in memory while Redis is failing."""
         if time.monotonic() >= self._retry_at:
             try:
                 ttl = max(1, math.ceil(ends_at - now))
-                return int(self._script(keys=[f"{self.prefix}:{key}"], args=[ttl]))
+                return int(self._script(keys=[f"{self.prefix}:{key}"], args=[ttl, amount]))
             except redis.RedisError as exc:
                 logger.warning("limits: Redis failed (%s); counting in memory for a while", exc)
                 self._retry_at = time.monotonic() + REDIS_RETRY_S
-        return self._fallback.incr(key, ends_at, now)
+        return self._fallback.incr(key, ends_at, now, amount)
 
     def close(self) -> None:
         """Close the connections to Redis."""
@@ -117,14 +117,14 @@ class Limiter:
         # A socket lives in one process: its event count never needs Redis.
         self.local = MemoryCounter()
 
-    def count(self, name: str, subject: str, local: bool = False) -> Tally:
-        """Count one request of subject against the limit called name."""
+    def count(self, name: str, subject: str, local: bool = False, amount: int = 1) -> Tally:
+        """Count amount (one request, or so many items) of subject against the limit called name."""
         limit, seconds = self.app.config["LIMITS"][name]
         now = self._now()
         window = int(now // seconds)
         ends_at = (window + 1) * seconds
         store = self.local if local else self.shared
-        count = store.incr(f"{name}:{subject}:{window}", ends_at, now)
+        count = store.incr(f"{name}:{subject}:{window}", ends_at, now, amount)
         return Tally(count, limit, max(1, math.ceil(ends_at - now)))
 
     def _now(self) -> float:
@@ -240,8 +240,10 @@ def _retry_after_header(response):
 
 def init_app(app: Flask) -> None:
     """Make the app's limiter; refuse over-limit socket handshakes before they reach Socket.IO."""
-    from blog.platform.socket_limits import ConnectLimit
+    from blog.platform.extensions import socketio
+    from blog.platform.socket_limits import ConnectLimit, count_open_sockets
 
     app.extensions["showfloor_limiter"] = Limiter(app)
+    app.extensions["showfloor_open_sockets"] = count_open_sockets(app, socketio.server)
     app.after_request(_retry_after_header)
     app.wsgi_app = ConnectLimit(app.wsgi_app, app)

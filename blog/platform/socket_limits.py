@@ -1,14 +1,17 @@
-"""Socket limits: new connections per address and account, and events per connection.
+"""Socket limits: new and open connections per address, connects per account, events per connection.
 
 Socket.IO traffic never passes Flask's before-request hooks, so these sit
 where it does pass: a WSGI middleware in front of the Socket.IO server for
-handshakes, and a wrapper around every event handler.
+handshakes, Engine.IO's connect and disconnect events for open sockets, and
+a wrapper around every event handler.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections import Counter
 from functools import wraps
 from urllib.parse import parse_qs
 
@@ -25,6 +28,9 @@ SOCKETIO_PATH = "/socket.io"
 # Past the limit an event is answered with an error; past this many times the
 # limit in one window the client is not slowing down, and is disconnected.
 DISCONNECT_FACTOR = 2
+# An address at its open-socket cap may try again when one of them closes;
+# the page's backoff waits about this long anyway.
+OPEN_SOCKETS_RETRY_S = 10
 
 
 class ConnectLimit:
@@ -41,14 +47,17 @@ class ConnectLimit:
     def __call__(self, environ, start_response):
         """Pass the request on, unless it opens a socket past a limit."""
         if _opens_socket(environ):
-            wait = self._count(environ)
+            ip = client_ip(environ, self.app.config["TRUSTED_PROXIES"])
+            if self.app.extensions["showfloor_open_sockets"].full(ip):
+                logger.info("limits: socket connect refused for %s (too many open)", ip)
+                return _refusal(OPEN_SOCKETS_RETRY_S)(environ, start_response)
+            wait = self._count(environ, ip)
             if wait:
                 return _refusal(wait)(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
-    def _count(self, environ) -> int:
+    def _count(self, environ, ip: str) -> int:
         limits = self.app.extensions["showfloor_limiter"]
-        ip = client_ip(environ, self.app.config["TRUSTED_PROXIES"])
         tallies = [limits.count("connect_ip", ip)]
         user_id = self._session_user_id(environ)
         if user_id is not None:
@@ -66,6 +75,68 @@ class ConnectLimit:
         return user_id if type(user_id) is int else None
 
 
+class OpenSockets:
+    """How many Engine.IO connections each client address holds open in this process."""
+
+    def __init__(self, limit: int, trusted_proxies: int) -> None:
+        self.limit = limit
+        self.trusted_proxies = trusted_proxies
+        self._lock = threading.Lock()
+        self._by_address: Counter[str] = Counter()
+        self._address_of: dict[str, str] = {}
+
+    def full(self, ip: str) -> bool:
+        """True when the address already holds as many open sockets as it may."""
+        return self._by_address[ip] >= self.limit
+
+    def opened(self, eio_sid: str, environ: dict) -> bool:
+        """Count a new connection; False refuses it (two handshakes raced past full())."""
+        ip = client_ip(environ, self.trusted_proxies)
+        with self._lock:
+            if self._by_address[ip] >= self.limit:
+                return False
+            self._by_address[ip] += 1
+            self._address_of[eio_sid] = ip
+        return True
+
+    def closed(self, eio_sid: str) -> None:
+        """Forget a connection that ended."""
+        with self._lock:
+            ip = self._address_of.pop(eio_sid, None)
+            if ip is None:
+                return
+            self._by_address[ip] -= 1
+            if self._by_address[ip] <= 0:
+                del self._by_address[ip]
+
+    def count(self, ip: str) -> int:
+        """Open sockets of this address right now."""
+        return self._by_address[ip]
+
+
+def count_open_sockets(app: Flask, server) -> OpenSockets:
+    """Track open Engine.IO connections per address through the server's connect and disconnect."""
+    tracker = OpenSockets(app.config["MAX_SOCKETS_PER_ADDRESS"], app.config["TRUSTED_PROXIES"])
+    eio = server.eio
+    on_connect, on_disconnect = eio.handlers["connect"], eio.handlers["disconnect"]
+
+    def connect(eio_sid, environ):
+        if not tracker.opened(eio_sid, environ):
+            return False
+        accepted = on_connect(eio_sid, environ)
+        if accepted is False:
+            tracker.closed(eio_sid)
+        return accepted
+
+    def disconnect(eio_sid, *reason):
+        tracker.closed(eio_sid)
+        return on_disconnect(eio_sid, *reason)
+
+    eio.on("connect", connect)
+    eio.on("disconnect", disconnect)
+    return tracker
+
+
 def _opens_socket(environ) -> bool:
     """A Socket.IO handshake: the first request of an Engine.IO session carries no sid."""
     path = environ.get("PATH_INFO", "")
@@ -81,14 +152,29 @@ def _refusal(wait: int) -> Response:
     return Response(json.dumps(body), 429, headers, mimetype="application/json")
 
 
-def _count_event():
-    """Count one event against the connection's Engine.IO session.
+def _connection_key() -> str:
+    """The current socket's Engine.IO session, which its per-connection counts are keyed by.
 
-    Keyed by the Engine.IO session rather than the Socket.IO sid, so leaving
-    and rejoining the namespace on one connection does not start a fresh count.
+    Not the Socket.IO sid: leaving and rejoining the namespace on one
+    connection must not start a fresh count.
     """
     eio_sid = socketio.server.manager.eio_sid_from_sid(request.sid, request.namespace or "/")
-    return limiter().count("socket_event", eio_sid or request.sid, local=True)
+    return eio_sid or request.sid
+
+
+def _count_event():
+    """Count one event against the connection's limit."""
+    return limiter().count("socket_event", _connection_key(), local=True)
+
+
+def replay_allowed(changes: int) -> bool:
+    """Count changes about to be replayed on this connection; False past its replay limit."""
+    if changes <= 0:
+        return True
+    tally = limiter().count("socket_replay", _connection_key(), local=True, amount=changes)
+    if tally.exceeded:
+        logger.info("limits: replay of %d changes refused on socket %s", changes, request.sid)
+    return not tally.exceeded
 
 
 def guarded_connect(handler):

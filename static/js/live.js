@@ -78,7 +78,9 @@
         // time: compare with the seq that was sent, since live changes may
         // have moved ours on while the acknowledgement was on its way.
         if (ack.reload || ack.last_seq < sent) return location.reload();
-        if (ack.last_seq > seq) fillGap();
+        // Behind the head after the replay, or no replay at all because this
+        // connection spent its replay limit (catch_up: "http"): fetch the rest.
+        if (ack.catch_up === "http" || ack.last_seq > seq) fillGap();
         if (opts.onFollow) opts.onFollow(ack);
       });
       syncTimer = setTimeout(follow, SYNC_MS);
