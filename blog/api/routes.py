@@ -13,7 +13,7 @@ from blog.api.token_auth import token_required
 from blog.content import hub, photos, queries
 from blog.live import push
 from blog.models import BlogStatus, Entry, EntryStatus, LiveBlog
-from blog.platform import limits
+from blog.platform import caching, limits
 from blog.platform.errors import ActionError, Forbidden, Invalid, NotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -91,15 +91,15 @@ def get_blog(blog_id: int):
 def get_changes(blog_id: int):
     """Changes after ?since=N in seq order: the cursor for clients without websockets."""
     blog = _blog_or_404(blog_id)
-    since = request.args.get("since", "0")
-    if not since.isdecimal():  # isdigit() also takes "²", which int() refuses
-        raise Invalid("since must be a non-negative integer seq.")
-    changes = queries.changes_since(blog.id, int(since))
+    since = _since()
+    etag = caching.cursor_etag("blog", blog.id, since, blog.last_seq)
+    if caching.not_modified(etag, None):
+        return caching.cursor_answer("", etag, 304)
+    changes = queries.changes_since(blog.id, since)
     messages = [push.change_message(c) for c in changes]
     more = bool(changes) and changes[-1].seq < blog.last_seq
-    return jsonify(
-        {"blog_id": blog.id, "last_seq": blog.last_seq, "changes": messages, "more": more}
-    )
+    body = {"blog_id": blog.id, "last_seq": blog.last_seq, "changes": messages, "more": more}
+    return caching.cursor_answer(jsonify(body), etag)
 
 
 @bp.get("/events/<int:event_id>/changes")
@@ -108,15 +108,23 @@ def get_event_changes(event_id: int):
     event = hub.event_by_id(event_id)
     if event is None:
         raise NotFound("No such event.")
-    since = request.args.get("since", "0")
-    if not since.isdecimal():
-        raise Invalid("since must be a non-negative integer seq.")
-    changes = hub.event_changes_since(event.id, int(since))
+    since = _since()
+    etag = caching.cursor_etag("event", event.id, since, event.last_seq)
+    if caching.not_modified(etag, None):
+        return caching.cursor_answer("", etag, 304)
+    changes = hub.event_changes_since(event.id, since)
     messages = [push.event_change_message(c) for c in changes]
     more = bool(changes) and changes[-1].seq < event.last_seq
-    return jsonify(
-        {"event_id": event.id, "last_seq": event.last_seq, "changes": messages, "more": more}
-    )
+    body = {"event_id": event.id, "last_seq": event.last_seq, "changes": messages, "more": more}
+    return caching.cursor_answer(jsonify(body), etag)
+
+
+def _since() -> int:
+    """The cursor's ?since=N (default 0); anything but a plain decimal number is refused."""
+    since = request.args.get("since", "0")
+    if not since.isdecimal():  # isdigit() also takes "²", which int() refuses
+        raise Invalid("since must be a non-negative integer seq.")
+    return int(since)
 
 
 @bp.get("/blogs/<int:blog_id>/entries")

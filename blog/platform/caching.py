@@ -1,4 +1,4 @@
-"""HTTP validators for readers' pages: ETags from the change stream's seq plus an asset version."""
+"""HTTP validators for readers' pages and the change cursor: ETags from seqs and the assets."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, Response, current_app, g, request, url_for
+from flask import Flask, Response, current_app, g, request, session, url_for
 from werkzeug.http import is_resource_modified
 
 from blog.platform import page_cache
@@ -15,6 +15,9 @@ from blog.platform import page_cache
 ROOT = Path(__file__).resolve().parents[2]
 # Everything a page's bytes depend on besides the data: a deploy changes the hash.
 _VERSIONED = ("templates", "static/js", "static/css")
+# Seconds a shared cache (nginx, a CDN) may repeat a change-cursor answer: polling
+# readers at the same seq ask the same URL, so one origin request serves them all.
+CURSOR_MAX_AGE_S = 1
 
 
 def asset_version(root: Path = ROOT) -> str:
@@ -78,4 +81,25 @@ def unchanged(etag: str, last_modified: datetime | None, replayable: bool = Fals
     """The 304 answer for a cached copy that is still current."""
     response = conditional("", etag, last_modified, replayable)
     response.status_code = 304
+    return response
+
+
+def cursor_etag(*parts: object) -> str:
+    """An ETag for a change-cursor answer: the same for every reader, whoever asks."""
+    key = [current_app.config["ASSET_VERSION"], *parts]
+    return hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+
+
+def cursor_answer(body, etag: str, status: int = 200) -> Response:
+    """A change-cursor answer (or its 304) that any cache may repeat for a second."""
+    # The same for everyone, logged in or not: the middleware may replay it too,
+    # and the session read at the request's start must not add "Vary: Cookie"
+    # (a shared cache would then keep one copy per cookie, or none at all).
+    page_cache.mark_replayable(request.environ, request.endpoint)
+    session.accessed = False
+    response = current_app.make_response(body)
+    response.status_code = status
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = CURSOR_MAX_AGE_S
     return response

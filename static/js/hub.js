@@ -181,7 +181,12 @@
   function onState(name) {
     conn.hidden = false;
     conn.className = "connection connection--" + name;
-    conn.textContent = { live: "Connected", reconnecting: "Reconnecting…", offline: "Offline" }[name];
+    conn.textContent = {
+      live: "Connected",
+      polling: "Live (updates every few seconds)",
+      reconnecting: "Reconnecting…",
+      offline: "Offline"
+    }[name];
   }
 
   renderAgenda(); // the reader's clock may be past a boundary the server rendered

@@ -321,8 +321,13 @@
     if (!conn) return;
     conn.hidden = false;
     conn.className = "connection connection--" + name;
-    conn.textContent = { live: "Connected", reconnecting: "Reconnecting…", offline: "Offline" }[name];
-    if (retry) retry.hidden = name === "live";
+    conn.textContent = {
+      live: "Connected",
+      polling: "Live (updates every few seconds)",
+      reconnecting: "Reconnecting…",
+      offline: "Offline"
+    }[name];
+    if (retry) retry.hidden = name === "live" || name === "polling";
   }
   if (retry) retry.addEventListener("click", function () { window.Showfloor.reader.retry(); });
 

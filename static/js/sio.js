@@ -3,6 +3,9 @@
 // queue, so no page needs a client library. It connects, answers pings, emits
 // with acknowledgements, hands events on, and reconnects with exponential
 // backoff and full jitter so a restarted server is not hit by every page at once.
+// It counts the connections in a row that failed to open or died young, and says
+// so with each "reconnecting" state (info.failures): a proxy that blocks websockets
+// looks like that, and the page can follow over HTTP meanwhile (live.js).
 //
 // window.ShowfloorSocket({onConnect, onState(name, info), events: {name: fn},
 // onEvent(name, data)}) returns {emit(name, data, onAck), retry(), connected()}.
@@ -10,6 +13,8 @@
   "use strict";
 
   var MAX_BACKOFF_MS = 30000;
+  // A connection that lived this long had worked: its end starts the count over.
+  var STABLE_MS = 60000;
 
   window.ShowfloorSocket = function (options) {
     var socket = null;
@@ -17,6 +22,8 @@
     var ackId = 0;
     var acks = {};
     var retryTimer = null;
+    var failures = 0;
+    var connectedAt = 0;
     var events = options.events || {};
 
     function state(name, info) {
@@ -34,6 +41,9 @@
         if (socket !== ws) return;
         socket = null;
         acks = {}; // answers to a closed connection never come
+        var lived = connectedAt ? Date.now() - connectedAt : 0;
+        failures = lived >= STABLE_MS ? 0 : failures + 1; // never connected, or died young
+        connectedAt = 0;
         scheduleReconnect();
       };
     }
@@ -49,6 +59,7 @@
       var type = packet.charAt(0);
       if (type === "0") {
         attempt = 0;
+        connectedAt = Date.now();
         state("live");
         if (options.onConnect) options.onConnect();
         return;
@@ -81,7 +92,8 @@
     function scheduleReconnect() {
       var ceiling = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, attempt++));
       var delay = 500 + Math.random() * ceiling;
-      state(navigator.onLine === false ? "offline" : "reconnecting", { retryAt: Date.now() + delay });
+      var info = { retryAt: Date.now() + delay, failures: failures };
+      state(navigator.onLine === false ? "offline" : "reconnecting", info);
       retryTimer = setTimeout(connect, delay);
     }
 
