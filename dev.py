@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Developer entry point: `python3 dev.py demo` runs the demo, `python3 dev.py test` the tests.
 
-Needs only Python 3.11+: it makes its own virtual environment in .venv first.
+Needs only Python 3.11+: it makes its own virtual environment in .venv first, with the exact
+releases pinned in constraints.txt (`python3 dev.py freeze` moves them to the newest allowed).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -18,6 +20,12 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
+CONSTRAINTS = ROOT / "constraints.txt"
+CONSTRAINTS_HEADER = """\
+# Exact releases of everything the default, [test] and [bench] installs resolve to, on Python 3.11.
+# dev.py installs with `pip install -c constraints.txt`. Regenerate (newest releases pyproject.toml
+# allows): python3 dev.py freeze
+"""
 
 
 def run(*args: str | Path, env: dict | None = None) -> None:
@@ -28,19 +36,38 @@ def run(*args: str | Path, env: dict | None = None) -> None:
 
 
 def ensure_venv(extras: str) -> None:
-    """Create .venv and install the project when pyproject.toml or the extras changed."""
+    """Create .venv and install the project when pyproject.toml, the pins or the extras changed."""
     if sys.version_info < (3, 11):  # noqa: UP036 - say so clearly on an old Python
         sys.exit("Showfloor needs Python 3.11 or newer.")
     if not PYTHON.exists():
         print("Creating the virtual environment in .venv …")
         venv.create(VENV, with_pip=True)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    inputs = (ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes() + extras.encode()
+    wanted = hashlib.sha256(inputs).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     print("Installing Showfloor and its dependencies …")
     run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f".{extras}")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-c", CONSTRAINTS, "-e", f".{extras}")
     STAMP.write_text(wanted)
+
+
+def freeze() -> None:
+    """Resolve every install afresh in a scratch environment; pin the result in constraints.txt."""
+    with tempfile.TemporaryDirectory() as scratch:
+        fresh = Path(scratch) / "venv"
+        venv.create(fresh, with_pip=True)
+        python = fresh / BIN.name / PYTHON.name
+        run(python, "-m", "pip", "install", "--quiet", "-e", ".[test,bench]")
+        listed = subprocess.run(
+            [python, "-m", "pip", "freeze", "--exclude-editable"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    CONSTRAINTS.write_text(CONSTRAINTS_HEADER + listed.stdout)
+    print(f"Pinned {len(listed.stdout.splitlines())} packages in constraints.txt.")
 
 
 def flask(*args: str) -> None:
@@ -75,14 +102,16 @@ def with_workers(pytest_args: list[str]) -> list[str]:
 
 
 def main() -> None:
-    """Dispatch to demo or test."""
+    """Dispatch to demo, test or freeze."""
     command, rest = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
     if command == "demo":
         demo()
     elif command == "test":
         test(rest)
+    elif command == "freeze":
+        freeze()
     else:
-        sys.exit("usage: python3 dev.py demo | python3 dev.py test [pytest arguments]")
+        sys.exit("usage: python3 dev.py demo | test [pytest arguments] | freeze")
 
 
 if __name__ == "__main__":

@@ -53,7 +53,9 @@ def seeded(client, make_event, make_blog, make_entry, make_user):
     blog = make_blog(event)
     speaker = actions.add_speaker(event, "Ada Example", "CTO", "Example")
     entry = make_entry(blog, source="Hello", speaker_id=speaker.id, kind="quote", is_key=True)
-    data = actions.SessionInput("Keynote", "Hall 1", "", "2027-03-01T10:00", "2027-03-01T11:00")
+    data = actions.SessionInput(
+        title="Keynote", stage="Hall 1", starts_at="2027-03-01T10:00", ends_at="2027-03-01T11:00"
+    )
     session = actions.save_session(admin, event.id, None, data)
     reporter = make_user(Role.REPORTER, events=[event])
     values = {

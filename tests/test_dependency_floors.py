@@ -40,13 +40,13 @@ FLOORS = {
     # CVE-2025-27516 (GHSA-cpwx-vrp4-4pq7): sandbox escape through |attr.
     "jinja2": "3.1.6",
     # CVE-2023-41419 (23.9.0), then request smuggling through Expect: 100-continue
-    # in pywsgi (gevent issue 2075, SNYK-PYTHON-GEVENT-9919772), fixed in 25.4.1.
+    # in pywsgi (SNYK-PYTHON-GEVENT-9919772), fixed in 25.4.1.
     "gevent": "25.4.1",
     # CVE-2019-7164 and CVE-2019-7548 (SQL injection through order_by/group_by
     # strings) were fixed in 1.3.0; none since. Our floor is 2.0's typed API.
     "sqlalchemy": "2.0.30",
-    # No advisory against psycopg 3 itself; 3.1.14 is where it cooperates with
-    # gevent unaided (FACTS.md), so no lower version is acceptable either.
+    # No advisory against psycopg 3 itself; from 3.1.14 on it cooperates with gevent
+    # by itself (psycopg2 needed psycogreen), so no lower version is acceptable either.
     "psycopg": "3.1.14",
     # CVE-2023-28858 and CVE-2023-28859: a cancelled async command could leak its
     # reply to another request (4.5.4 / 4.4.4). Our floor is 5.0.

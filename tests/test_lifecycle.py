@@ -44,7 +44,7 @@ def test_a_draft_is_private_until_published(clock, make_blog, editor, reader):
     blog = make_blog()
     sio = follow(reader, blog)
     before = seq_of(blog)
-    draft = post(editor, blog, "Not yet", actions.Placement("draft"))
+    draft = post(editor, blog, "Not yet", actions.Placement(mode="draft"))
     assert draft.status == EntryStatus.DRAFT and seq_of(blog) == before
     assert sio.get_received() == []
     clock["now"] = T0 + timedelta(minutes=3)
@@ -56,7 +56,7 @@ def test_a_draft_is_private_until_published(clock, make_blog, editor, reader):
 def test_scheduled_entry_goes_out_when_the_clock_reaches_it(clock, make_blog, editor, reader):
     blog = make_blog()
     at = T0 + timedelta(minutes=30)
-    entry = post(editor, blog, "Prices at 09:30", actions.Placement("schedule", publish_at=at))
+    entry = post(editor, blog, "Prices at 09:30", actions.Placement(mode="schedule", publish_at=at))
     sio = follow(reader, blog)
     clock["now"] = at - timedelta(seconds=1)
     assert actions.release_due() == 0
@@ -74,7 +74,7 @@ def test_scheduling_in_the_past_is_refused_and_nothing_written(clock, make_blog,
     blog = make_blog()
     before = seq_of(blog)
     with pytest.raises(Invalid, match="already passed"):
-        post(editor, blog, "late", actions.Placement("schedule", publish_at=T0))
+        post(editor, blog, "late", actions.Placement(mode="schedule", publish_at=T0))
     assert queries.published_entries(blog)[0] == [] and seq_of(blog) == before
 
 
@@ -82,7 +82,9 @@ def test_embargoed_batch_is_released_in_order_by_one_action(clock, make_blog, ed
     blog = make_blog()
     batch = actions.create_batch(editor, blog.id, "Fold 3 launch")
     texts = ["Price: €1,099", "Screen: 7.9 inch", "Battery: 4,800 mAh"]
-    ids = [post(editor, blog, t, actions.Placement("batch", batch_id=batch.id)).id for t in texts]
+    ids = [
+        post(editor, blog, t, actions.Placement(mode="batch", batch_id=batch.id)).id for t in texts
+    ]
     sio = follow(reader, blog)
     assert queries.published_entries(blog)[0] == []
     released = actions.release_batch(editor, batch.id)
@@ -98,7 +100,7 @@ def test_batch_with_a_release_time_goes_out_on_the_clock(clock, make_blog, edito
     blog = make_blog()
     at = T0 + timedelta(hours=1)
     batch = actions.create_batch(editor, blog.id, "Embargo 10:00", release_at=at)
-    post(editor, blog, "Spec sheet", actions.Placement("batch", batch_id=batch.id))
+    post(editor, blog, "Spec sheet", actions.Placement(mode="batch", batch_id=batch.id))
     clock["now"] = at
     assert actions.release_due() == 1
     assert len(queries.published_entries(blog)[0]) == 1
@@ -107,14 +109,14 @@ def test_batch_with_a_release_time_goes_out_on_the_clock(clock, make_blog, edito
 def test_contributors_cannot_schedule(clock, make_blog, make_user):
     blog = make_blog()
     contributor = make_user("contributor", events=[blog.event])
-    later = actions.Placement("schedule", publish_at=T0 + timedelta(hours=1))
+    later = actions.Placement(mode="schedule", publish_at=T0 + timedelta(hours=1))
     with pytest.raises(Forbidden):
         post(contributor, blog, "sneaky", later)
 
 
 def test_drafts_can_be_prepared_before_the_blog_goes_live(clock, make_blog, editor):
     blog = make_blog(status=BlogStatus.SCHEDULED)
-    draft = post(editor, blog, "Ready for 10:00", actions.Placement("draft"))
+    draft = post(editor, blog, "Ready for 10:00", actions.Placement(mode="draft"))
     edited = actions.edit_entry(editor, draft.id, 1, actions.EntryInput(source="Ready at 10:00"))
     assert edited.version == 2
     with pytest.raises(Invalid, match="not live"):

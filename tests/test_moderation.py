@@ -241,7 +241,7 @@ def test_a_contributors_draft_published_goes_to_the_queue_audited(watching, blog
         blog.id,
         actions.EntryInput(source="draft first"),
         uuid.uuid4().hex,
-        actions.Placement("draft"),
+        actions.Placement(mode="draft"),
     )
     assert watching.get_received() == []
     entry = actions.publish_entry(contributor, draft.id)

@@ -135,7 +135,7 @@ class Cell:
 
     def entry(self, author: User | None = None, mode: str = "publish") -> Entry:
         author = author or self.author()
-        placement = actions.Placement(mode)
+        placement = actions.Placement(mode=mode)
         entry, _ = actions.post_entry(
             author, self.blog().id, actions.EntryInput(source="matrix"), uuid.uuid4().hex, placement
         )

@@ -29,7 +29,7 @@ MAX_DESCRIPTION_CHARS = 5_000
 MAX_SPEAKERS = 30
 
 
-@dataclass
+@dataclass(slots=True, kw_only=True)
 class EventInput:
     """An event's fields as typed: dates as YYYY-MM-DD, ids as text."""
 
@@ -44,7 +44,7 @@ class EventInput:
     cover_media_id: str | int | None = None
 
 
-@dataclass
+@dataclass(slots=True, kw_only=True)
 class SessionInput:
     """An agenda session as typed: times as YYYY-MM-DDTHH:MM in the event's timezone."""
 

@@ -36,7 +36,7 @@ MAX_SUMMARY_CHARS = 3_000
 ORDERS = (ORDER_NEWEST, ORDER_OLDEST)
 
 
-@dataclass
+@dataclass(slots=True, kw_only=True)
 class BlogInput:
     """A blog's settings as typed; the slug is set once, at creation."""
 

@@ -21,7 +21,7 @@ IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 TEXT_OPTIONAL = (EntryKind.IMAGE, EntryKind.EMBED)
 
 
-@dataclass
+@dataclass(slots=True, kw_only=True)
 class EntryInput:
     """What a writer sent for one entry, as plain values."""
 
@@ -40,7 +40,7 @@ class EntryInput:
     embed_title: str = ""
 
 
-@dataclass
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ValidEntry:
     """An entry input that passed every rule, with its HTML rendered."""
 
@@ -86,9 +86,18 @@ def validate_entry(event: Event, data: EntryInput) -> ValidEntry:
     embed = _check_embed(kind, data, errors)
     if errors:
         raise Invalid("The entry was not saved: " + " ".join(errors.values()), errors)
-    url = embed["url"] if embed else None
     return ValidEntry(
-        kind, source, html, headline, speaker, tags, bool(data.is_key), note, media, url, embed
+        kind=kind,
+        source=source,
+        html=html,
+        headline=headline,
+        speaker=speaker,
+        tag_names=tags,
+        is_key=bool(data.is_key),
+        correction_note=note,
+        media=media,
+        embed_url=embed["url"] if embed else None,
+        embed=embed,
     )
 
 

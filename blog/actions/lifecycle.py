@@ -23,7 +23,7 @@ BATCH = "batch"
 MODES = (PUBLISH, DRAFT, SCHEDULE, BATCH)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Placement:
     """When a new entry should reach readers: now, never yet, at a time, or with a batch."""
 

@@ -61,7 +61,7 @@ class ImageRefused(Exception):
         self.message = message
 
 
-@dataclass
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Variant:
     """One encoded web size of a photo, before it is stored."""
 
@@ -70,7 +70,7 @@ class Variant:
     data: bytes
 
 
-@dataclass
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CleanImage:
     """A checked upload: its real type, oriented size, and metadata-free web sizes."""
 
@@ -115,7 +115,7 @@ def clean_image(data: bytes) -> CleanImage:
         raise ImageRefused(_too_many_pixels()) from exc
     except _DAMAGED as exc:
         raise ImageRefused("The image is damaged or incomplete; try sending it again.") from exc
-    return CleanImage(content_type, width, height, variants)
+    return CleanImage(content_type=content_type, width=width, height=height, variants=variants)
 
 
 def _open(data: bytes) -> Image.Image:
@@ -211,7 +211,7 @@ def _encode_variants(largest: Image.Image) -> list[Variant]:
         # Each size is made from the next larger one: quicker, and as sharp.
         if (width, height) != source.size:
             source = source.resize((width, height), Image.Resampling.LANCZOS)
-        variants.append(Variant(width, height, _encode(source)))
+        variants.append(Variant(width=width, height=height, data=_encode(source)))
     return variants[::-1]
 
 

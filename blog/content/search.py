@@ -47,7 +47,7 @@ POSTGRES_SQL = text(
 )
 
 
-@dataclass
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Hit:
     """One matching entry with its highlighted snippet."""
 
@@ -76,7 +76,7 @@ def search(event: Event, query: str) -> list[Hit]:
     rows = db.session.execute(sql, {**params, "event_id": event.id, "limit": LIMIT}).all()
     found = db.session.scalars(select(Entry).where(Entry.id.in_([r.id for r in rows])))
     entries = {e.id: e for e in found}
-    return [Hit(entries[r.id], highlight(r.snippet)) for r in rows if r.id in entries]
+    return [Hit(entry=entries[r.id], snippet=highlight(r.snippet)) for r in rows if r.id in entries]
 
 
 def highlight(snippet: str) -> Markup:

@@ -28,7 +28,7 @@ PAGE_SIZE = 20
 AROUND_CONTEXT = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Filters:
     """What a reader narrowed the blog to: a tag, a speaker, an organisation, key events."""
 

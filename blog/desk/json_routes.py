@@ -60,7 +60,8 @@ def _entry_input(body: dict) -> actions.EntryInput:
 def _placement(body: dict, tz: str) -> actions.Placement:
     mode = body.get("mode") or "publish"
     batch_id = body.get("batch_id")
-    return actions.Placement(mode, parse_local_time(body.get("publish_at"), tz), batch_id)
+    publish_at = parse_local_time(body.get("publish_at"), tz)
+    return actions.Placement(mode=mode, publish_at=publish_at, batch_id=batch_id)
 
 
 def parse_local_time(raw, tz: str) -> datetime | None:

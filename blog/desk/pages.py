@@ -115,7 +115,8 @@ def _form_placement(tz: str) -> actions.Placement:
     mode = request.form.get("mode") or "publish"
     batch = request.form.get("batch_id", "")
     when = parse_local_time(request.form.get("publish_at"), tz) if mode == "schedule" else None
-    return actions.Placement(mode, when, int(batch) if batch.isdecimal() else None)
+    batch_id = int(batch) if batch.isdecimal() else None
+    return actions.Placement(mode=mode, publish_at=when, batch_id=batch_id)
 
 
 @bp.post("/desk/entries/<int:entry_id>/publish")

@@ -41,7 +41,7 @@ return n
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Tally:
     """One counted request: its window's count so far, the limit, seconds to the next window."""
 
@@ -125,7 +125,7 @@ class Limiter:
         ends_at = (window + 1) * seconds
         store = self.local if local else self.shared
         count = store.incr(f"{name}:{subject}:{window}", ends_at, now, amount)
-        return Tally(count, limit, max(1, math.ceil(ends_at - now)))
+        return Tally(count=count, limit=limit, retry_after=max(1, math.ceil(ends_at - now)))
 
     def _now(self) -> float:
         clock = self.app.config.get("CLOCK")

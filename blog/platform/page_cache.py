@@ -33,7 +33,7 @@ class RememberedPage:
 
     __slots__ = ("etag", "full_headers", "headers_304", "body", "at", "endpoint")
 
-    def __init__(self, etag, full_headers, body, at, endpoint) -> None:
+    def __init__(self, *, etag, full_headers, body, at, endpoint) -> None:
         self.etag, self.full_headers, self.body = etag, full_headers, body
         self.headers_304 = [(n, v) for n, v in full_headers if n.lower() not in _BODY_HEADERS]
         self.at, self.endpoint = at, endpoint
@@ -108,7 +108,9 @@ class AnonymousPageCache:
                     result.close()
             result = [body]
         etag = unquote_etag(next(v for n, v in headers if n.lower() == "etag"))[0]
-        page = RememberedPage(etag, list(headers), body, self.clock(), endpoint)
+        page = RememberedPage(
+            etag=etag, full_headers=list(headers), body=body, at=self.clock(), endpoint=endpoint
+        )
         self._keep(key, page, answer["generation"])
         return result
 

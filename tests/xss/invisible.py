@@ -1,8 +1,9 @@
 """Bidi controls and zero-width characters that disguise a link's text or address, or hide words.
 
-Written for Showfloor after the Trojan Source class (CVE-2021-42574) and the note in
-FACTS.md that no sanitiser removes U+202E: typed as characters, as numeric or named
-character references, and double-escaped so that the sanitiser's own unescaping makes them.
+Written for Showfloor after the Trojan Source class (CVE-2021-42574): neither bleach nor any
+other sanitiser removes U+202E (right-to-left override) from link text, so a link can show one
+address and go to another. Each control appears typed as a character, as a numeric or named
+character reference, and double-escaped so that the sanitiser's own unescaping makes it.
 """
 
 RLO, LRO, RLE, LRE, PDF = "\u202e", "\u202d", "\u202b", "\u202a", "\u202c"

@@ -1,0 +1,317 @@
+"""The transport libraries' internals that Showfloor relies on are still where it expects them.
+
+blog/live/broadcast.py, blog/live/queue.py, blog/live/websocket.py and blog/platform/http_server.py
+reach past python-socketio's, python-engineio's, gevent's and wsproto's documented API
+(private methods, attributes and call signatures). A release may move any of them without
+notice; each test here names the package, its installed version and the internal, so an upgrade
+that moved one fails here rather than as a silent slowdown or a dead reader.
+"""
+
+from __future__ import annotations
+
+import inspect
+import socket
+from importlib.metadata import version
+
+import pytest
+import socketio
+from engineio import packet as eio_packet
+from engineio import socket as eio_socket_module
+from engineio.async_drivers import gevent as gevent_driver
+from gevent import pywsgi
+from gevent import socket as gevent_socket
+from socketio import packet as sio_packet
+from wsproto import events as ws_events
+from wsproto.extensions import PerMessageDeflate
+from wsproto.frame_protocol import CloseReason
+
+from blog.live.broadcast import FrameOnceManager
+from blog.live.queue import ListeningRedisManager
+from blog.live.websocket import ShowfloorWebSocket, raw_socket
+from blog.platform.http_server import NoDelayHandler
+
+
+def moved(dist: str, internal: str, used_by: str, detail: str = "") -> str:
+    """The failure message: which package, which release, which internal, and who needs it."""
+    message = f"{dist} {version(dist)}: {internal} moved or changed; {used_by} relies on it"
+    return f"{message} ({detail})" if detail else message
+
+
+def require_attribute(owner, name: str, dist: str, internal: str, used_by: str) -> None:
+    assert hasattr(owner, name), moved(dist, internal, used_by, f"no attribute {name!r}")
+
+
+def require_parameters(func, expected: list[str], dist: str, internal: str, used_by: str) -> None:
+    """The function takes these parameters first, in this order (self included for methods)."""
+    params = list(inspect.signature(func).parameters)
+    assert params[: len(expected)] == expected, moved(
+        dist, internal, used_by, f"parameters are {params}, expected {expected} first"
+    )
+
+
+def require_source_mentions(func, text: str, dist: str, internal: str, used_by: str) -> None:
+    """The library's own code still goes through the hook we override or replace."""
+    source = inspect.getsource(func)
+    assert text in source, moved(dist, internal, used_by, f"no longer refers to {text!r}")
+
+
+SIO = "python-socketio"
+EIO = "python-engineio"
+GEVENT = "gevent"
+WSPROTO = "wsproto"
+BROADCAST = "blog/live/broadcast.py"
+QUEUE = "blog/live/queue.py"
+WEBSOCKET = "blog/live/websocket.py"
+HTTP_SERVER = "blog/platform/http_server.py"
+
+
+@pytest.fixture
+def sio_server():
+    """A Socket.IO server on gevent with Showfloor's manager, as blog/__init__.py builds it."""
+    return socketio.Server(async_mode="gevent", client_manager=FrameOnceManager())
+
+
+# -- python-socketio --------------------------------------------------------
+
+
+def test_manager_emit_takes_what_frame_once_manager_overrides():
+    expected = ["self", "event", "data", "namespace", "room", "skip_sid", "callback", "to"]
+    require_parameters(socketio.Manager.emit, expected, SIO, "Manager.emit", BROADCAST)
+    kinds = [p.kind for p in inspect.signature(socketio.Manager.emit).parameters.values()]
+    assert inspect.Parameter.VAR_KEYWORD in kinds, moved(
+        SIO, "Manager.emit", BROADCAST, "no **kwargs for ignore_queue"
+    )
+
+
+def test_server_sends_a_prebuilt_engineio_packet(sio_server):
+    require_attribute(
+        socketio.Server, "_send_eio_packet", SIO, "Server._send_eio_packet", BROADCAST
+    )
+    require_parameters(
+        socketio.Server._send_eio_packet,
+        ["self", "eio_sid", "eio_pkt"],
+        SIO,
+        "Server._send_eio_packet",
+        BROADCAST,
+    )
+    require_source_mentions(
+        socketio.Manager.emit, "_send_eio_packet", SIO, "Manager.emit's send path", BROADCAST
+    )
+
+
+def test_server_packet_class_encodes_an_event(sio_server):
+    require_attribute(sio_server, "packet_class", SIO, "Server.packet_class", BROADCAST)
+    require_parameters(
+        sio_server.packet_class.__init__,
+        ["self", "packet_type", "data", "namespace"],
+        SIO,
+        "Packet(packet_type, data, namespace)",
+        BROADCAST,
+    )
+    require_attribute(sio_packet, "EVENT", SIO, "socketio.packet.EVENT", BROADCAST)
+    encoded = sio_server.packet_class(sio_packet.EVENT, namespace="/", data=["e", 1]).encode()
+    assert isinstance(encoded, str | list), moved(
+        SIO, "Packet.encode()", BROADCAST, f"returned {type(encoded).__name__}"
+    )
+
+
+def test_manager_keeps_rooms_and_participants(sio_server):
+    manager = sio_server.manager
+    assert isinstance(getattr(manager, "rooms", None), dict), moved(
+        SIO, "Manager.rooms (namespace -> room -> {sid: eio_sid})", BROADCAST
+    )
+    require_parameters(
+        manager.get_participants,
+        ["namespace", "room"],
+        SIO,
+        "Manager.get_participants",
+        BROADCAST,
+    )
+    require_parameters(
+        manager.eio_sid_from_sid,
+        ["sid", "namespace"],
+        SIO,
+        "Manager.eio_sid_from_sid",
+        "blog/platform/socket_limits.py",
+    )
+    require_attribute(manager, "server", SIO, "Manager.server", BROADCAST)
+    require_attribute(sio_server, "manager_initialized", SIO, "Server.manager_initialized", QUEUE)
+
+
+def test_redis_manager_listens_through_the_retry_loop_we_override():
+    manager = ListeningRedisManager("redis://127.0.0.1:6379/0", channel="showfloor-check")
+    name = "RedisManager._redis_listen_with_retries"
+    require_attribute(socketio.RedisManager, "_redis_listen_with_retries", SIO, name, QUEUE)
+    require_source_mentions(
+        socketio.RedisManager._listen, "_redis_listen_with_retries", SIO, name, QUEUE
+    )
+    require_attribute(manager, "_redis_connect", SIO, "RedisManager._redis_connect", QUEUE)
+    require_attribute(manager, "pubsub", SIO, "RedisManager.pubsub", QUEUE)
+    require_attribute(manager, "channel", SIO, "PubSubManager.channel", QUEUE)
+
+
+# -- python-engineio --------------------------------------------------------
+
+
+def test_engineio_server_has_a_replaceable_websocket_class(sio_server):
+    eio = sio_server.eio
+    assert eio.async_mode == "gevent", moved(EIO, "Server.async_mode", BROADCAST)
+    table = getattr(eio, "_async", None)
+    assert isinstance(table, dict) and "websocket" in table, moved(
+        EIO, "Server._async['websocket']", BROADCAST, f"found {type(table).__name__}"
+    )
+    require_source_mentions(
+        eio_socket_module.Socket._upgrade_websocket,
+        "_async['websocket']",
+        EIO,
+        "Socket._upgrade_websocket",
+        BROADCAST,
+    )
+
+
+def test_engineio_builds_the_websocket_from_its_handler_and_server():
+    # ShowfloorWebSocket(handler, server) is called as engine.io calls its own class;
+    # the handler is bound to the engine.io socket (ShowfloorWebSocket reads __self__).
+    # Outside gevent's server it hands the connection to engine.io's own class.
+    require_attribute(
+        gevent_driver, "WebSocketWSGI", EIO, "async_drivers.gevent.WebSocketWSGI", WEBSOCKET
+    )
+    require_parameters(
+        gevent_driver.WebSocketWSGI.__init__,
+        ["self", "handler", "server"],
+        EIO,
+        "async_drivers.gevent.WebSocketWSGI(handler, server)",
+        WEBSOCKET,
+    )
+    require_parameters(
+        ShowfloorWebSocket.__init__, ["self", "handler", "server"], EIO, "(our copy)", WEBSOCKET
+    )
+    require_source_mentions(
+        eio_socket_module.Socket._upgrade_websocket,
+        "self._websocket_handler, self.server",
+        EIO,
+        "Socket._upgrade_websocket",
+        WEBSOCKET,
+    )
+    handler = eio_socket_module.Socket._websocket_handler
+    for call in ("ws.wait()", "ws.send(", "ws.close()"):
+        require_source_mentions(handler, call, EIO, "Socket._websocket_handler", WEBSOCKET)
+
+
+def test_engineio_socket_state_read_by_the_direct_write(sio_server):
+    eio_socket = eio_socket_module.Socket(sio_server.eio, "sid")
+    for name in ("upgraded", "upgrading", "closing", "closed"):
+        value = getattr(eio_socket, name, None)
+        assert isinstance(value, bool), moved(EIO, f"Socket.{name}", BROADCAST)
+    queue = getattr(eio_socket, "queue", None)
+    assert callable(getattr(queue, "empty", None)), moved(EIO, "Socket.queue.empty()", BROADCAST)
+    require_parameters(
+        eio_socket.check_ping_timeout, [], EIO, "Socket.check_ping_timeout()", BROADCAST
+    )
+    assert isinstance(sio_server.eio.sockets, dict), moved(EIO, "Server.sockets", BROADCAST)
+
+
+def test_engineio_server_services_the_websocket_and_publisher_use(sio_server):
+    eio = sio_server.eio
+    assert isinstance(eio.max_http_buffer_size, int), moved(
+        EIO, "Server.max_http_buffer_size", WEBSOCKET
+    )
+    for name in ("create_queue", "start_background_task", "sleep"):
+        assert callable(getattr(eio, name, None)), moved(EIO, f"Server.{name}", WEBSOCKET)
+    frame = eio_packet.Packet(eio_packet.MESSAGE, "2[]").encode()
+    assert frame == "42[]", moved(EIO, "packet.Packet(MESSAGE, data).encode()", BROADCAST)
+
+
+# -- gevent -----------------------------------------------------------------
+
+
+def test_gevent_socket_send_takes_a_timeout():
+    require_parameters(
+        gevent_socket.socket.send,
+        ["self", "data", "flags", "timeout"],
+        GEVENT,
+        "socket.send(data, flags, timeout)",
+        WEBSOCKET,
+    )
+
+
+def test_gevent_server_hands_the_raw_socket_down_to_the_app():
+    """Under pywsgi, raw_socket finds the client's gevent socket and the OS socket beneath it."""
+    seen = {}
+
+    def app(environ, start_response):
+        seen["software"] = environ.get("SERVER_SOFTWARE", "")
+        sock = raw_socket(environ)
+        seen["sock"] = sock
+        seen["inner"] = getattr(sock, "_sock", None)
+        seen["nodelay"] = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) if sock else 0
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    server = pywsgi.WSGIServer(("127.0.0.1", 0), app, handler_class=NoDelayHandler, log=None)
+    server.start()
+    try:
+        client = gevent_socket.create_connection(("127.0.0.1", server.server_port), timeout=10)
+        with client:
+            client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            reply = b""
+            while chunk := client.recv(4096):
+                reply += chunk
+    finally:
+        server.stop(timeout=1)
+    assert reply.startswith(b"HTTP/1.1 200"), reply
+    assert seen["software"].startswith("gevent"), moved(
+        GEVENT, "pywsgi's SERVER_SOFTWARE", WEBSOCKET, repr(seen["software"])
+    )
+    assert isinstance(seen["sock"], gevent_socket.socket), moved(
+        GEVENT, "environ['wsgi.input'].rfile.raw._sock", WEBSOCKET, f"found {seen['sock']!r}"
+    )
+    assert callable(getattr(seen["inner"], "send", None)), moved(
+        GEVENT, "socket._sock (the OS socket under gevent's)", WEBSOCKET
+    )
+    assert seen["nodelay"], moved(
+        GEVENT, "WSGIHandler.handle / WSGIHandler.socket", HTTP_SERVER, "TCP_NODELAY is off"
+    )
+
+
+# -- wsproto ----------------------------------------------------------------
+
+
+def test_wsproto_deflate_negotiates_without_context_takeover():
+    require_parameters(
+        PerMessageDeflate.__init__,
+        ["self", "client_no_context_takeover", "client_max_window_bits"],
+        WSPROTO,
+        "PerMessageDeflate.__init__",
+        WEBSOCKET,
+    )
+    params = inspect.signature(PerMessageDeflate.__init__).parameters
+    assert "server_no_context_takeover" in params, moved(
+        WSPROTO, "PerMessageDeflate(server_no_context_takeover=)", WEBSOCKET
+    )
+    deflate = PerMessageDeflate(server_no_context_takeover=True)
+    assert callable(getattr(deflate, "enabled", None)), moved(
+        WSPROTO, "PerMessageDeflate.enabled()", WEBSOCKET
+    )
+    require_attribute(
+        deflate,
+        "server_max_window_bits",
+        WSPROTO,
+        "PerMessageDeflate.server_max_window_bits",
+        WEBSOCKET,
+    )
+
+
+def test_wsproto_events_answer_themselves():
+    assert isinstance(ws_events.Ping(b"x").response(), ws_events.Pong), moved(
+        WSPROTO, "Ping.response()", WEBSOCKET
+    )
+    closing = ws_events.CloseConnection(CloseReason.NORMAL_CLOSURE)
+    assert isinstance(closing.response(), ws_events.CloseConnection), moved(
+        WSPROTO, "CloseConnection.response()", WEBSOCKET
+    )
+    message = ws_events.TextMessage(data="x")
+    require_attribute(message, "message_finished", WSPROTO, "Message.message_finished", WEBSOCKET)
+    require_attribute(
+        CloseReason, "MESSAGE_TOO_BIG", WSPROTO, "CloseReason.MESSAGE_TOO_BIG", WEBSOCKET
+    )
