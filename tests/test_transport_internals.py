@@ -28,7 +28,7 @@ from wsproto.frame_protocol import CloseReason
 from blog.live.broadcast import FrameOnceManager
 from blog.live.queue import ListeningRedisManager
 from blog.live.websocket import ShowfloorWebSocket, raw_socket
-from blog.platform.http_server import NoDelayHandler
+from blog.platform.http_server import ShowfloorHandler
 
 
 def moved(dist: str, internal: str, used_by: str, detail: str = "") -> str:
@@ -248,7 +248,7 @@ def test_gevent_server_hands_the_raw_socket_down_to_the_app():
         start_response("200 OK", [("Content-Length", "2")])
         return [b"ok"]
 
-    server = pywsgi.WSGIServer(("127.0.0.1", 0), app, handler_class=NoDelayHandler, log=None)
+    server = pywsgi.WSGIServer(("127.0.0.1", 0), app, handler_class=ShowfloorHandler, log=None)
     server.start()
     try:
         client = gevent_socket.create_connection(("127.0.0.1", server.server_port), timeout=10)
@@ -275,6 +275,19 @@ def test_gevent_server_hands_the_raw_socket_down_to_the_app():
 
 
 # -- wsproto ----------------------------------------------------------------
+
+
+def test_gevent_handler_steps_the_header_deadline_wraps():
+    # ShowfloorHandler times the request head inside handle_one_request, stops
+    # the clock in read_request, and closes websocket connections by setting
+    # close_connection after handle_one_response.
+    for step in ("handle", "handle_one_request", "read_request", "handle_one_response"):
+        assert callable(getattr(pywsgi.WSGIHandler, step, None)), moved(
+            GEVENT, f"pywsgi.WSGIHandler.{step}", HTTP_SERVER
+        )
+    assert "close_connection" in inspect.getsource(pywsgi.WSGIHandler), moved(
+        GEVENT, "pywsgi.WSGIHandler.close_connection", HTTP_SERVER
+    )
 
 
 def test_wsproto_deflate_negotiates_without_context_takeover():
