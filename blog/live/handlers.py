@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from blog.content import hub, queries
 from blog.content.permissions import can_review
-from blog.live import heads, presence, push, reader_counts, repair, socket_auth
+from blog.live import heads, presence, push, reader_counts, reconnects, repair, socket_auth
 from blog.models import Event
 from blog.platform import db
 from blog.platform.extensions import socketio
@@ -187,6 +187,11 @@ def connect(auth=None):
     socket_auth.remember(request.sid)
 
 
+def hello(_data=None):
+    """Tell a client that just connected how to spread its reconnects (docs/protocol.md)."""
+    return reconnects.hello()
+
+
 def disconnect(*_reason):
     """Forget a closed socket and recount the readers of the blogs it followed."""
     socket_auth.forget(request.sid)
@@ -227,6 +232,7 @@ def register(socketio: SocketIO) -> None:
     # New connections are counted before Socket.IO sees them (socket_limits.ConnectLimit);
     # every event, a namespace connect included, counts against its connection's limit.
     for name, handler in (
+        ("hello", hello),
         ("follow", follow),
         ("unfollow", unfollow),
         ("follow_event", follow_event),
