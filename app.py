@@ -7,6 +7,7 @@ if __name__ == "__main__":
     monkey.patch_all()
 
 import gc
+import logging
 import os
 import sys
 
@@ -43,12 +44,19 @@ def main() -> None:
     host = os.environ.get("SHOWFLOOR_HOST", "127.0.0.1")
     port = int(os.environ.get("SHOWFLOOR_PORT", "5000"))
     print(f"Showfloor is serving on http://{host}:{port}/ (async mode {socketio.async_mode})")
-    options = {}
     if socketio.async_mode == "gevent":
-        from blog.platform.http_server import handler_class
+        from blog.platform.http_server import serve
 
-        options["handler_class"] = handler_class(app.config["HTTP_HEADER_TIMEOUT_S"])
-    socketio.run(app, host=host, port=port, log_output=False, **options)
+        # Returns once SIGTERM drained the process (docs/operations.md, "Rolling restart").
+        serve(app, host, port)
+        app.extensions["showfloor_engine"].dispose()
+        print("Showfloor drained and stopped", flush=True)
+        logging.shutdown()
+        # Every socket and request is finished; tearing down the interpreter
+        # with the ping and queue greenlets still parked took seconds more.
+        os._exit(0)
+    else:
+        socketio.run(app, host=host, port=port, log_output=False)
 
 
 if __name__ == "__main__":

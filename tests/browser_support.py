@@ -51,6 +51,9 @@ class Server:
             "SHOWFLOOR_PORT": str(self.port),
             "SHOWFLOOR_ASYNC_MODE": "gevent",
             "SHOWFLOOR_SECRET_KEY": "browser-test-secret",
+            # A stop drains: pages move within a second, the process exits within three.
+            "SHOWFLOOR_DRAIN_S": "3",
+            "SHOWFLOOR_RECONNECT_WINDOW_S": "1",
         }
         self.proc = None
 

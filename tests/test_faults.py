@@ -283,7 +283,7 @@ def metric(base_url: str, name: str, **labels) -> float:
 class Cluster:
     """Server processes on one database and one Redis, with the data to post."""
 
-    def __init__(self, database_url: str, redis_url: str | None, count: int, log_dir):
+    def __init__(self, database_url: str, redis_url: str | None, count: int, log_dir, env=None):
         self.database_url = database_url
         self.token = seed(database_url)
         env = {
@@ -297,6 +297,7 @@ class Cluster:
             # The poster sends an entry every 50 ms from one account and address,
             # far past a reporter's pace; these scenarios are about faults, not limits.
             "SHOWFLOOR_LIMITS": "post_account=100000/60,post_ip=100000/60",
+            **(env or {}),
         }
         self.servers = [procs.Server(env, log_dir, f"server{n + 1}") for n in range(count)]
         self.ensure_running()

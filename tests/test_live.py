@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+
+from conftest import statements_run
 
 from blog import actions
 from blog.content import queries
+from blog.live import heads, push
+from blog.models import utcnow
+from blog.platform.extensions import socketio
 
 
 def received_changes(sio):
@@ -159,3 +165,40 @@ def test_follow_refuses_booleans_for_numbers(make_blog, reader):
     sio = reader()
     for bad in [{"blog_id": True, "since": 0}, {"blog_id": 1, "since": False}]:
         assert sio.emit("follow", bad, callback=True)["ok"] is False
+
+
+def test_a_follow_at_the_head_runs_no_sql(app, make_blog, make_entry, reader):
+    blog = make_blog()
+    make_entry(blog)
+    head = queries.blog_by_id(blog.id).last_seq
+    sio = reader()
+    acks = []
+    # The 30 s head check of thousands of readers: memory, not the database.
+    assert statements_run(app, lambda: acks.append(follow(sio, blog.id, head))) == 0
+    assert acks == [{"ok": True, "last_seq": head}]
+    assert sio.get_received() == []
+
+
+def test_a_head_that_arrived_from_another_process_serves_follows(app, make_blog, reader):
+    blog = make_blog()
+    head = queries.blog_by_id(blog.id).last_seq
+    # What the queue listener hands this process's manager for a change posted elsewhere.
+    message = {"blog_id": blog.id, "seq": head + 1, "type": "entry_published", "entry_id": 7}
+    socketio.server.manager.emit("entry_published", message, "/", room=push.blog_room(blog.id))
+    acks = []
+    assert statements_run(app, lambda: acks.append(follow(reader(), blog.id, head + 1))) == 0
+    assert acks == [{"ok": True, "last_seq": head + 1}]
+
+
+def test_a_stale_or_overtaken_head_is_read_again(app, make_blog, make_entry, reader):
+    blog = make_blog()
+    make_entry(blog)
+    head = queries.blog_by_id(blog.id).last_seq
+    sio = reader()
+    # Ahead of what this process saw: only the database can say.
+    assert statements_run(app, lambda: follow(sio, blog.id, head + 5)) == 1
+    later = utcnow() + timedelta(seconds=heads.FRESH_S + 1)
+    app.config["CLOCK"] = lambda: later
+    # A head not confirmed for FRESH_S may have missed a lost push: read it again.
+    assert statements_run(app, lambda: follow(sio, blog.id, head)) == 1
+    assert statements_run(app, lambda: follow(sio, blog.id, head)) == 0

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from blog.content import hub, queries
 from blog.content.permissions import can_review
-from blog.live import presence, push, reader_counts, repair, socket_auth
+from blog.live import heads, presence, push, reader_counts, reconnects, repair, socket_auth
 from blog.models import Event
 from blog.platform import db
 from blog.platform.extensions import socketio
@@ -48,12 +48,11 @@ def follow(data):
     # reader live, so the replay stops at the head instead of asking again.
     join_room(room)
     try:
-        blog = queries.blog_by_id(blog_id)
-        if blog is None:
+        known = _head_of(blog_id, room, since)
+        if known is None:
             if joined:
                 leave_room(room)
             return {"ok": False, "error": "no such blog"}
-        known = blog.last_seq
         if known - since > MAX_REPLAY:
             # Far behind (a tab asleep for hours): a fresh page is cheaper than
             # thousands of changes, and the page's own seq then takes over.
@@ -70,6 +69,22 @@ def follow(data):
     reader_counts.followed(blog_id, joined)
     # A client ahead of the server (a restored backup) must reload its page.
     return {"ok": True, "last_seq": max(sent, known) if since <= known else known}
+
+
+def _head_of(blog_id: int, room: str, since: int) -> int | None:
+    """The blog's head seq: from memory when fresh, else from its row (None: no such blog).
+
+    A reader at or behind a head this process saw moments ago costs no query;
+    one ahead of it (a push this process has not seen yet) asks the database.
+    """
+    known = heads.known(room)
+    if known is not None and since <= known:
+        return known
+    blog = queries.blog_by_id(blog_id)
+    if blog is None:
+        return None
+    heads.note(room, blog.last_seq)
+    return blog.last_seq
 
 
 def _catch_up_over_http(known: int) -> dict:
@@ -172,6 +187,11 @@ def connect(auth=None):
     socket_auth.remember(request.sid)
 
 
+def hello(_data=None):
+    """Tell a client that just connected how to spread its reconnects (docs/protocol.md)."""
+    return reconnects.hello()
+
+
 def disconnect(*_reason):
     """Forget a closed socket and recount the readers of the blogs it followed."""
     socket_auth.forget(request.sid)
@@ -212,6 +232,7 @@ def register(socketio: SocketIO) -> None:
     # New connections are counted before Socket.IO sees them (socket_limits.ConnectLimit);
     # every event, a namespace connect included, counts against its connection's limit.
     for name, handler in (
+        ("hello", hello),
         ("follow", follow),
         ("unfollow", unfollow),
         ("follow_event", follow_event),

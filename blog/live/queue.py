@@ -8,7 +8,6 @@ import time
 
 import socketio as socketio_lib
 
-from blog.live.broadcast import FrameOnceManager
 from blog.live.repair import DeliveryLog
 
 logger = logging.getLogger(__name__)
@@ -68,7 +67,7 @@ class ListeningRedisManager(socketio_lib.RedisManager, DeliveryLog):
 def client_manager(url: str | None, channel: str):
     """The client manager to use: Redis-backed with a queue, in-process without one."""
     if not url:
-        return FrameOnceManager()
+        return DeliveryLog()
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"SHOWFLOOR_REDIS_URL must be a redis:// or rediss:// URL, not {url!r}")
     return ListeningRedisManager(url, channel=channel)

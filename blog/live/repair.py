@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from blog.content import hub, queries
 from blog.live import push
 from blog.live.broadcast import FrameOnceManager
+from blog.live.heads import HeadCache
 from blog.platform import db, metrics
 from blog.platform.extensions import socketio
 
@@ -63,6 +64,8 @@ class RoomCursor:
 class DeliveryLog(FrameOnceManager):
     """A client manager that remembers, per occupied blog and event room, how far it delivered.
 
+    It also keeps every room's head seq as last seen here (blog/live/heads.py).
+
     It sits below the pub/sub layer, so it sees every local delivery: changes
     this process emitted, changes that came through the queue, and repairs.
     """
@@ -70,12 +73,14 @@ class DeliveryLog(FrameOnceManager):
     def __init__(self) -> None:
         super().__init__()
         self.cursors: dict[str, RoomCursor] = {}
+        self.heads = HeadCache()
         self.on_subscribed: Callable[[], None] | None = None
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kw):
         """Deliver to this process's clients, noting a change's seq for its room."""
         target = to or room
         if isinstance(target, str) and isinstance(data, dict) and type(data.get("seq")) is int:
+            self.heads.saw(target, data["seq"])
             self.note_delivered(namespace or NAMESPACE, target, data["seq"])
         return super().emit(
             event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kw
@@ -124,6 +129,8 @@ def repair_rooms(app: Flask, manager: DeliveryLog) -> int:
 
 def _repair_all(manager: DeliveryLog) -> int:
     sent = 0
+    # Whatever was published while this process was cut off never arrived here.
+    manager.heads.forget_all()
     for room, cursor in manager.occupied_cursors():
         try:
             sent += _repair_room(room, cursor)

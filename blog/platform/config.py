@@ -23,6 +23,8 @@ ENV_API_TOKEN_DAYS = "SHOWFLOOR_API_TOKEN_DAYS"
 ENV_PAGE_CACHE_WINDOW_S = "SHOWFLOOR_PAGE_CACHE_WINDOW_S"
 ENV_MAX_SOCKETS_PER_ADDRESS = "SHOWFLOOR_MAX_SOCKETS_PER_ADDRESS"
 ENV_HTTP_HEADER_TIMEOUT_S = "SHOWFLOOR_HTTP_HEADER_TIMEOUT_S"
+ENV_DRAIN_S = "SHOWFLOOR_DRAIN_S"
+ENV_RECONNECT_WINDOW_S = "SHOWFLOOR_RECONNECT_WINDOW_S"
 
 # Abuse limits as (requests, seconds) per fixed window, per client address
 # (_ip) or account (_account); see docs/operations.md, "Abuse limits".
@@ -103,6 +105,14 @@ def load_config(instance_path: Path) -> dict:
         "MAX_SOCKETS_PER_ADDRESS": positive_int(ENV_MAX_SOCKETS_PER_ADDRESS, 2000),
         # Seconds a client has to send a request's line and headers (slowloris).
         "HTTP_HEADER_TIMEOUT_S": positive_float(ENV_HTTP_HEADER_TIMEOUT_S, 10.0),
+        # After SIGTERM, the longest a process waits for its sockets and requests
+        # to finish before it exits (blog/platform/drain.py); keep systemd's
+        # TimeoutStopSec above it.
+        "DRAIN_S": positive_float(ENV_DRAIN_S, 10.0),
+        # Clients spread their reconnects uniformly over this many seconds, after
+        # a drain's request and after a lost connection alike: 5,000 readers of
+        # a process cost about 4 s of CPU to take back, not all in one second.
+        "RECONNECT_WINDOW_S": positive_float(ENV_RECONNECT_WINDOW_S, 5.0),
         # How long an anonymous reader's hub or blog page may be answered from
         # memory (blog/platform/page_cache.py); 0 sends every request through Flask.
         "PAGE_CACHE_WINDOW_S": page_cache_window(os.environ.get(ENV_PAGE_CACHE_WINDOW_S, "")),

@@ -1,12 +1,21 @@
-"""gevent's WSGI server as Showfloor runs it: small answers leave at once, slow headers are cut."""
+"""gevent's WSGI server as Showfloor runs it: small answers leave at once, slow headers are cut.
+
+On SIGTERM it drains (blog/platform/drain.py) instead of dropping everything.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import select
+import signal
 import socket
+import weakref
 
-from gevent import Timeout, pywsgi
+from gevent import Timeout, pywsgi, signal_handler
+from gevent.pool import Pool
+
+from blog.platform import drain
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +40,10 @@ class ShowfloorHandler(pywsgi.WSGIHandler):
 
     def handle_one_request(self):
         """Read one request within the header deadline and answer it; None closes the connection."""
+        if drain.draining() and not _bytes_waiting(self.socket):
+            return None  # a kept-alive connection with nothing asked: close it now
+        # Waiting for a request head: a drain may close this connection.
+        WAITING.add(self)
         # A slowloris client trickles its headers to hold a connection and a
         # greenlet for as long as it likes; past the deadline it is dropped.
         self._header_deadline = Timeout(self.header_timeout)
@@ -51,9 +64,17 @@ class ShowfloorHandler(pywsgi.WSGIHandler):
 
     def read_request(self, raw_requestline):
         """Parse the request line and headers; the deadline ends once they are in."""
+        WAITING.discard(self)
         result = super().read_request(raw_requestline)
         self._header_deadline.close()
         return result
+
+    def start_response(self, status, headers, exc_info=None):
+        """Start the answer; while draining, say the connection closes after it."""
+        if drain.draining() and not str(status).startswith("101"):
+            # The proxy then opens its next connection to another process.
+            headers = [*headers, ("Connection", "close")]
+        return super().start_response(status, headers, exc_info)
 
     def handle_one_response(self):
         """Answer the request; a connection that became a websocket is closed afterwards."""
@@ -65,6 +86,52 @@ class ShowfloorHandler(pywsgi.WSGIHandler):
             self.close_connection = True
 
 
+# Handlers blocked reading the next request head of a kept-alive connection.
+WAITING: weakref.WeakSet[ShowfloorHandler] = weakref.WeakSet()
+
+
+def _bytes_waiting(sock) -> bool:
+    """Tell whether the client has sent something (or closed) that is not yet read."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return bool(readable)
+
+
+def close_idle_connections() -> int:
+    """End kept-alive connections waiting for a request with nothing sent; return how many."""
+    closed = 0
+    for handler in list(WAITING):
+        if not _bytes_waiting(handler.socket):
+            with contextlib.suppress(OSError):
+                handler.socket.shutdown(socket.SHUT_RDWR)
+            closed += 1
+    return closed
+
+
 def handler_class(header_timeout: float) -> type[ShowfloorHandler]:
     """The request handler class with this header deadline in seconds."""
     return type("ShowfloorHandler", (ShowfloorHandler,), {"header_timeout": header_timeout})
+
+
+def serve(app, host: str, port: int) -> None:
+    """Serve app on host:port until SIGTERM has drained the process (blog/platform/drain.py)."""
+    pool = Pool()  # unbounded; it is how the drain sees connections still open
+    server = pywsgi.WSGIServer(
+        (host, port),
+        app,
+        handler_class=handler_class(app.config["HTTP_HEADER_TIMEOUT_S"]),
+        spawn=pool,
+        log=None,
+    )
+    draining = drain.Drain(
+        server,
+        pool,
+        bound_s=app.config["DRAIN_S"],
+        window_s=app.config["RECONNECT_WINDOW_S"],
+        close_idle=close_idle_connections,
+    )
+    server.start()
+    signal_handler(signal.SIGTERM, draining.start)
+    draining.finished.wait()

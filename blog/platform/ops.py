@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from blog.live import push, queue
+from blog.platform import drain
 from blog.platform.extensions import socketio
 from blog.platform.metrics import REGISTRY, REQUEST_LATENCY, ReaderCollector
 
@@ -37,7 +38,13 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Answer 200 when the database and the message queue answer, else 503."""
+    """Answer 200 when the database and the message queue answer, else 503 (and while draining)."""
+    if drain.draining():
+        # At once, before any check: the balancer must stop sending here now.
+        response = jsonify({"ready": False, "draining": True})
+        response.status_code = 503
+        response.headers["Retry-After"] = RETRY_AFTER_S
+        return response
     checks = {"database": _check_database(), "queue": _check_queue()}
     ready = all(v in ("ok", "not configured") for v in checks.values())
     response = jsonify({"ready": ready, **checks})

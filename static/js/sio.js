@@ -1,8 +1,13 @@
 // Showfloor's one Socket.IO v5 client (Engine.IO v4 frames over a plain
 // WebSocket), shared by the reader pages (live.js), the desk and the review
 // queue, so no page needs a client library. It connects, answers pings, emits
-// with acknowledgements, hands events on, and reconnects with exponential
-// backoff and full jitter so a restarted server is not hit by every page at once.
+// with acknowledgements, hands events on, and reconnects with full jitter so a
+// restarted server is not hit by every page at once: on connect it asks the
+// server (`hello`) for the reconnect window; the first retry after a lost
+// connection waits a random delay in [0, window), later ones double the range.
+// A draining server sends `reconnect_soon` {within_ms}: the page then moves at a
+// random moment in [0, within_ms), while still receiving, and reconnects at once
+// (to whichever process the proxy picks); onConnect re-follows from its seq.
 // It counts the connections in a row that failed to open or died young, and says
 // so with each "reconnecting" state (info.failures): a proxy that blocks websockets
 // looks like that, and the page can follow over HTTP meanwhile (live.js).
@@ -13,6 +18,8 @@
   "use strict";
 
   var MAX_BACKOFF_MS = 30000;
+  // Until the server said otherwise (docs/protocol.md, "Reconnecting").
+  var DEFAULT_WINDOW_MS = 5000;
   // A connection that lived this long had worked: its end starts the count over.
   var STABLE_MS = 60000;
 
@@ -24,6 +31,9 @@
     var retryTimer = null;
     var failures = 0;
     var connectedAt = 0;
+    var windowMs = DEFAULT_WINDOW_MS;
+    var moving = false; // closed on the server's request: reconnect at once
+    var moveTimer = null;
     var events = options.events || {};
 
     function state(name, info) {
@@ -44,6 +54,13 @@
         var lived = connectedAt ? Date.now() - connectedAt : 0;
         failures = lived >= STABLE_MS ? 0 : failures + 1; // never connected, or died young
         connectedAt = 0;
+        clearTimeout(moveTimer);
+        if (moving) {
+          moving = false;
+          attempt = 0;
+          failures = 0; // a planned move is not a failing network
+          return connect();
+        }
         scheduleReconnect();
       };
     }
@@ -61,6 +78,9 @@
         attempt = 0;
         connectedAt = Date.now();
         state("live");
+        emit("hello", {}, function (ack) {
+          if (ack && ack.reconnect_window_ms > 0) windowMs = ack.reconnect_window_ms;
+        });
         if (options.onConnect) options.onConnect();
         return;
       }
@@ -75,6 +95,7 @@
         return;
       }
       if (type !== "2") return;
+      if (data[0] === "reconnect_soon") return moveSoon(data[1]);
       if (events[data[0]]) events[data[0]](data[1]);
       else if (options.onEvent) options.onEvent(data[0], data[1]);
     }
@@ -89,9 +110,22 @@
       send("42" + id + JSON.stringify([name, data]));
     }
 
+    function moveSoon(data) {
+      // Full jitter over the announced window: readers leave a draining
+      // process spread out, and keep receiving from it until they go.
+      var within = data && data.within_ms > 0 ? data.within_ms : windowMs;
+      clearTimeout(moveTimer);
+      moveTimer = setTimeout(function () {
+        if (!socket) return;
+        moving = true;
+        socket.close();
+      }, Math.random() * within);
+    }
+
     function scheduleReconnect() {
-      var ceiling = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, attempt++));
-      var delay = 500 + Math.random() * ceiling;
+      // Full jitter: the first retry anywhere in the window, then twice as wide.
+      var ceiling = Math.min(MAX_BACKOFF_MS, windowMs * Math.pow(2, attempt++));
+      var delay = Math.random() * ceiling;
       var info = { retryAt: Date.now() + delay, failures: failures };
       state(navigator.onLine === false ? "offline" : "reconnecting", info);
       retryTimer = setTimeout(connect, delay);

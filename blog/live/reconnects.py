@@ -1,0 +1,46 @@
+"""Spread readers' reconnects: the window a client jitters over, and a draining process's request.
+
+A process holding thousands of sockets that goes away sends them all to the
+others at once. Clients therefore wait a random delay in [0, window) before
+their first retry (docs/protocol.md, "Reconnecting"); a process about to stop
+asks its clients to move within a window of its own, while it still serves them.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from blog.platform.extensions import socketio
+
+# Server→client: this process is stopping; reconnect (elsewhere) within the window.
+RECONNECT_SOON = "reconnect_soon"
+
+
+def hello() -> dict:
+    """The answer to a client's `hello`: the window to spread its reconnects over."""
+    return {"ok": True, "reconnect_window_ms": window_ms()}
+
+
+def window_ms() -> int:
+    """The reconnect window clients jitter over, in milliseconds."""
+    return int(current_app.config["RECONNECT_WINDOW_S"] * 1000)
+
+
+def ask_all_to_reconnect(within_ms: int) -> int:
+    """Tell every socket on this process to reconnect within within_ms; return how many."""
+    count = open_sockets()
+    # ignore_queue: only this process's readers move, not every process's.
+    socketio.emit(RECONNECT_SOON, {"within_ms": within_ms}, ignore_queue=True)
+    return count
+
+
+def open_sockets() -> int:
+    """How many Engine.IO sockets this process holds."""
+    server = socketio.server
+    return len(server.eio.sockets) if server is not None else 0
+
+
+def disconnect_all() -> None:
+    """Close every socket still open (clients that did not move); they reconnect elsewhere."""
+    if socketio.server is not None:
+        socketio.server.eio.disconnect()

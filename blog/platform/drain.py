@@ -1,0 +1,93 @@
+"""Drain on SIGTERM: stop accepting, move the readers elsewhere, finish requests, then exit.
+
+The order is what keeps a deploy invisible (docs/operations.md, "Rolling restart"):
+the listening socket closes and /readyz says "draining" at once, so the proxy
+sends new connections to the other processes; every connected reader is asked
+to reconnect within a window, at a random moment of its own, and keeps getting
+changes from this process until it does; requests in flight finish; pushes
+still queued leave; stragglers are disconnected; the process exits when its
+sockets are gone or after the bound (SHOWFLOOR_DRAIN_S), whichever comes first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import gevent
+from gevent.event import Event
+
+from blog.live import reconnects
+from blog.platform.metrics import REGISTRY
+
+logger = logging.getLogger(__name__)
+
+# After the window, how long clients that were asked get to close on their own.
+STRAGGLER_GRACE_S = 1.0
+POLL_S = 0.05
+_draining = threading.Event()
+
+
+def draining() -> bool:
+    """Tell whether this process is draining (it answers, but takes nothing new)."""
+    return _draining.is_set()
+
+
+class Drain:
+    """One process's drain: started by SIGTERM, `finished` once it may exit."""
+
+    def __init__(self, server, pool, bound_s: float, window_s: float, close_idle: Callable) -> None:
+        self.server, self.pool = server, pool
+        self.bound_s = bound_s
+        # Leave half the bound for stragglers and requests after the window.
+        self.window_s = min(window_s, bound_s / 2)
+        self.close_idle = close_idle
+        self.finished = Event()
+
+    def start(self) -> None:
+        """Begin draining (a second SIGTERM changes nothing)."""
+        if _draining.is_set():
+            return
+        _draining.set()
+        self.server.close()  # the listening socket: new connections go elsewhere
+        gevent.spawn(self.run)
+
+    def run(self) -> None:
+        """Move readers, wait for requests and pushes, then mark the drain finished."""
+        started = time.monotonic()
+        deadline = started + self.bound_s
+        asked = reconnects.ask_all_to_reconnect(int(self.window_s * 1000))
+        logger.warning("draining: asked %d sockets to move within %.1f s", asked, self.window_s)
+        moved_by = min(deadline, started + self.window_s + STRAGGLER_GRACE_S)
+        wait_until(lambda: reconnects.open_sockets() == 0, moved_by)
+        left = reconnects.open_sockets()
+        # Kept-alive HTTP connections stayed usable through the window (a
+        # probe on one hears "draining"); those still idle now are closed.
+        self.close_idle()
+        reconnects.disconnect_all()
+        wait_until(lambda: len(self.pool) == 0 and push_backlog() == 0, deadline)
+        busy = len(self.pool)
+        self.pool.kill(timeout=1)
+        logger.warning(
+            "drained in %.1f s: %d sockets disconnected, %d connections cut at the bound",
+            time.monotonic() - started,
+            left,
+            busy,
+        )
+        self.finished.set()
+
+
+def push_backlog() -> float:
+    """Changes committed here but not yet handed to the queue (0 when none)."""
+    return REGISTRY.get_sample_value("showfloor_push_backlog") or 0.0
+
+
+def wait_until(done: Callable[[], bool], deadline: float) -> bool:
+    """Poll done() on the event loop until it is true or the monotonic deadline passes."""
+    while not done():
+        if time.monotonic() >= deadline:
+            return False
+        gevent.sleep(POLL_S)
+    return True
