@@ -63,6 +63,7 @@ def _answer_anonymous_pages_first(app: Flask) -> None:
     cache = page_cache.AnonymousPageCache(app.wsgi_app, app.config, observe=metrics.observe_page)
     app.wsgi_app = cache
     app.extensions["showfloor_page_cache"] = cache
+    queue.forget_on_remote_changes(socketio.server, cache.forget)
 
 
 # Each audience's view modules, in blog/<audience>/: importing one attaches its

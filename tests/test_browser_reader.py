@@ -384,3 +384,28 @@ def test_embed_keeps_updating_inside_another_origins_page(chromium, make_site, h
     )
     assert page.get_attribute("iframe", "data-showfloor-height") == height
     assert errors == []
+
+
+def test_tombstones_replayed_after_an_outage_remove_and_update_in_place(chromium, make_site):
+    site = make_site(fill_entries(30))
+    page, errors = open_page(chromium, site.path)
+    page.evaluate("window.scrollTo(0, 1000)")
+    page.wait_for_function("() => window.scrollY >= 1000")
+    newest, retracted = site.ids[-1], site.ids[-2]
+    site.server.stop()
+    page.wait_for_selector("#connection.connection--reconnecting", timeout=WAIT_MS)
+    # While the page is away: a key mark the edit then supersedes, and a retraction.
+    editor = _editor()
+    actions.mark_key_entry(editor, newest, True)
+    actions.edit_entry(editor, newest, 1, actions.EntryInput(source="Corrected", is_key=True))
+    actions.retract_entry(editor, retracted)
+    db.session.remove()
+    site.server.start()
+    page.evaluate("() => { const b = document.getElementById('retry'); if (!b.hidden) b.click(); }")
+    page.wait_for_selector(f"#entry-{retracted}", state="detached", timeout=60_000)
+    # The superseded key mark left the entry where it was; the edit updated it in place.
+    page.wait_for_selector(f"#entries #entry-{newest}[data-version='2']", state="attached")
+    assert "Corrected" in page.inner_text(f"#entry-{newest}")
+    assert page.is_hidden("#newbar")
+    # The outage itself logs refused connections; nothing else may go wrong.
+    assert [e for e in errors if "ERR_CONNECTION_REFUSED" not in e] == []

@@ -191,7 +191,7 @@ def two_processes(tmp_path):
     redis_url = need_service(REDIS_ENV, "Redis")
     env = {"SHOWFLOOR_DRAIN_S": str(DRAIN_S), "SHOWFLOOR_RECONNECT_WINDOW_S": str(WINDOW_S)}
     with fresh_database() as url:
-        cluster = Cluster(url, redis_url, 2, tmp_path, env=env)
+        cluster = Cluster(url, redis_url, 2, tmp_path, extra_env=env)
         yield cluster
         cluster.stop()
 

@@ -283,7 +283,9 @@ def metric(base_url: str, name: str, **labels) -> float:
 class Cluster:
     """Server processes on one database and one Redis, with the data to post."""
 
-    def __init__(self, database_url: str, redis_url: str | None, count: int, log_dir, env=None):
+    def __init__(
+        self, database_url: str, redis_url: str | None, count: int, log_dir, extra_env=None
+    ):
         self.database_url = database_url
         self.token = seed(database_url)
         env = {
@@ -297,7 +299,7 @@ class Cluster:
             # The poster sends an entry every 50 ms from one account and address,
             # far past a reporter's pace; these scenarios are about faults, not limits.
             "SHOWFLOOR_LIMITS": "post_account=100000/60,post_ip=100000/60",
-            **(env or {}),
+            **(extra_env or {}),
         }
         self.servers = [procs.Server(env, log_dir, f"server{n + 1}") for n in range(count)]
         self.ensure_running()
@@ -584,3 +586,31 @@ def test_half_open_reader_is_dropped_within_the_ping_timeout(cluster):
     finally:
         ws.shutdown()  # no closing handshake: the server already gave up on it
     print(f"half-open reader dropped {dropped_s:.2f} s after it went silent")
+
+
+def test_a_retraction_clears_remembered_pages_in_every_process(tmp_path):
+    redis_url = need_service(REDIS_ENV, "Redis")
+    # Pages remembered for a minute: only the change arriving through Redis can clear them.
+    window = {"SHOWFLOOR_PAGE_CACHE_WINDOW_S": "60"}
+    with fresh_database() as url:
+        cluster = Cluster(url, redis_url, 2, tmp_path, extra_env=window)
+        try:
+            p1, p2 = cluster.urls
+            blog_id = new_live_blog(url)
+            slug = procs.http("GET", f"{p1}/api/v1/blogs/{blog_id}").json()["slug"]
+            page = f"{p2}/e/{EVENT_SLUG}/{slug}/"
+            entry_id = post_entry(p1, cluster.token, blog_id, key="Sunsetpriceleak").json()["id"]
+            # The second process renders the page with the entry and remembers it.
+            procs.wait_until(
+                lambda: "Sunsetpriceleak" in procs.http("GET", page).text, 10, "entry on page"
+            )
+            headers = {"Authorization": f"Bearer {cluster.token}"}
+            retracted = procs.http("POST", f"{p1}/api/v1/entries/{entry_id}/retract", {}, headers)
+            assert retracted.status == 200
+            procs.wait_until(
+                lambda: "Sunsetpriceleak" not in procs.http("GET", page).text,
+                10,
+                "retracted text gone from the other process's remembered page",
+            )
+        finally:
+            cluster.stop()

@@ -429,8 +429,9 @@ def test_desk_upload_answers_json_and_files_are_served_safely(client, blog, repo
         assert served.status_code == 200
         assert served.headers["Content-Type"] == "image/webp"
         assert served.headers["X-Content-Type-Options"] == "nosniff"
-        assert "immutable" in served.headers["Cache-Control"]
-        assert "max-age=31536000" in served.headers["Cache-Control"]
+        # Not yet on a public page: served to staff, and kept out of shared caches.
+        assert "private" in served.headers["Cache-Control"]
+        assert "no-cache" in served.headers["Cache-Control"]
         with Image.open(io.BytesIO(served.data)) as im:
             assert im.size == (480, 240)
 

@@ -65,7 +65,7 @@ def test_entry_retracted(two_rooms, make_entry, editor):
     mine.get_received()
     actions.retract_entry(editor, entry.id)
     payload = _assert_one(mine, theirs, "entry_retracted", blog)
-    assert payload["status"] == "retracted"
+    assert payload["taken_down"] is True and "html" not in payload
 
 
 def test_entry_pinned_and_unpinned(two_rooms, make_entry, editor):

@@ -6,6 +6,7 @@ import functools
 
 from sqlalchemy import select, update
 
+from blog.actions import takedown
 from blog.content import hub
 from blog.live import push
 from blog.models import Change, Entry, Event, EventChange, LiveBlog
@@ -89,8 +90,10 @@ def commit_and_push(changes: list[Change | EventChange]) -> None:
 
     Blog changes the hub shows too (a status, a key moment, a featured entry)
     get their hub change first, in the same transaction, whichever action wrote them.
+    Then a retraction or an edit takes the entry's old text out of the stored streams.
     """
     changes = [*changes, *_hub_changes(changes)]
+    takedown.rewrite_history(changes)
     db.session.commit()
     for change in changes:
         if isinstance(change, EventChange):

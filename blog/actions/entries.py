@@ -12,7 +12,7 @@ from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_
 from blog.actions.lifecycle import Placement, initial_status, place
 from blog.content.permissions import can_curate, can_modify, can_post
 from blog.live import push
-from blog.models import BlogStatus, Change, Entry, EntryRevision, EntryStatus, User
+from blog.models import BlogStatus, Entry, EntryRevision, EntryStatus, User
 from blog.platform import clock, db
 from blog.platform.errors import Conflict, Forbidden, Invalid
 
@@ -205,24 +205,11 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     entry.version += 1
     entry.updated_at = clock.now()
     audit(actor, "entry.retract", "entry", entry.id, entry.blog.event_id)
-    _redact_history(entry.id)
     changes = [record_entry_change(push.ENTRY_RETRACTED, entry)] if was_published else []
     commit_and_push(changes)
     if was_pending:
         push.emit_review_queue_changed(entry.blog.event_id, entry.id, "withdrawn")
     return entry
-
-
-def _redact_history(entry_id: int) -> None:
-    """Take a retracted entry's words out of its earlier changes.
-
-    Replays and the HTTP cursor serve old changes to anyone; once retracted,
-    the text must stop going out. The changes keep their seqs, so cursors stay
-    exact; their html becomes null, which clients treat as "not shown".
-    """
-    for change in db.session.scalars(select(Change).where(Change.entry_id == entry_id)):
-        if change.payload.get("html") is not None:
-            change.payload = {**change.payload, "html": None}
 
 
 @write_action

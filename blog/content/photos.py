@@ -272,6 +272,11 @@ def run_image_work(func, *args):
     return pool.apply(func, args)
 
 
+def storage_key_of(file_name: str) -> str:
+    """The storage key a variant's file name starts with (see FILE_NAME)."""
+    return file_name.rsplit("-", 1)[0]
+
+
 def media_url(variant: dict) -> str:
     """The public address of one stored variant."""
     return f"/media/{variant['file']}"

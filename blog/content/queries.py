@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from blog.models import (
     BlogStatus,
@@ -13,6 +13,7 @@ from blog.models import (
     EntryStatus,
     Event,
     LiveBlog,
+    Media,
     Speaker,
     User,
 )
@@ -163,3 +164,22 @@ def names_of_users(user_ids: set[int]) -> dict[int, str]:
     """Display names by user id."""
     stmt = select(User.id, User.name).where(User.id.in_(user_ids))
     return {user_id: name for user_id, name in db.session.execute(stmt)}
+
+
+def photo_shown_to_readers(storage_key: str) -> bool:
+    """Tell whether a stored photo is on a public page: a published entry's or an event's cover.
+
+    A retracted entry's photo is then no longer served to readers; staff still see it.
+    """
+    photo = db.session.scalar(select(Media).where(Media.storage_key == storage_key))
+    if photo is None:
+        return False
+    # Within the photo's event, so the (blog, status) index narrows the scan.
+    blogs = select(LiveBlog.id).where(LiveBlog.event_id == photo.event_id)
+    in_entry = exists().where(
+        Entry.blog_id.in_(blogs),
+        Entry.status == EntryStatus.PUBLISHED,
+        Entry.media_id == photo.id,
+    )
+    as_cover = exists().where(Event.cover_media_id == photo.id)
+    return bool(db.session.scalar(select(or_(in_entry, as_cover))))

@@ -62,8 +62,9 @@ from blog.platform.web import wants_json
 
 bp = Blueprint("uploads", __name__)
 
-# Photo files never change once written: caches may keep them for a year.
-MEDIA_MAX_AGE = 365 * 24 * 3600
+# Photo files never change once written, but a retraction takes them down:
+# shared caches keep one for minutes, then revalidate (a cheap 304).
+MEDIA_MAX_AGE = 300
 # Room for the form fields that travel with the file.
 FORM_OVERHEAD = 256 * 1024
 
@@ -234,14 +235,20 @@ def upload_form_photo(user, event_id: int) -> int | None:
 
 @bp.get("/media/<name>")
 def serve(name: str):
-    """A stored photo variant, cached for a year; only names the pipeline makes are served."""
+    """A stored photo variant; only names the pipeline makes, and to readers only public ones."""
     if not photos.FILE_NAME.match(name):
+        abort(404)
+    staff = g.get("user") is not None
+    if not staff and not queries.photo_shown_to_readers(photos.storage_key_of(name)):
         abort(404)
     response = send_from_directory(
         photos.media_root(), name, mimetype=photos.VARIANT_TYPE, max_age=MEDIA_MAX_AGE
     )
-    response.cache_control.public = True
-    response.cache_control.immutable = True
+    if staff:  # a draft's or a retracted entry's photo: never in a shared cache
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+    else:
+        response.cache_control.public = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Opened on its own, the file is an image and nothing else.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

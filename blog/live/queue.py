@@ -34,6 +34,14 @@ class ListeningRedisManager(socketio_lib.RedisManager, DeliveryLog):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.subscribed = False
+        # Called when another process's change arrives (forget_on_remote_changes).
+        self.on_remote_change = None
+
+    def _handle_emit(self, message):  # every emit, this process's own included
+        super()._handle_emit(message)
+        remote = message.get("host_id") != self.host_id
+        if remote and self.on_remote_change and is_stream_change(message.get("data")):
+            self.on_remote_change()
 
     def _redis_listen_with_retries(self):  # runs in the manager's background task
         wait_s = FIRST_RETRY_S
@@ -62,6 +70,22 @@ class ListeningRedisManager(socketio_lib.RedisManager, DeliveryLog):
         self.subscribed = True
         if self.on_subscribed is not None:
             self.on_subscribed()
+
+
+def is_stream_change(data) -> bool:
+    """Tell whether a queued emit's arguments are a blog or hub stream change (it has a seq)."""
+    return isinstance(data, list) and bool(data) and isinstance(data[0], dict) and "seq" in data[0]
+
+
+def forget_on_remote_changes(server, forget) -> None:
+    """Call forget when a change pushed by another process arrives, as this process's pushes do.
+
+    Remembered pages (blog/platform/page_cache.py) then never outlive a change,
+    a retraction above all, in any process; without a queue there is no other process.
+    """
+    manager = getattr(server, "manager", None)
+    if isinstance(manager, ListeningRedisManager):
+        manager.on_remote_change = forget
 
 
 def client_manager(url: str | None, channel: str):

@@ -6,7 +6,8 @@ Each answer Flask gives an anonymous reader for a page that opted in
 same URL is answered from memory, a 304 when the reader's ETag still matches
 and the page itself otherwise, without Flask, the session or the database.
 A change pushed by this process forgets everything at once; one pushed by
-another process (Redis) is seen when the window ends. The page's script
+another process forgets it as it arrives through Redis (blog/live/queue.py),
+and at the latest when the window ends, should Redis drop it. The page's script
 follows the change stream from the seq the page carries, so a copy one window
 old is caught up live rather than shown stale.
 """

@@ -119,6 +119,10 @@
   function apply(msg) {
     root.dataset.seq = String(msg.seq);
     if (msg.type === "blog_status_changed") return setStatus(msg.status);
+    // A tombstone (docs/protocol.md §4): a retracted entry's has no status, so
+    // applyEntry removes it; a superseded one's entry comes back whole at the
+    // seq it names, so what is shown stays until then.
+    if (msg.taken_down && msg.superseded_by) return;
     if (msg.entry_id !== undefined) applyEntry(msg);
   }
 
