@@ -235,9 +235,10 @@ def set_status(blog_id: int):
 
 @bp.get("/events/<event_slug>/speakers")
 def speakers(event_slug: str):
-    """The event's speaker roster."""
+    """The event's speaker roster, or those matching ?q= (accents and case aside)."""
     event = queries.event_by_slug(event_slug) or abort(404)
-    return jsonify({"speakers": [_speaker_json(s) for s in queries.speakers_of(event)]})
+    found = queries.speakers_matching(event, request.args.get("q", ""))
+    return jsonify({"speakers": [_speaker_json(s) for s in found]})
 
 
 @bp.get("/openapi.json")
