@@ -19,6 +19,7 @@ from blog.models import (
     AgendaSession,
     BlogStatus,
     EmbargoBatch,
+    Entry,
     Event,
     HubFeature,
     LiveBlog,
@@ -294,3 +295,35 @@ def test_cli_export_import_and_archive(app, coverage, tmp_path):
     assert (out / "index.html").exists()
     refused = runner.invoke(args=["event", "archive", event.slug, str(out)])
     assert refused.exit_code != 0 and "not empty" in refused.output
+
+
+def test_reimporting_under_a_new_slug_gives_a_second_copy(coverage):
+    event, _ = coverage
+    exported = json.loads(json.dumps(export_event(event)))
+    exported["tables"]["event"][0]["slug"] = "mwc-2027-copy"
+    copy = import_event(exported)
+    assert copy.slug == "mwc-2027-copy" and copy.id != event.id
+    sources = select(Entry.source).join(LiveBlog).where(LiveBlog.event_id == copy.id)
+    originals = select(Entry.source).join(LiveBlog).where(LiveBlog.event_id == event.id)
+    assert sorted(db.session.scalars(sources)) == sorted(db.session.scalars(originals))
+    photos = list(db.session.scalars(select(Media).where(Media.event_id == copy.id)))
+    assert [p.variants for p in photos] == [db.session.get(Media, event.cover_media_id).variants]
+
+
+def test_the_import_command_copies_under_a_new_slug_and_refuses_a_taken_one(
+    app, coverage, tmp_path
+):
+    event, _ = coverage
+    runner = app.test_cli_runner()
+    exported = export_event(event)
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps(exported), encoding="utf-8")
+    refused = runner.invoke(args=["event", "import", str(again)])
+    assert refused.exit_code == 1 and isinstance(refused.exception, SystemExit)
+    assert "already exists" in refused.output and "Traceback" not in refused.output
+    exported["tables"]["event"][0]["slug"] = "mwc-2027-rehearsal"
+    copy = tmp_path / "copy.json"
+    copy.write_text(json.dumps(exported), encoding="utf-8")
+    result = runner.invoke(args=["event", "import", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert "Imported event mwc-2027-rehearsal" in result.output

@@ -151,6 +151,18 @@ def test_speaker_search_and_inline_creation(chromium, desk):
     context.close()
 
 
+def test_the_speaker_picker_ignores_accents_and_case(chromium, desk):
+    server, blog, reporter = desk
+    actions.add_speaker(blog.event, "Ian Ng", "Analyst", "Aurora Devices")
+    db.session.remove()
+    page = open_composer(chromium.new_context(), server, blog, reporter)
+    page.check("input[name=kind][value=quote]")
+    page.fill(".speaker-search", "INES")
+    expect(page.locator("select[name=speaker_id] option:checked")).to_contain_text("Inés Valbuena")
+    expect(page.locator("select[name=speaker_id] option", has_text="Ian Ng")).to_be_hidden()
+    page.context.close()
+
+
 def test_colleagues_see_each_other_on_the_desk(chromium, desk, make_user):
     server, blog, reporter = desk
     colleague = make_user(Role.REPORTER, events=[blog.event], email="col@example.test")

@@ -47,6 +47,16 @@ class Site:
         )
         urllib.request.urlopen(request, timeout=10).close()
 
+    def backdate(self, entry_id: int, display_at: str) -> None:
+        """Set an entry's display time through the server process (the token is an editor's)."""
+        request = urllib.request.Request(
+            f"{self.server.url}/api/v1/entries/{entry_id}",
+            data=json.dumps({"display_at": display_at}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
+            method="PATCH",
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+
 
 @pytest.fixture
 def make_site(app, database_url, make_blog, make_user):
@@ -153,6 +163,20 @@ def test_an_edit_above_the_viewport_leaves_what_the_reader_sees_in_place(chromiu
     page.wait_for_selector(f"#entry-{newest}[data-version='2']", state="attached")
     assert page.evaluate(ANCHOR)[:2] == [entry_id, top]
     assert page.locator(f"#entry-{newest} .entry__ago").count() == 1
+    assert errors == []
+
+
+def test_a_backdated_entry_moves_to_its_place_on_open_pages(chromium, make_site):
+    site = make_site(fill_entries(3))
+    page, errors = open_page(chromium, site.path)
+    oldest, middle, newest = site.ids
+    assert entry_ids(page) == [newest, middle, oldest]
+    site.backdate(newest, "2020-01-01T09:00:00+01:00")
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('#entries .entry')].pop().id === 'entry-{newest}'",
+        timeout=WAIT_MS,
+    )
+    assert entry_ids(page) == [middle, oldest, newest]
     assert errors == []
 
 

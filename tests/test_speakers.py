@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import login
+
 from blog import actions
 
 
@@ -35,3 +37,16 @@ def test_a_speaker_of_another_event_is_not_found(client, make_event):
     mine, theirs = make_event(), make_event()
     speaker = actions.add_speaker(theirs, "Someone Else")
     assert client.get(f"/e/{mine.slug}/speakers/{speaker.id}").status_code == 404
+
+
+def test_the_desk_and_the_api_match_speakers_without_accents_or_case(client, blog, reporter):
+    ines = actions.add_speaker(blog.event, "Inés Valbuena", "CTO", "Telefónica")
+    actions.add_speaker(blog.event, "Tomasz Wierzbicki", "", "Nordlink")
+    login(client, reporter)
+    for needle in ("Ines", "VALBUENA", "telefonica", "Inés"):
+        desk = client.get(f"/desk/events/{blog.event.id}/speakers?q={needle}").get_json()
+        assert [s["id"] for s in desk["speakers"]] == [ines.id], needle
+        api = client.get(f"/api/v1/events/{blog.event.slug}/speakers?q={needle}").get_json()
+        assert [s["id"] for s in api["speakers"]] == [ines.id], needle
+    every = client.get(f"/api/v1/events/{blog.event.slug}/speakers").get_json()["speakers"]
+    assert len(every) == 2

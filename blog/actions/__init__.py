@@ -12,6 +12,7 @@ from blog.actions.curation import (
     set_lead_feature,
     unfeature,
 )
+from blog.actions.display_time import set_display_time
 from blog.actions.entries import edit_entry, mark_key_entry, pin_entry, post_entry, retract_entry
 from blog.actions.entry_input import EntryInput
 from blog.actions.lifecycle import (
@@ -82,6 +83,7 @@ __all__ = [
     "retract_entry",
     "revoke_api_token",
     "set_blog_status",
+    "set_display_time",
     "attach_media",
     "upload_media",
 ]

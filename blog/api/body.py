@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import request
 
 from blog import actions
@@ -62,3 +64,20 @@ def entry_input(body: dict) -> actions.EntryInput:
 def _id_or_null(value) -> bool:
     # type() rather than isinstance(): JSON true is not id 1.
     return value is None or type(value) is int
+
+
+def display_time(raw) -> datetime:
+    """An entry's display time from an ISO 8601 string with its offset, in UTC."""
+    problem = Invalid(
+        "display_at must be an ISO 8601 time with its offset, e.g. 2027-03-01T10:15:00+01:00.",
+        {"display_at": "not an ISO 8601 time with offset"},
+    )
+    if not isinstance(raw, str):
+        raise problem
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise problem from None
+    if value.tzinfo is None:
+        raise problem
+    return value.astimezone(UTC)

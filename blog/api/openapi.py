@@ -144,7 +144,11 @@ def _paths() -> dict:
             )
         },
         "/events/{event_slug}/speakers": {
-            "get": _read("The event's speaker roster.", "SpeakerList", [slug])
+            "get": _read(
+                "The event's speaker roster, or those matching q (accents and case aside).",
+                "SpeakerList",
+                [slug, {"name": "q", "in": "query", "schema": STRING}],
+            )
         },
         "/media": {"post": _upload_operation()},
         "/openapi.json": {

@@ -88,8 +88,13 @@ def schemas() -> dict:
         "EntryFields": _entry_fields(),
         "EntryEdit": {
             **_entry_fields(),
-            "properties": {**_entry_fields()["properties"], "base_version": INTEGER},
-            "required": ["base_version"],
+            "description": "base_version is required with any entry field; display_at alone"
+            " (editors only) moves the entry in the timeline without editing it.",
+            "properties": {
+                **_entry_fields()["properties"],
+                "base_version": INTEGER,
+                "display_at": TIME,
+            },
         },
     }
 

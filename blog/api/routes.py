@@ -7,8 +7,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 from blog import actions
+from blog.actions.display_time import EDITORS_ONLY
 from blog.api import openapi, token_auth
-from blog.api.body import ENTRY_FIELDS, entry_input, json_body, reject_unknown
+from blog.api.body import ENTRY_FIELDS, display_time, entry_input, json_body, reject_unknown
 from blog.api.token_auth import token_required
 from blog.content import hub, photos, queries
 from blog.live import push
@@ -168,16 +169,30 @@ def create_entry(blog_id: int):
 @bp.patch("/entries/<int:entry_id>")
 @token_required
 def update_entry(entry_id: int):
-    """Edit an entry; base_version must be the version the edit started from."""
+    """Edit an entry; base_version must be the version the edit started from.
+
+    display_at alone (editors) moves the entry in the timeline without an edit.
+    """
     body = json_body()
+    display_at = body.pop("display_at", None)
     reject_unknown(body)
+    when = display_time(display_at) if display_at is not None else None
+    if when is not None and not g.user.is_editor:
+        raise Forbidden(EDITORS_ONLY, {"display_at": "editors only"})
+    entry = _entry_for_write(entry_id)
+    if when is None or set(body) & set(ENTRY_FIELDS):
+        entry = _edit(entry, body)
+    if when is not None:
+        entry = actions.set_display_time(g.user, entry_id, when)
+    return jsonify(entry_json(entry))
+
+
+def _edit(current: Entry, body: dict) -> Entry:
     base = body.get("base_version")
     if type(base) is not int:  # JSON true is not version 1
         raise Invalid("base_version (the version you edited) is required.")
-    current = _entry_for_write(entry_id)
     merged = {k: body.get(k, _current_value(current, k)) for k in ENTRY_FIELDS}
-    entry = actions.edit_entry(g.user, entry_id, base, entry_input(merged))
-    return jsonify(entry_json(entry))
+    return actions.edit_entry(g.user, current.id, base, entry_input(merged))
 
 
 def _entry_for_write(entry_id: int) -> Entry:
@@ -243,9 +258,10 @@ def set_status(blog_id: int):
 
 @bp.get("/events/<event_slug>/speakers")
 def speakers(event_slug: str):
-    """The event's speaker roster."""
+    """The event's speaker roster, or those matching ?q= (accents and case aside)."""
     event = queries.event_by_slug(event_slug) or abort(404)
-    return jsonify({"speakers": [_speaker_json(s) for s in queries.speakers_of(event)]})
+    found = queries.speakers_matching(event, request.args.get("q", ""))
+    return jsonify({"speakers": [_speaker_json(s) for s in found]})
 
 
 @bp.get("/openapi.json")

@@ -6,12 +6,13 @@ import secrets
 from datetime import date, datetime
 
 from sqlalchemy import Date, Enum, Table, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from blog.actions._audit import audit
 from blog.actions._stream import write_action
 from blog.archive.export import AUDIT_OBJECT_TABLES, FORMAT, USERS, VERSION, event_tables
-from blog.models import Event, Role, User
+from blog.models import Entry, Event, Media, Role, User
 from blog.models.base import UTCDateTime
 from blog.platform import db
 from blog.platform.errors import Invalid
@@ -63,6 +64,39 @@ def _import_users(rows: list[dict]) -> dict[int, int]:
             db.session.flush()
         mapping[row["id"]] = user.id
     return mapping
+
+
+def _taken_pairs(column_a, column_b, pairs: set[tuple]) -> set[tuple]:
+    """Which (a, b) pairs already exist here, asked in one query per value of b."""
+    keys = {b for _, b in pairs}
+    stmt = select(column_a, column_b).where(column_b.in_(keys))
+    return {tuple(row) for row in db.session.execute(stmt)} & pairs if keys else set()
+
+
+def _give_fresh_keys(tables: dict[str, list[dict]], users: dict[int, int]) -> None:
+    """Re-key rows whose instance-wide unique keys are already used here.
+
+    Importing an export again under a new slug (a rehearsal copy) repeats the
+    entries' idempotency keys and the photos' storage keys. Those keys name
+    nothing a reader sees: the copy gets fresh ones, and its photos still point
+    at the same stored files through their variants.
+    """
+    entries = [r for r in tables.get("entry", []) if users.get(r.get("author_id"))]
+    mine = {(users[r["author_id"]], r["idempotency_key"]) for r in entries}
+    taken = _taken_pairs(Entry.author_id, Entry.idempotency_key, mine)
+    for row in entries:
+        if (users[row["author_id"]], row["idempotency_key"]) in taken:
+            row["idempotency_key"] = secrets.token_hex(16)
+    media = tables.get("media", [])
+    stored = {r["storage_key"] for r in media}
+    used = set(db.session.scalars(select(Media.storage_key).where(Media.storage_key.in_(stored))))
+    uploads = {(users.get(r["uploader_id"]), r["upload_key"]) for r in media if r.get("upload_key")}
+    taken_uploads = _taken_pairs(Media.uploader_id, Media.upload_key, uploads)
+    for row in media:
+        if row["storage_key"] in used:
+            row["storage_key"] = secrets.token_urlsafe(18)
+        if (users.get(row["uploader_id"]), row.get("upload_key")) in taken_uploads:
+            row["upload_key"] = None  # only a retry of the original upload needs it
 
 
 def _ids_free(tables: dict[str, list[dict]]) -> bool:
@@ -148,15 +182,25 @@ def _bump_sequences(names) -> None:
 
 @write_action
 def import_event(data: dict) -> Event:
-    """Create an event and all its coverage from an export; refuse a slug already here."""
+    """Create an event and all its coverage from an export; refuse a slug already here.
+
+    The same export may come in again under a new slug: that makes a second copy.
+    """
     tables = _check_format(data)
     db.begin_write()
     slug = tables["event"][0]["slug"]
     if db.session.scalar(select(Event.id).where(Event.slug == slug)):
         raise Invalid(f"An event with the slug {slug!r} already exists here.")
     users = _import_users(tables.get(USERS, []))
+    _give_fresh_keys(tables, users)
     keep_ids = _ids_free(tables)
-    event_id = _Importer(tables, users, keep_ids).run()
+    try:
+        event_id = _Importer(tables, users, keep_ids).run()
+    except IntegrityError as exc:
+        # A clash the checks above did not foresee: refuse in words, write nothing.
+        raise Invalid(
+            f"This export clashes with data already here, so nothing was imported: {exc.orig}."
+        ) from exc
     if keep_ids:
         _bump_sequences(event_tables())
     audit(None, "event.import", "event", event_id, event_id, kept_ids=keep_ids)

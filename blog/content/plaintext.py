@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from html.parser import HTMLParser
 
 _BLOCKS = {"p", "li", "blockquote", "pre", "h3", "h4", "tr", "br", "hr", "figcaption"}
@@ -35,3 +36,9 @@ def excerpt(html: str, limit: int = 200) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def fold(text: str) -> str:
+    """Text without accents and case, for matching what people type ("Ines" → "Inés")."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, exists, or_, select
 
+from blog.content.plaintext import fold
 from blog.models import (
     BlogStatus,
     Change,
@@ -111,6 +112,16 @@ def speakers_of(event: Event) -> list[Speaker]:
     """The event's speaker roster, by name."""
     stmt = select(Speaker).where(Speaker.event_id == event.id).order_by(Speaker.name)
     return list(db.session.scalars(stmt))
+
+
+SPEAKER_QUERY_CHARS = 200
+
+
+def speakers_matching(event: Event, needle: str) -> list[Speaker]:
+    """Speakers whose name, title or organisation contains needle, accents and case aside."""
+    # A name is short; a longer needle matches nothing and costs nothing to fold.
+    wanted = fold(needle.strip()[:SPEAKER_QUERY_CHARS])
+    return [s for s in speakers_of(event) if wanted in fold(s.attribution)]
 
 
 def revisions_of(entry: Entry) -> list[EntryRevision]:

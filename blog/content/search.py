@@ -1,4 +1,8 @@
-"""Search across an event's coverage: SQLite FTS5 by default, PostgreSQL full text on PostgreSQL."""
+"""Search across an event's coverage: SQLite FTS5 by default, PostgreSQL full text on PostgreSQL.
+
+Both indexes hold an entry's headline, its text and, for a quote, the speaker's
+name, title and organisation; both ignore accents and case (migration 0005).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 from sqlalchemy import select, text
 
+from blog.content.plaintext import fold
 from blog.models import Entry, Event
 from blog.platform import db
 
@@ -18,6 +23,7 @@ LIMIT = 30
 # by <mark> only after the snippet has been HTML-escaped.
 START, STOP = "\ue000", "\ue001"
 
+# bm25 weights per column: headline, body, people (speaker and organisation).
 SQLITE_SQL = text(
     f"""
     SELECT entry.id AS id,
@@ -27,18 +33,20 @@ SQLITE_SQL = text(
     JOIN live_blog ON live_blog.id = entry.blog_id
     WHERE entry_search MATCH :query AND live_blog.event_id = :event_id
       AND entry.status = 'published'
-    ORDER BY bm25(entry_search, 4.0, 1.0), entry.published_at DESC
+    ORDER BY bm25(entry_search, 4.0, 1.0, 2.0), entry.published_at DESC
     LIMIT :limit
     """
 )
+# showfloor_search is English stemming after unaccent; the vector weighs the
+# headline A, the people B and the body C.
 POSTGRES_SQL = text(
     f"""
     SELECT entry.id AS id,
-           ts_headline('english', entry.source, query,
+           ts_headline('showfloor_search', entry.source, query,
                        'StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12') AS snippet
     FROM entry
     JOIN live_blog ON live_blog.id = entry.blog_id,
-         websearch_to_tsquery('english', :query) AS query
+         websearch_to_tsquery('showfloor_search', :query) AS query
     WHERE entry.search_vector @@ query AND live_blog.event_id = :event_id
       AND entry.status = 'published'
     ORDER BY ts_rank(entry.search_vector, query) DESC, entry.published_at DESC
@@ -49,10 +57,11 @@ POSTGRES_SQL = text(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hit:
-    """One matching entry with its highlighted snippet."""
+    """One matching entry with its highlighted snippet and, for a quote, attribution."""
 
     entry: Entry
     snippet: Markup
+    attribution: Markup | None = None
 
 
 def terms(query: str) -> list[str]:
@@ -76,7 +85,13 @@ def search(event: Event, query: str) -> list[Hit]:
     rows = db.session.execute(sql, {**params, "event_id": event.id, "limit": LIMIT}).all()
     found = db.session.scalars(select(Entry).where(Entry.id.in_([r.id for r in rows])))
     entries = {e.id: e for e in found}
-    return [Hit(entry=entries[r.id], snippet=highlight(r.snippet)) for r in rows if r.id in entries]
+    return [_hit(entries[r.id], r.snippet, words) for r in rows if r.id in entries]
+
+
+def _hit(entry: Entry, snippet: str, words: list[str]) -> Hit:
+    speaker = entry.speaker
+    attribution = mark_words(speaker.attribution, words) if speaker else None
+    return Hit(entry=entry, snippet=highlight(snippet), attribution=attribution)
 
 
 def highlight(snippet: str) -> Markup:
@@ -84,3 +99,14 @@ def highlight(snippet: str) -> Markup:
     plain = re.sub(r"[*_`#>]+", "", snippet or "")
     safe = str(escape(plain)).replace(START, "<mark>").replace(STOP, "</mark>")
     return Markup(safe)
+
+
+def mark_words(line: str, words: list[str]) -> Markup:
+    """Escape a line and mark each word that starts with a query word, accents and case aside."""
+    wanted = [fold(w) for w in words]
+
+    def marked(match: re.Match) -> str:
+        hit = any(fold(match.group()).startswith(w) for w in wanted)
+        return f"{START}{match.group()}{STOP}" if hit else match.group()
+
+    return highlight(re.sub(r"\w+", marked, line))

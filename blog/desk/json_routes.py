@@ -157,8 +157,7 @@ def preview(blog_id: int):
 def speakers(event_id: int):
     """Speakers of the event whose name, title or organisation contains ?q=."""
     event = _member_event(event_id)
-    needle = request.args.get("q", "").strip().lower()
-    found = [s for s in queries.speakers_of(event) if needle in s.attribution.lower()]
+    found = queries.speakers_matching(event, request.args.get("q", ""))
     return jsonify({"speakers": [_speaker(s) for s in found[:20]]})
 
 

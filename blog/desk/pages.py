@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC
 from functools import wraps
 
 from flask import abort, g, redirect, render_template, request, url_for
@@ -14,7 +15,7 @@ from blog.desk import bp, uploads
 from blog.desk.json_routes import parse_local_time
 from blog.models import BlogStatus, Entry, LiveBlog
 from blog.platform import limits
-from blog.platform.errors import ActionError, Conflict
+from blog.platform.errors import ActionError, Conflict, Invalid
 
 
 def login_required(view):
@@ -205,6 +206,23 @@ def _render_edit(entry, form, errors, message="", status=200, current=None):
         ),
         status,
     )
+
+
+@bp.post("/desk/entries/<int:entry_id>/display-time")
+@login_required
+def display_time(entry_id: int):
+    """Show an entry as posted at another time, in the event's timezone (editors)."""
+    entry = queries.entry_by_id(entry_id) or abort(404)
+    try:
+        raw = request.form.get("display_at", "").strip()
+        when = parse_local_time(raw, entry.blog.event.timezone) if raw else None
+        if when is None:
+            raise Invalid("Give the time as YYYY-MM-DDTHH:MM.", {"display_at": "missing"})
+        actions.set_display_time(g.user, entry.id, when.astimezone(UTC))
+    except ActionError as exc:
+        form = {**_form_of(entry), "display_at": raw}
+        return _render_edit(entry, form, exc.fields, exc.message, exc.status)
+    return redirect(url_for("desk.edit", entry_id=entry.id))
 
 
 @bp.post("/desk/entries/<int:entry_id>/retract")

@@ -155,6 +155,11 @@
   var select = form.elements.speaker_id;
   if (select) enhanceSpeakers(select);
 
+  // "Ines" finds "Inés": compare without accents or case, as the server does.
+  function fold(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
   function enhanceSpeakers(select) {
     var search = document.createElement("input");
     search.type = "search";
@@ -163,10 +168,10 @@
     search.className = "speaker-search";
     select.parentNode.insertBefore(search, select);
     search.addEventListener("input", function () {
-      var q = search.value.trim().toLowerCase();
+      var q = fold(search.value.trim());
       var first = null;
       Array.prototype.forEach.call(select.options, function (o) {
-        var hit = !o.value || o.text.toLowerCase().indexOf(q) >= 0;
+        var hit = !o.value || fold(o.text).indexOf(q) >= 0;
         o.hidden = !hit;
         if (hit && o.value && !first) first = o;
       });

@@ -89,7 +89,9 @@
     }
     if (!el) { if (old) keepScroll(function () { old.remove(); }); return; }
     var pin = msg.pinned && !paged;
-    if (old && (old.parentNode === pinnedEl) === pin) {
+    // An edit stays in place; a new display time (an editor backdating) moves it below.
+    var moved = old && !pin && old.dataset.publishedAt !== el.dataset.publishedAt;
+    if (old && (old.parentNode === pinnedEl) === pin && !moved) {
       return keepScroll(function () { old.replaceWith(el); decorate(el); }); // an edit, in place
     }
     if (!old && paged) return; // an older page shows only its own entries
