@@ -6,8 +6,7 @@ import functools
 
 from sqlalchemy import select, update
 
-from blog.content import hub
-from blog.live import push
+from blog.live import hub_payloads, payloads, push
 from blog.models import Change, Entry, Event, EventChange, LiveBlog
 from blog.platform import db
 
@@ -30,13 +29,13 @@ def next_seq(blog_id: int) -> int:
 def record_entry_change(change_type: str, entry: Entry) -> Change:
     """Write the change row for an entry's reader-visible change."""
     db.session.flush()
-    payload = push.entry_payload(entry)
+    payload = payloads.entry_payload(entry)
     return _record(entry.blog_id, change_type, payload, entry.id)
 
 
 def record_blog_change(change_type: str, blog: LiveBlog) -> Change:
     """Write the change row for a change of the blog itself."""
-    return _record(blog.id, change_type, push.blog_payload(blog), None)
+    return _record(blog.id, change_type, payloads.blog_payload(blog), None)
 
 
 def _record(blog_id: int, change_type: str, payload: dict, entry_id: int | None) -> Change:
@@ -101,12 +100,12 @@ def commit_and_push(changes: list[Change | EventChange]) -> None:
 
 def _hub_changes(changes: list[Change | EventChange]) -> list[EventChange]:
     blog_changes = [c for c in changes if isinstance(c, Change)]
-    stale = hub.stale_after(blog_changes) if blog_changes else []
+    stale = hub_payloads.stale_after(blog_changes) if blog_changes else []
     for event_id in sorted({event.id for event, _, _ in stale}):
         lock_event(event_id)
     recorded = []
     for event, change_type, blog in stale:
-        payload = hub.payload_after(event, change_type, blog)
+        payload = hub_payloads.payload_after(event, change_type, blog)
         if payload is not None:
             recorded.append(record_event_change(event, change_type, payload))
     return recorded

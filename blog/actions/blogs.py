@@ -16,7 +16,7 @@ from blog.actions._stream import (
     write_action,
 )
 from blog.content.permissions import can_curate
-from blog.live import push
+from blog.live import payloads
 from blog.models import BlogStatus, Event, LiveBlog, User, utcnow
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid
@@ -85,8 +85,8 @@ def create_blog(
     db.session.flush()
     audit(actor, "blog.create", "blog", blog.id, event.id)
     # Open hub pages list the new blog under "coming up" at once.
-    card = {"blog": push.blog_card(blog)}
-    commit_and_push([record_event_change(blog.event, push.BLOG_CHANGED, card)])
+    card = {"blog": payloads.blog_card(blog)}
+    commit_and_push([record_event_change(blog.event, payloads.BLOG_CHANGED, card)])
     return blog
 
 
@@ -109,5 +109,5 @@ def set_blog_status(user: User, blog_id: int, status: BlogStatus) -> LiveBlog:
         blog.started_at = utcnow()
     if status == BlogStatus.ENDED:
         blog.ended_at = utcnow()
-    commit_and_push([record_blog_change(push.BLOG_STATUS_CHANGED, blog)])
+    commit_and_push([record_blog_change(payloads.BLOG_STATUS_CHANGED, blog)])
     return blog

@@ -11,7 +11,7 @@ from blog.actions._stream import commit_and_push, record_entry_change, write_act
 from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
 from blog.actions.lifecycle import Placement, initial_status, place
 from blog.content.permissions import can_curate, can_modify, can_post
-from blog.live import push
+from blog.live import payloads, push
 from blog.models import BlogStatus, Change, Entry, EntryRevision, EntryStatus, User
 from blog.platform import clock, db
 from blog.platform.errors import Conflict, Forbidden, Invalid
@@ -85,7 +85,7 @@ def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str, placeme
     audit(actor, "entry.create", "entry", entry.id, blog.event_id, status=entry.status.value)
     if entry.status != EntryStatus.PUBLISHED:
         return entry, []
-    return entry, [record_entry_change(push.ENTRY_PUBLISHED, entry)]
+    return entry, [record_entry_change(payloads.ENTRY_PUBLISHED, entry)]
 
 
 @write_action
@@ -113,7 +113,7 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     audit(actor, "entry.edit", "entry", entry.id, entry.blog.event_id, version=entry.version)
     changes = []
     if entry.status == EntryStatus.PUBLISHED:
-        changes.append(record_entry_change(push.ENTRY_EDITED, entry))
+        changes.append(record_entry_change(payloads.ENTRY_EDITED, entry))
     commit_and_push(changes)
     if entry.status == EntryStatus.PENDING:
         push.emit_review_queue_changed(entry.blog.event_id, entry.id, "edited")
@@ -206,7 +206,7 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     entry.updated_at = clock.now()
     audit(actor, "entry.retract", "entry", entry.id, entry.blog.event_id)
     _redact_history(entry.id)
-    changes = [record_entry_change(push.ENTRY_RETRACTED, entry)] if was_published else []
+    changes = [record_entry_change(payloads.ENTRY_RETRACTED, entry)] if was_published else []
     commit_and_push(changes)
     if was_pending:
         push.emit_review_queue_changed(entry.blog.event_id, entry.id, "withdrawn")
@@ -236,13 +236,13 @@ def pin_entry(user: User, entry_id: int, pinned: bool = True) -> Entry:
     if pinned:
         for other in _pinned_in_blog(entry.blog_id, exclude=entry.id):
             other.is_pinned = False
-            changes.append(record_entry_change(push.ENTRY_UNPINNED, other))
+            changes.append(record_entry_change(payloads.ENTRY_UNPINNED, other))
     if entry.is_pinned != pinned:
         entry.is_pinned = pinned
         audit(
             actor, "entry.pin" if pinned else "entry.unpin", "entry", entry.id, entry.blog.event_id
         )
-        kind = push.ENTRY_PINNED if pinned else push.ENTRY_UNPINNED
+        kind = payloads.ENTRY_PINNED if pinned else payloads.ENTRY_UNPINNED
         changes.append(record_entry_change(kind, entry))
     commit_and_push(changes)
     return entry
@@ -274,6 +274,6 @@ def mark_key_entry(user: User, entry_id: int, is_key: bool = True) -> Entry:
         audit(
             actor, "entry.key" if is_key else "entry.unkey", "entry", entry.id, entry.blog.event_id
         )
-        changes.append(record_entry_change(push.ENTRY_KEY_CHANGED, entry))
+        changes.append(record_entry_change(payloads.ENTRY_KEY_CHANGED, entry))
     commit_and_push(changes)
     return entry

@@ -11,7 +11,7 @@ from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_blog, load_entry, lock_blog, require_live
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
 from blog.content.permissions import can_modify, can_post, needs_approval
-from blog.live import push
+from blog.live import payloads, push
 from blog.models import BlogStatus, EmbargoBatch, Entry, EntryStatus, LiveBlog, User
 from blog.platform import clock, db
 from blog.platform.errors import Forbidden, Invalid, NotFound
@@ -87,7 +87,7 @@ def _publish(entry: Entry, actor: User | None) -> list:
     entry.updated_at = entry.published_at
     entry.version += 1
     audit(actor, "entry.publish", "entry", entry.id, entry.blog.event_id)
-    return [record_entry_change(push.ENTRY_PUBLISHED, entry)]
+    return [record_entry_change(payloads.ENTRY_PUBLISHED, entry)]
 
 
 @write_action

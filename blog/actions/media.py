@@ -15,7 +15,7 @@ from blog.actions.entry_input import IDEMPOTENCY_KEY
 from blog.content import photos
 from blog.content.permissions import is_member
 from blog.content.rendering import clean_text
-from blog.live import push
+from blog.live import payloads
 from blog.models import Entry, EntryKind, EntryStatus, Event, Media, User, utcnow
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid, NotFound
@@ -183,7 +183,7 @@ def attach_media(user: User, entry_id: int, media_id: int) -> Entry:
     audit(actor, "entry.attach_media", "entry", entry.id, entry.blog.event_id, media_id=photo.id)
     changes = []
     if entry.status == EntryStatus.PUBLISHED:
-        changes.append(record_entry_change(push.ENTRY_EDITED, entry))
+        changes.append(record_entry_change(payloads.ENTRY_EDITED, entry))
     commit_and_push(changes)
     return entry
 

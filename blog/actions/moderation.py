@@ -7,7 +7,7 @@ from blog.actions._load import load_actor, load_entry, require_live
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
 from blog.content.permissions import can_resubmit, can_review
 from blog.content.rendering import clean_text
-from blog.live import push
+from blog.live import payloads, push
 from blog.models import Entry, EntryStatus, User, utcnow
 from blog.platform import db
 from blog.platform.errors import Conflict, Forbidden, Invalid
@@ -43,7 +43,7 @@ def approve_entry(user: User, entry_id: int, base_version) -> Entry:
     entry.reviewed_by_id = actor.id
     event_id = entry.blog.event_id
     audit(actor, "entry.approve", "entry", entry.id, event_id, version=entry.version)
-    commit_and_push([record_entry_change(push.ENTRY_PUBLISHED, entry)])
+    commit_and_push([record_entry_change(payloads.ENTRY_PUBLISHED, entry)])
     push.emit_review_queue_changed(event_id, entry.id, "approved")
     return entry
 

@@ -11,7 +11,7 @@ from blog.api import openapi, token_auth
 from blog.api.body import ENTRY_FIELDS, entry_input, json_body, reject_unknown
 from blog.api.token_auth import token_required
 from blog.content import hub, photos, queries
-from blog.live import push
+from blog.live import payloads
 from blog.models import BlogStatus, Entry, EntryStatus, LiveBlog
 from blog.platform import limits
 from blog.platform.errors import ActionError, Forbidden, Invalid, NotFound
@@ -95,7 +95,7 @@ def get_changes(blog_id: int):
     if not since.isdecimal():  # isdigit() also takes "²", which int() refuses
         raise Invalid("since must be a non-negative integer seq.")
     changes = queries.changes_since(blog.id, int(since))
-    messages = [push.change_message(c) for c in changes]
+    messages = [payloads.change_message(c) for c in changes]
     more = bool(changes) and changes[-1].seq < blog.last_seq
     return jsonify(
         {"blog_id": blog.id, "last_seq": blog.last_seq, "changes": messages, "more": more}
@@ -112,7 +112,7 @@ def get_event_changes(event_id: int):
     if not since.isdecimal():
         raise Invalid("since must be a non-negative integer seq.")
     changes = hub.event_changes_since(event.id, int(since))
-    messages = [push.event_change_message(c) for c in changes]
+    messages = [payloads.event_change_message(c) for c in changes]
     more = bool(changes) and changes[-1].seq < event.last_seq
     return jsonify(
         {"event_id": event.id, "last_seq": event.last_seq, "changes": messages, "more": more}

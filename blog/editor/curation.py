@@ -19,7 +19,7 @@ from blog.content import hub, queries
 from blog.content.permissions import can_create_event, can_curate
 from blog.desk.uploads import accepts_upload
 from blog.editor import bp
-from blog.live import push
+from blog.live import payloads
 from blog.models import EntryStatus, Event, LiveBlog
 from blog.platform import db
 from blog.platform.errors import ActionError
@@ -186,7 +186,7 @@ def _feature_rows(event: Event) -> list[dict]:
     for feature in hub.features_of(event):
         entry = queries.entry_by_id(feature.entry_id) if feature.entry_id else None
         if entry is not None:
-            card = push.key_moment_card(entry)
+            card = payloads.key_moment_card(entry)
             label = f"{entry.blog.title}: {card['headline'] or card['text']}"
         else:
             label = queries.blog_by_id(feature.blog_id).title
