@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
@@ -83,8 +85,26 @@ def record_event_change(event: Event, change_type: str, payload: dict) -> EventC
     return change
 
 
-def commit_and_push(changes: list[Change | EventChange]) -> None:
-    """Commit the transaction, then hand its changes to push; never the other way round.
+@dataclass(frozen=True)
+class ReviewNotice:
+    """An entry entered or left its event's review queue; the event's editors hear of it."""
+
+    event_id: int
+    entry_id: int
+    what: str
+
+
+def review_notice(entry: Entry, what: str) -> ReviewNotice:
+    """The review-queue notice for this entry, to hand to commit_and_push."""
+    if entry.id is None:
+        db.session.flush()
+    return ReviewNotice(entry.blog.event_id, entry.id, what)
+
+
+def commit_and_push(
+    changes: list[Change | EventChange], notices: Sequence[ReviewNotice] = ()
+) -> None:
+    """Commit the transaction, then hand its changes and notices to push; never the other way round.
 
     Blog changes the hub shows too (a status, a key moment, a featured entry)
     get their hub change first, in the same transaction, whichever action wrote them.
@@ -96,6 +116,8 @@ def commit_and_push(changes: list[Change | EventChange]) -> None:
             push.emit_event_change(change)
         else:
             push.emit_change(change)
+    for notice in notices:
+        push.emit_review_queue_changed(notice.event_id, notice.entry_id, notice.what)
 
 
 def _hub_changes(changes: list[Change | EventChange]) -> list[EventChange]:

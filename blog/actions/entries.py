@@ -7,11 +7,16 @@ from sqlalchemy.exc import IntegrityError
 
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_blog, load_entry, require_live
-from blog.actions._stream import commit_and_push, record_entry_change, write_action
+from blog.actions._stream import (
+    commit_and_push,
+    record_entry_change,
+    review_notice,
+    write_action,
+)
 from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
 from blog.actions.lifecycle import Placement, initial_status, place
 from blog.content.permissions import can_curate, can_modify, can_post
-from blog.live import payloads, push
+from blog.live import payloads
 from blog.models import BlogStatus, Change, Entry, EntryRevision, EntryStatus, User
 from blog.platform import clock, db
 from blog.platform.errors import Conflict, Forbidden, Invalid
@@ -42,9 +47,8 @@ def post_entry(
         # A concurrent retry with the same key won the race: answer with its entry.
         db.session.rollback()
         return _entry_by_key(user.id, key), False
-    commit_and_push(changes)
-    if entry.status == EntryStatus.PENDING:
-        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "submitted")
+    submitted = entry.status == EntryStatus.PENDING
+    commit_and_push(changes, [review_notice(entry, "submitted")] if submitted else [])
     return entry, True
 
 
@@ -114,9 +118,8 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     changes = []
     if entry.status == EntryStatus.PUBLISHED:
         changes.append(record_entry_change(payloads.ENTRY_EDITED, entry))
-    commit_and_push(changes)
-    if entry.status == EntryStatus.PENDING:
-        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "edited")
+    pending = entry.status == EntryStatus.PENDING
+    commit_and_push(changes, [review_notice(entry, "edited")] if pending else [])
     return entry
 
 
@@ -207,9 +210,7 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     audit(actor, "entry.retract", "entry", entry.id, entry.blog.event_id)
     _redact_history(entry.id)
     changes = [record_entry_change(payloads.ENTRY_RETRACTED, entry)] if was_published else []
-    commit_and_push(changes)
-    if was_pending:
-        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "withdrawn")
+    commit_and_push(changes, [review_notice(entry, "withdrawn")] if was_pending else [])
     return entry
 
 

@@ -9,9 +9,14 @@ from sqlalchemy import func, select
 
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_blog, load_entry, lock_blog, require_live
-from blog.actions._stream import commit_and_push, record_entry_change, write_action
+from blog.actions._stream import (
+    commit_and_push,
+    record_entry_change,
+    review_notice,
+    write_action,
+)
 from blog.content.permissions import can_modify, can_post, needs_approval
-from blog.live import payloads, push
+from blog.live import payloads
 from blog.models import BlogStatus, EmbargoBatch, Entry, EntryStatus, LiveBlog, User
 from blog.platform import clock, db
 from blog.platform.errors import Forbidden, Invalid, NotFound
@@ -104,8 +109,7 @@ def publish_entry(user: User, entry_id: int) -> Entry:
     if needs_approval(actor):
         entry.status = EntryStatus.PENDING
         audit(actor, "entry.submit", "entry", entry.id, entry.blog.event_id)
-        commit_and_push([])
-        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "submitted")
+        commit_and_push([], [review_notice(entry, "submitted")])
         return entry
     changes = _publish(entry, actor)
     commit_and_push(changes)
