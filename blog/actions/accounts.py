@@ -8,8 +8,8 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from zxcvbn import zxcvbn
 
-from blog.actions._audit import audit
-from blog.actions._stream import write_action
+from blog.actions.audit import audit
+from blog.actions.stream import write_action
 from blog.live import socket_auth
 from blog.models import Event, Organization, Role, Speaker, User
 from blog.platform import db

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor, load_blog
-from blog.actions._stream import (
+from blog.actions.audit import audit
+from blog.actions.load import load_actor, load_blog
+from blog.actions.stream import (
     commit_and_push,
     record_blog_change,
     record_event_change,

@@ -5,16 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor, load_blog, load_entry, require_live
-from blog.actions._stream import (
+from blog.actions.audit import audit
+from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
+from blog.actions.lifecycle import Placement, initial_status, place
+from blog.actions.load import load_actor, load_blog, load_entry, require_live
+from blog.actions.stream import (
     commit_and_push,
     record_entry_change,
     review_notice,
     write_action,
 )
-from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
-from blog.actions.lifecycle import Placement, initial_status, place
 from blog.content.permissions import can_curate, can_modify, can_post
 from blog.live import payloads
 from blog.models import BlogStatus, Change, Entry, EntryRevision, EntryStatus, User
@@ -102,7 +102,7 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     db.begin_write()
     actor = load_actor(user)
     entry = load_entry(entry_id)
-    _check_editable(actor, entry)
+    check_editable(actor, entry)
     if base_version is None or int(base_version) != entry.version:
         raise Conflict(
             "Someone changed this entry while you were editing it. Compare and choose.",
@@ -112,7 +112,7 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     if _unchanged(entry, valid):
         db.session.commit()  # nothing to save: no revision, no version, no push
         return entry
-    db.session.add(_revision_of(entry, actor))
+    db.session.add(revision_of(entry, actor))
     _apply(entry, valid)
     audit(actor, "entry.edit", "entry", entry.id, entry.blog.event_id, version=entry.version)
     changes = []
@@ -139,7 +139,8 @@ def _unchanged(entry: Entry, valid) -> bool:
     )
 
 
-def _check_editable(actor: User, entry: Entry) -> None:
+def check_editable(actor: User, entry: Entry) -> None:
+    """Refuse unless this actor may change this entry now (its author, live blog, not retracted)."""
     if not can_modify(actor, entry):
         raise Forbidden("You may only change your own entries in events you are assigned to.")
     if entry.status == EntryStatus.RETRACTED:
@@ -148,7 +149,8 @@ def _check_editable(actor: User, entry: Entry) -> None:
         require_live(entry.blog)
 
 
-def _revision_of(entry: Entry, actor: User) -> EntryRevision:
+def revision_of(entry: Entry, actor: User) -> EntryRevision:
+    """The revision that keeps the entry's current text before this actor replaces it."""
     return EntryRevision(
         entry_id=entry.id,
         version=entry.version,
@@ -200,7 +202,7 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     db.begin_write()
     actor = load_actor(user)
     entry = load_entry(entry_id)
-    _check_editable(actor, entry)
+    check_editable(actor, entry)
     was_published = entry.status == EntryStatus.PUBLISHED
     was_pending = entry.status == EntryStatus.PENDING
     entry.status = EntryStatus.RETRACTED

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor, load_blog, load_entry, lock_blog, require_live
-from blog.actions._stream import (
+from blog.actions.audit import audit
+from blog.actions.load import load_actor, load_blog, load_entry, lock_blog, require_live
+from blog.actions.stream import (
     commit_and_push,
     record_entry_change,
     review_notice,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor, load_entry, require_live
-from blog.actions._stream import (
+from blog.actions.audit import audit
+from blog.actions.load import load_actor, load_entry, require_live
+from blog.actions.stream import (
     commit_and_push,
     record_entry_change,
     review_notice,

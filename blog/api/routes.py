@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 from blog import actions
 from blog.api import openapi, token_auth
 from blog.api.body import ENTRY_FIELDS, entry_input, json_body, reject_unknown
+from blog.api.representations import blog_json, entry_json, speaker_json
 from blog.api.token_auth import token_required
-from blog.content import hub, photos, queries
+from blog.content import hub, queries
 from blog.live import payloads
 from blog.models import BlogStatus, Entry, EntryStatus, LiveBlog
 from blog.platform import limits
@@ -25,53 +26,6 @@ class Gone(ActionError):
     """The entry was retracted: like its permalink page, the API no longer shows it."""
 
     status = 410
-
-
-def entry_json(entry: Entry) -> dict:
-    """An entry as the API shows it."""
-    return {
-        "id": entry.id,
-        "blog_id": entry.blog_id,
-        "kind": entry.kind.value,
-        "status": entry.status.value,
-        "version": entry.version,
-        "headline": entry.headline,
-        "source": entry.source,
-        "html": entry.html,
-        "speaker": _speaker_json(entry.speaker) if entry.speaker else None,
-        "tags": [t.name for t in entry.tags],
-        "media": photos.media_json(entry.media) if entry.media else None,
-        "embed": entry.embed,
-        "is_key": entry.is_key,
-        "is_pinned": entry.is_pinned,
-        "correction_note": entry.correction_note,
-        "author": entry.author.name,
-        "published_at": entry.published_at.isoformat() if entry.published_at else None,
-        "updated_at": entry.updated_at.isoformat(),
-        "url": url_for(
-            "readers.entry_page",
-            event_slug=entry.blog.event.slug,
-            blog_slug=entry.blog.slug,
-            entry_id=entry.id,
-        ),
-    }
-
-
-def _speaker_json(speaker) -> dict:
-    org = speaker.organization.name if speaker.organization else ""
-    return {"id": speaker.id, "name": speaker.name, "title": speaker.title, "organization": org}
-
-
-def blog_json(blog: LiveBlog) -> dict:
-    """A live blog as the API shows it."""
-    return {
-        "id": blog.id,
-        "event": blog.event.slug,
-        "slug": blog.slug,
-        "title": blog.title,
-        "status": blog.status.value,
-        "last_seq": blog.last_seq,
-    }
 
 
 def _blog_or_404(blog_id: int) -> LiveBlog:
@@ -237,7 +191,7 @@ def set_status(blog_id: int):
 def speakers(event_slug: str):
     """The event's speaker roster."""
     event = queries.event_by_slug(event_slug) or abort(404)
-    return jsonify({"speakers": [_speaker_json(s) for s in queries.speakers_of(event)]})
+    return jsonify({"speakers": [speaker_json(s) for s in queries.speakers_of(event)]})
 
 
 @bp.get("/openapi.json")
