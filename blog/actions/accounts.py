@@ -84,7 +84,7 @@ def end_sessions(user: User) -> None:
     """Log the account out everywhere: every browser session and open socket ends."""
     db.begin_write()
     user = db.session.get(User, user.id, populate_existing=True)
-    # Sessions carry the epoch they began in (blog.web.current_session_user);
+    # Sessions carry the epoch they began in (blog.desk.login.current_session_user);
     # sockets elsewhere re-check it on every privileged event.
     user.session_epoch += 1
     audit(user, "user.logout", "user", user.id, None)

@@ -17,8 +17,9 @@ from blog.actions.stream import (
 )
 from blog.content.permissions import can_curate
 from blog.live import payloads
-from blog.models import BlogStatus, Event, LiveBlog, User, utcnow
+from blog.models import BlogStatus, Event, LiveBlog, User
 from blog.platform import db
+from blog.platform.clock import utcnow
 from blog.platform.errors import Forbidden, Invalid
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

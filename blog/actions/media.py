@@ -16,8 +16,9 @@ from blog.content import photos
 from blog.content.permissions import is_member
 from blog.content.rendering import clean_text
 from blog.live import payloads
-from blog.models import Entry, EntryKind, EntryStatus, Event, Media, User, utcnow
+from blog.models import Entry, EntryKind, EntryStatus, Event, Media, User
 from blog.platform import db
+from blog.platform.clock import utcnow
 from blog.platform.errors import Forbidden, Invalid, NotFound
 
 MAX_ALT_CHARS = 500

@@ -13,8 +13,9 @@ from blog.actions.stream import (
 from blog.content.permissions import can_resubmit, can_review
 from blog.content.rendering import clean_text
 from blog.live import payloads
-from blog.models import Entry, EntryStatus, User, utcnow
+from blog.models import Entry, EntryStatus, User
 from blog.platform import db
+from blog.platform.clock import utcnow
 from blog.platform.errors import Conflict, Forbidden, Invalid
 
 MAX_NOTE_CHARS = 2000

@@ -9,8 +9,9 @@ from blog.content import queries, timeline
 from blog.content.plaintext import excerpt
 from blog.content.timeline import Filters
 from blog.live import hub_payloads
-from blog.models import ORDER_NEWEST, ORDER_OLDEST, BlogStatus, EntryStatus, Event, LiveBlog, utcnow
+from blog.models import ORDER_NEWEST, ORDER_OLDEST, BlogStatus, EntryStatus, Event, LiveBlog
 from blog.platform import caching, db
+from blog.platform.clock import utcnow
 from blog.readers import bp, hub_page, jsonld
 
 
