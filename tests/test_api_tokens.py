@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from blog import actions
 from blog.actions.tokens import hash_token
 from blog.content import queries
-from blog.models import ApiToken, AuditRecord, Entry, Role, utcnow
+from blog.models import ApiToken, AuditRecord, Entry, Role
 from blog.platform import db
+from blog.platform.clock import utcnow
 from blog.platform.errors import Invalid
 
 

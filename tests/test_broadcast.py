@@ -13,7 +13,7 @@ import pytest
 from conftest import api_headers
 from ws_support import FrameReader, client_frame, handshake, text_of
 
-from blog.live.push import CHANGE_TYPES
+from blog.live.payloads import CHANGE_TYPES
 from blog.platform import db
 
 pytestmark = pytest.mark.timeout(120)

@@ -11,7 +11,7 @@ from conftest import csrf_token, login
 from sqlalchemy import func, select
 
 from blog import actions
-from blog.content import hub
+from blog.live import hub_payloads
 from blog.models import (
     AgendaSession,
     AuditRecord,
@@ -260,9 +260,12 @@ def test_snapshot_is_what_the_stream_last_sent(event, editor, make_blog, make_en
     actions.feature_on_hub(editor, event.id, entry_id=entry.id, lead=True)
     actions.set_hub_summary(editor, event.id, "*Now*")
     actions.save_session(editor, event.id, None, session_input())
-    state = hub.snapshot(fresh(Event, event.id))
-    assert state["lead"] == hub.last_payload(event.id, "hub_features_changed")["lead"]
-    assert state["key_moments"] == hub.last_payload(event.id, "key_moments_changed")["key_moments"]
+    state = hub_payloads.snapshot(fresh(Event, event.id))
+    assert state["lead"] == hub_payloads.last_payload(event.id, "hub_features_changed")["lead"]
+    assert (
+        state["key_moments"]
+        == hub_payloads.last_payload(event.id, "key_moments_changed")["key_moments"]
+    )
     assert state["summary_html"] == "<p><em>Now</em></p>"
     assert [b["id"] for b in state["blogs"]] == [blog.id]
     assert [s["title"] for s in state["agenda"]] == ["Keynote"]
@@ -376,9 +379,16 @@ def test_concurrent_curation_and_blog_writes_keep_the_hub_exact(
     seqs = db.session.scalars(select(EventChange.seq).where(EventChange.event_id == event.id))
     assert sorted(seqs) == list(range(1, head.last_seq + 1))
     # What the hub was last sent is what it would be sent now.
-    assert hub.last_payload(event.id, "hub_features_changed") == hub.features_payload(head)
-    assert hub.last_payload(event.id, "key_moments_changed") == hub.key_moments_payload(head)
-    assert hub.last_payload(event.id, "hub_summary_changed")["summary_html"] == head.summary_html
+    assert hub_payloads.last_payload(
+        event.id, "hub_features_changed"
+    ) == hub_payloads.features_payload(head)
+    assert hub_payloads.last_payload(
+        event.id, "key_moments_changed"
+    ) == hub_payloads.key_moments_payload(head)
+    assert (
+        hub_payloads.last_payload(event.id, "hub_summary_changed")["summary_html"]
+        == head.summary_html
+    )
 
 
 def _feature_of(entry_id: int) -> int:

@@ -22,7 +22,7 @@ from conftest import REDIS_ENV, need_service
 from test_faults import Cluster, assert_exactly_once, entries_by_key, fresh_database, new_live_blog
 from test_faults import wait_converged as wait_all_at_head
 
-from blog.live.push import CHANGE_TYPES
+from blog.live.payloads import CHANGE_TYPES
 
 pytestmark = [pytest.mark.faults, pytest.mark.services, pytest.mark.timeout(240)]
 

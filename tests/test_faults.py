@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from blog import actions, create_app
 from blog.content import queries
-from blog.live.push import CHANGE_TYPES
+from blog.live.payloads import CHANGE_TYPES
 from blog.models import BlogStatus, Entry, Role
 from blog.platform import db
 from blog.platform.migrate import upgrade

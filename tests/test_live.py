@@ -10,7 +10,7 @@ from conftest import statements_run
 from blog import actions
 from blog.content import queries
 from blog.live import heads, push
-from blog.models import utcnow
+from blog.platform.clock import utcnow
 from blog.platform.extensions import socketio
 
 

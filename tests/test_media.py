@@ -22,7 +22,7 @@ from werkzeug.test import encode_multipart
 
 from blog import actions
 from blog.content import photos
-from blog.live import push
+from blog.live import payloads
 from blog.models import AuditRecord, Change, Entry, EntryKind, EntryRevision, Media, Role
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid
@@ -160,7 +160,7 @@ def assert_nothing_written(app) -> None:
 
 def changes_received(sio) -> list[dict]:
     """Change-stream messages only (presence counts come and go on their own)."""
-    return [m for m in sio.get_received() if m["name"] in push.CHANGE_TYPES]
+    return [m for m in sio.get_received() if m["name"] in payloads.CHANGE_TYPES]
 
 
 def follow(sio, blog):

@@ -435,7 +435,7 @@ def test_readers_are_summed_across_processes_through_redis():
         f"showfloor:readers:{blog_id}", "other-process", f"5:{reader_counts.time.time():.0f}"
     )
     redis.Redis.from_url(url).hset(f"showfloor:readers:{blog_id}", "dead-process", "9:1")
-    assert reader_counts._redis_total(url, blog_id, 2, reader_counts.time.time()) == 7
+    assert reader_counts.redis_total(url, blog_id, 2, reader_counts.time.time()) == 7
 
 
 # ---- the hub ----------------------------------------------------------------------

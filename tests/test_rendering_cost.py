@@ -36,14 +36,14 @@ def test_deep_nesting_is_refused():
 
 def test_the_isolated_renderer_matches_the_in_process_one():
     text = "Specs: [sheet](https://example.com/a?b=1&c=2) *and* `code` <b>x</b>\n\n" * 40
-    assert rendering._cost(text) > rendering.INLINE_COST_LIMIT
+    assert rendering.markdown_cost(text) > rendering.INLINE_COST_LIMIT
     # A generous limit: this checks the output, not the speed, on a busy machine.
-    assert rendering._render_isolated(text, timeout=60) == rendering._render_here(text)
+    assert rendering.render_isolated(text, timeout=60) == rendering.render_here(text)
 
 
 def test_everyday_entries_render_in_process():
     everyday = "Battery swap demo: **41 seconds**, see [the spec sheet](https://example.com)."
-    assert rendering._cost(everyday) < rendering.INLINE_COST_LIMIT
+    assert rendering.markdown_cost(everyday) < rendering.INLINE_COST_LIMIT
 
 
 def test_api_answers_422_and_writes_nothing(client, make_blog, editor):

@@ -13,7 +13,7 @@ from test_media import camera_jpeg, desk_upload, media_count, media_files, text_
 
 from blog import actions
 from blog.actions.media import upload_media_once
-from blog.live import push
+from blog.live import payloads
 from blog.models import Change, Entry, Media, Role
 from blog.platform import db
 
@@ -50,7 +50,7 @@ def test_an_outbox_item_sent_twice_makes_one_entry_one_photo_and_one_attach(
     assert media_count() == 1 and media_files(app) == files
     entry = db.session.get(Entry, first[2])
     assert entry.media_id == first[3] and entry.version == 2
-    assert changes_of(entry.id, push.ENTRY_EDITED) == 1
+    assert changes_of(entry.id, payloads.ENTRY_EDITED) == 1
 
 
 def test_the_api_honours_the_idempotency_key_header(client, blog, reporter):

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from zxcvbn import zxcvbn
 
-from blog.actions._audit import audit
-from blog.actions._stream import write_action
+from blog.actions.audit import audit
+from blog.actions.stream import write_action
 from blog.live import socket_auth
 from blog.models import Event, Organization, Role, Speaker, User
 from blog.platform import db
@@ -84,7 +84,7 @@ def end_sessions(user: User) -> None:
     """Log the account out everywhere: every browser session and open socket ends."""
     db.begin_write()
     user = db.session.get(User, user.id, populate_existing=True)
-    # Sessions carry the epoch they began in (blog.web.current_session_user);
+    # Sessions carry the epoch they began in (blog.desk.login.current_session_user);
     # sockets elsewhere re-check it on every privileged event.
     user.session_epoch += 1
     audit(user, "user.logout", "user", user.id, None)

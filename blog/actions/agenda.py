@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import select
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor
-from blog.actions._scope import as_id, curator_of, media_of, session_of, speaker_of
-from blog.actions._stream import commit_and_push, record_event_change, write_action
+from blog.actions.audit import audit
 from blog.actions.blogs import SLUG
+from blog.actions.load import load_actor
+from blog.actions.scope import as_id, curator_of, media_of, session_of, speaker_of
+from blog.actions.stream import commit_and_push, record_event_change, write_action
 from blog.content.permissions import can_create_event
 from blog.content.rendering import clean_text
-from blog.live import push
+from blog.live import payloads
 from blog.models import AgendaSession, Event, LiveBlog, User
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid
@@ -208,7 +208,9 @@ def _update_event(user: User, event_id: int, data: EventInput) -> Event:
         db.session.commit()
         return event
     audit(actor, "event.edit", "event", event.id, event.id, fields=sorted(changed))
-    commit_and_push([record_event_change(event, push.EVENT_CHANGED, push.event_card(event))])
+    commit_and_push(
+        [record_event_change(event, payloads.EVENT_CHANGED, payloads.event_card(event))]
+    )
     return event
 
 
@@ -274,8 +276,8 @@ def save_session(
     db.session.flush()
     what = "session.create" if session_id is None else "session.edit"
     audit(actor, what, "session", session.id, event.id, title=session.title)
-    payload = {"session_id": session.id, "session": push.session_card(session)}
-    commit_and_push([record_event_change(event, push.AGENDA_CHANGED, payload)])
+    payload = {"session_id": session.id, "session": payloads.session_card(session)}
+    commit_and_push([record_event_change(event, payloads.AGENDA_CHANGED, payload)])
     return session
 
 
@@ -291,4 +293,4 @@ def remove_session(user: User, event_id: int, session_id: int) -> None:
     audit(actor, "session.remove", "session", session.id, event.id, title=session.title)
     db.session.delete(session)
     payload = {"session_id": session.id, "session": None}
-    commit_and_push([record_event_change(event, push.AGENDA_CHANGED, payload)])
+    commit_and_push([record_event_change(event, payloads.AGENDA_CHANGED, payload)])

@@ -7,18 +7,19 @@ from datetime import date
 
 from sqlalchemy import select
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor, load_blog
-from blog.actions._stream import (
+from blog.actions.audit import audit
+from blog.actions.load import load_actor, load_blog
+from blog.actions.stream import (
     commit_and_push,
     record_blog_change,
     record_event_change,
     write_action,
 )
 from blog.content.permissions import can_curate
-from blog.live import push
-from blog.models import BlogStatus, Event, LiveBlog, User, utcnow
+from blog.live import payloads
+from blog.models import BlogStatus, Event, LiveBlog, User
 from blog.platform import db
+from blog.platform.clock import utcnow
 from blog.platform.errors import Forbidden, Invalid
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -85,8 +86,8 @@ def create_blog(
     db.session.flush()
     audit(actor, "blog.create", "blog", blog.id, event.id)
     # Open hub pages list the new blog under "coming up" at once.
-    card = {"blog": push.blog_card(blog)}
-    commit_and_push([record_event_change(blog.event, push.BLOG_CHANGED, card)])
+    card = {"blog": payloads.blog_card(blog)}
+    commit_and_push([record_event_change(blog.event, payloads.BLOG_CHANGED, card)])
     return blog
 
 
@@ -109,5 +110,5 @@ def set_blog_status(user: User, blog_id: int, status: BlogStatus) -> LiveBlog:
         blog.started_at = utcnow()
     if status == BlogStatus.ENDED:
         blog.ended_at = utcnow()
-    commit_and_push([record_blog_change(push.BLOG_STATUS_CHANGED, blog)])
+    commit_and_push([record_blog_change(payloads.BLOG_STATUS_CHANGED, blog)])
     return blog

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from blog.actions._audit import audit
-from blog.actions._load import lock_blog
-from blog.actions._scope import (
+from blog.actions.agenda import in_event_days, slug_field, text_field, venue_time
+from blog.actions.audit import audit
+from blog.actions.load import lock_blog
+from blog.actions.scope import (
     as_id,
     blog_of,
     curator_of,
@@ -22,11 +23,10 @@ from blog.actions._scope import (
     require_open,
     session_of,
 )
-from blog.actions._stream import commit_and_push, lock_event, record_event_change, write_action
-from blog.actions.agenda import in_event_days, slug_field, text_field, venue_time
+from blog.actions.stream import commit_and_push, lock_event, record_event_change, write_action
 from blog.content import hub
 from blog.content.rendering import RenderError, clean_text, render_markdown
-from blog.live import push
+from blog.live import hub_payloads, payloads
 from blog.models import ORDER_NEWEST, ORDER_OLDEST, EntryStatus, Event, HubFeature, LiveBlog, User
 from blog.platform import db
 from blog.platform.errors import Invalid
@@ -111,16 +111,18 @@ def save_blog(user: User, event_id: int, blog_id: int | None, data: BlogInput) -
     db.session.flush()
     what = "blog.create" if blog_id is None else "blog.edit"
     audit(actor, what, "blog", blog.id, event.id, fields=sorted(changed))
-    changes = [record_event_change(event, push.BLOG_CHANGED, {"blog": push.blog_card(blog)})]
+    changes = [
+        record_event_change(event, payloads.BLOG_CHANGED, {"blog": payloads.blog_card(blog)})
+    ]
     commit_and_push(changes + _features_if_changed(event))
     return blog
 
 
 def _features_if_changed(event: Event) -> list:
-    payload = hub.changed_payload(event, push.HUB_FEATURES_CHANGED)
+    payload = hub_payloads.changed_payload(event, payloads.HUB_FEATURES_CHANGED)
     if payload is None:
         return []
-    return [record_event_change(event, push.HUB_FEATURES_CHANGED, payload)]
+    return [record_event_change(event, payloads.HUB_FEATURES_CHANGED, payload)]
 
 
 # ---- hub features -----------------------------------------------------------
@@ -251,6 +253,6 @@ def set_hub_summary(user: User, event_id: int, source: str) -> Event:
         return event
     event.summary_source, event.summary_html = source, html
     audit(actor, "hub.summary", "event", event.id, event.id, chars=len(source))
-    payload = hub.summary_payload(event)
-    commit_and_push([record_event_change(event, push.HUB_SUMMARY_CHANGED, payload)])
+    payload = hub_payloads.summary_payload(event)
+    commit_and_push([record_event_change(event, payloads.HUB_SUMMARY_CHANGED, payload)])
     return event

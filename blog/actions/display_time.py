@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor, load_entry, require_live
-from blog.actions._stream import commit_and_push, record_entry_change, write_action
+from blog.actions.audit import audit
+from blog.actions.load import load_actor, load_entry, require_live
+from blog.actions.stream import commit_and_push, record_entry_change, write_action
 from blog.content.permissions import can_curate
-from blog.live import push
+from blog.live import payloads
 from blog.models import Entry, EntryStatus, User
 from blog.platform import clock, db
 from blog.platform.errors import Forbidden, Invalid
@@ -42,7 +42,7 @@ def set_display_time(user: User, entry_id: int, display_at: datetime) -> Entry:
         before=before.isoformat() if before else None,
         after=display_at.isoformat(),
     )
-    commit_and_push([record_entry_change(push.ENTRY_EDITED, entry)])
+    commit_and_push([record_entry_change(payloads.ENTRY_EDITED, entry)])
     return entry
 
 

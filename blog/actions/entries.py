@@ -5,13 +5,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor, load_blog, load_entry, require_live
-from blog.actions._stream import commit_and_push, record_entry_change, write_action
+from blog.actions.audit import audit
 from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
 from blog.actions.lifecycle import Placement, initial_status, place
+from blog.actions.load import load_actor, load_blog, load_entry, require_live
+from blog.actions.stream import (
+    commit_and_push,
+    record_entry_change,
+    review_notice,
+    write_action,
+)
 from blog.content.permissions import can_curate, can_modify, can_post
-from blog.live import push
+from blog.live import payloads
 from blog.models import BlogStatus, Entry, EntryRevision, EntryStatus, User
 from blog.platform import clock, db
 from blog.platform.errors import Conflict, Forbidden, Invalid
@@ -42,9 +47,8 @@ def post_entry(
         # A concurrent retry with the same key won the race: answer with its entry.
         db.session.rollback()
         return _entry_by_key(user.id, key), False
-    commit_and_push(changes)
-    if entry.status == EntryStatus.PENDING:
-        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "submitted")
+    submitted = entry.status == EntryStatus.PENDING
+    commit_and_push(changes, [review_notice(entry, "submitted")] if submitted else [])
     return entry, True
 
 
@@ -85,7 +89,7 @@ def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str, placeme
     audit(actor, "entry.create", "entry", entry.id, blog.event_id, status=entry.status.value)
     if entry.status != EntryStatus.PUBLISHED:
         return entry, []
-    return entry, [record_entry_change(push.ENTRY_PUBLISHED, entry)]
+    return entry, [record_entry_change(payloads.ENTRY_PUBLISHED, entry)]
 
 
 @write_action
@@ -98,7 +102,7 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     db.begin_write()
     actor = load_actor(user)
     entry = load_entry(entry_id)
-    _check_editable(actor, entry)
+    check_editable(actor, entry)
     if base_version is None or int(base_version) != entry.version:
         raise Conflict(
             "Someone changed this entry while you were editing it. Compare and choose.",
@@ -108,15 +112,14 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     if _unchanged(entry, valid):
         db.session.commit()  # nothing to save: no revision, no version, no push
         return entry
-    db.session.add(_revision_of(entry, actor))
+    db.session.add(revision_of(entry, actor))
     _apply(entry, valid)
     audit(actor, "entry.edit", "entry", entry.id, entry.blog.event_id, version=entry.version)
     changes = []
     if entry.status == EntryStatus.PUBLISHED:
-        changes.append(record_entry_change(push.ENTRY_EDITED, entry))
-    commit_and_push(changes)
-    if entry.status == EntryStatus.PENDING:
-        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "edited")
+        changes.append(record_entry_change(payloads.ENTRY_EDITED, entry))
+    pending = entry.status == EntryStatus.PENDING
+    commit_and_push(changes, [review_notice(entry, "edited")] if pending else [])
     return entry
 
 
@@ -136,7 +139,8 @@ def _unchanged(entry: Entry, valid) -> bool:
     )
 
 
-def _check_editable(actor: User, entry: Entry) -> None:
+def check_editable(actor: User, entry: Entry) -> None:
+    """Refuse unless this actor may change this entry now (its author, live blog, not retracted)."""
     if not can_modify(actor, entry):
         raise Forbidden("You may only change your own entries in events you are assigned to.")
     if entry.status == EntryStatus.RETRACTED:
@@ -145,7 +149,8 @@ def _check_editable(actor: User, entry: Entry) -> None:
         require_live(entry.blog)
 
 
-def _revision_of(entry: Entry, actor: User) -> EntryRevision:
+def revision_of(entry: Entry, actor: User) -> EntryRevision:
+    """The revision that keeps the entry's current text before this actor replaces it."""
     return EntryRevision(
         entry_id=entry.id,
         version=entry.version,
@@ -197,7 +202,7 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     db.begin_write()
     actor = load_actor(user)
     entry = load_entry(entry_id)
-    _check_editable(actor, entry)
+    check_editable(actor, entry)
     was_published = entry.status == EntryStatus.PUBLISHED
     was_pending = entry.status == EntryStatus.PENDING
     entry.status = EntryStatus.RETRACTED
@@ -205,10 +210,8 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     entry.version += 1
     entry.updated_at = clock.now()
     audit(actor, "entry.retract", "entry", entry.id, entry.blog.event_id)
-    changes = [record_entry_change(push.ENTRY_RETRACTED, entry)] if was_published else []
-    commit_and_push(changes)
-    if was_pending:
-        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "withdrawn")
+    changes = [record_entry_change(payloads.ENTRY_RETRACTED, entry)] if was_published else []
+    commit_and_push(changes, [review_notice(entry, "withdrawn")] if was_pending else [])
     return entry
 
 
@@ -223,13 +226,13 @@ def pin_entry(user: User, entry_id: int, pinned: bool = True) -> Entry:
     if pinned:
         for other in _pinned_in_blog(entry.blog_id, exclude=entry.id):
             other.is_pinned = False
-            changes.append(record_entry_change(push.ENTRY_UNPINNED, other))
+            changes.append(record_entry_change(payloads.ENTRY_UNPINNED, other))
     if entry.is_pinned != pinned:
         entry.is_pinned = pinned
         audit(
             actor, "entry.pin" if pinned else "entry.unpin", "entry", entry.id, entry.blog.event_id
         )
-        kind = push.ENTRY_PINNED if pinned else push.ENTRY_UNPINNED
+        kind = payloads.ENTRY_PINNED if pinned else payloads.ENTRY_UNPINNED
         changes.append(record_entry_change(kind, entry))
     commit_and_push(changes)
     return entry
@@ -261,6 +264,6 @@ def mark_key_entry(user: User, entry_id: int, is_key: bool = True) -> Entry:
         audit(
             actor, "entry.key" if is_key else "entry.unkey", "entry", entry.id, entry.blog.event_id
         )
-        changes.append(record_entry_change(push.ENTRY_KEY_CHANGED, entry))
+        changes.append(record_entry_change(payloads.ENTRY_KEY_CHANGED, entry))
     commit_and_push(changes)
     return entry

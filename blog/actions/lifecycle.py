@@ -7,11 +7,16 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor, load_blog, load_entry, lock_blog, require_live
-from blog.actions._stream import commit_and_push, record_entry_change, write_action
+from blog.actions.audit import audit
+from blog.actions.load import load_actor, load_blog, load_entry, lock_blog, require_live
+from blog.actions.stream import (
+    commit_and_push,
+    record_entry_change,
+    review_notice,
+    write_action,
+)
 from blog.content.permissions import can_modify, can_post, needs_approval
-from blog.live import push
+from blog.live import payloads
 from blog.models import BlogStatus, EmbargoBatch, Entry, EntryStatus, LiveBlog, User
 from blog.platform import clock, db
 from blog.platform.errors import Forbidden, Invalid, NotFound
@@ -87,7 +92,7 @@ def _publish(entry: Entry, actor: User | None) -> list:
     entry.updated_at = entry.published_at
     entry.version += 1
     audit(actor, "entry.publish", "entry", entry.id, entry.blog.event_id)
-    return [record_entry_change(push.ENTRY_PUBLISHED, entry)]
+    return [record_entry_change(payloads.ENTRY_PUBLISHED, entry)]
 
 
 @write_action
@@ -104,8 +109,7 @@ def publish_entry(user: User, entry_id: int) -> Entry:
     if needs_approval(actor):
         entry.status = EntryStatus.PENDING
         audit(actor, "entry.submit", "entry", entry.id, entry.blog.event_id)
-        commit_and_push([])
-        push.emit_review_queue_changed(entry.blog.event_id, entry.id, "submitted")
+        commit_and_push([], [review_notice(entry, "submitted")])
         return entry
     changes = _publish(entry, actor)
     commit_and_push(changes)

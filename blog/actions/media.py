@@ -7,17 +7,18 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor, load_entry
-from blog.actions._stream import commit_and_push, record_entry_change, write_action
-from blog.actions.entries import _check_editable, _revision_of
+from blog.actions.audit import audit
+from blog.actions.entries import check_editable, revision_of
 from blog.actions.entry_input import IDEMPOTENCY_KEY
+from blog.actions.load import load_actor, load_entry
+from blog.actions.stream import commit_and_push, record_entry_change, write_action
 from blog.content import photos
 from blog.content.permissions import is_member
 from blog.content.rendering import clean_text
-from blog.live import push
-from blog.models import Entry, EntryKind, EntryStatus, Event, Media, User, utcnow
+from blog.live import payloads
+from blog.models import Entry, EntryKind, EntryStatus, Event, Media, User
 from blog.platform import db
+from blog.platform.clock import utcnow
 from blog.platform.errors import Forbidden, Invalid, NotFound
 
 MAX_ALT_CHARS = 500
@@ -167,7 +168,7 @@ def attach_media(user: User, entry_id: int, media_id: int) -> Entry:
     db.begin_write()
     actor = load_actor(user)
     entry = load_entry(entry_id)
-    _check_editable(actor, entry)
+    check_editable(actor, entry)
     photo = media_of_event(media_id, entry.blog.event_id)
     if entry.kind not in ATTACHABLE_KINDS:
         raise Invalid(
@@ -176,14 +177,14 @@ def attach_media(user: User, entry_id: int, media_id: int) -> Entry:
     if entry.media_id == photo.id and entry.kind == EntryKind.IMAGE:
         db.session.commit()
         return entry
-    db.session.add(_revision_of(entry, actor))
+    db.session.add(revision_of(entry, actor))
     entry.media, entry.kind = photo, EntryKind.IMAGE
     entry.version += 1
     entry.updated_at = utcnow()
     audit(actor, "entry.attach_media", "entry", entry.id, entry.blog.event_id, media_id=photo.id)
     changes = []
     if entry.status == EntryStatus.PUBLISHED:
-        changes.append(record_entry_change(push.ENTRY_EDITED, entry))
+        changes.append(record_entry_change(payloads.ENTRY_EDITED, entry))
     commit_and_push(changes)
     return entry
 

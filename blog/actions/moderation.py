@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor, load_entry, require_live
-from blog.actions._stream import commit_and_push, record_entry_change, write_action
+from blog.actions.audit import audit
+from blog.actions.load import load_actor, load_entry, require_live
+from blog.actions.stream import (
+    commit_and_push,
+    record_entry_change,
+    review_notice,
+    write_action,
+)
 from blog.content.permissions import can_resubmit, can_review
 from blog.content.rendering import clean_text
-from blog.live import push
-from blog.models import Entry, EntryStatus, User, utcnow
+from blog.live import payloads
+from blog.models import Entry, EntryStatus, User
 from blog.platform import db
+from blog.platform.clock import utcnow
 from blog.platform.errors import Conflict, Forbidden, Invalid
 
 MAX_NOTE_CHARS = 2000
@@ -43,8 +49,8 @@ def approve_entry(user: User, entry_id: int, base_version) -> Entry:
     entry.reviewed_by_id = actor.id
     event_id = entry.blog.event_id
     audit(actor, "entry.approve", "entry", entry.id, event_id, version=entry.version)
-    commit_and_push([record_entry_change(push.ENTRY_PUBLISHED, entry)])
-    push.emit_review_queue_changed(event_id, entry.id, "approved")
+    changes = [record_entry_change(payloads.ENTRY_PUBLISHED, entry)]
+    commit_and_push(changes, [review_notice(entry, "approved")])
     return entry
 
 
@@ -71,8 +77,7 @@ def return_entry(user: User, entry_id: int, base_version, note: str) -> Entry:
     entry.updated_at = utcnow()
     event_id = entry.blog.event_id
     audit(actor, "entry.return", "entry", entry.id, event_id, version=entry.version, note=note)
-    db.session.commit()
-    push.emit_review_queue_changed(event_id, entry.id, "returned")
+    commit_and_push([], [review_notice(entry, "returned")])
     return entry
 
 
@@ -91,6 +96,5 @@ def resubmit_entry(user: User, entry_id: int) -> Entry:
     entry.updated_at = utcnow()
     event_id = entry.blog.event_id
     audit(actor, "entry.submit", "entry", entry.id, event_id, version=entry.version)
-    db.session.commit()
-    push.emit_review_queue_changed(event_id, entry.id, "submitted")
+    commit_and_push([], [review_notice(entry, "submitted")])
     return entry

@@ -10,14 +10,15 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from blog.actions._audit import audit
-from blog.actions._load import load_actor
-from blog.actions._stream import write_action
 from blog.actions.accounts import check_password_rules
+from blog.actions.audit import audit
+from blog.actions.load import load_actor
+from blog.actions.stream import write_action
 from blog.content.permissions import can_assign, can_change_role, can_grant_role, can_manage_account
 from blog.live import socket_auth
-from blog.models import ApiToken, Event, Role, User, utcnow
+from blog.models import ApiToken, Event, Role, User
 from blog.platform import db
+from blog.platform.clock import utcnow
 from blog.platform.errors import Forbidden, Invalid, NotFound
 
 # A set-password link is shown to the editor, who hands it over; a week is

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from sqlalchemy import Text, cast, select
 
-from blog.live import push
+from blog.live import payloads
 from blog.models import Change, Entry, EventChange, LiveBlog
 from blog.platform import db
 
 # Hub changes whose payloads hold entry cards (features, key moments).
-HUB_LIST_TYPES = (push.HUB_FEATURES_CHANGED, push.KEY_MOMENTS_CHANGED)
+HUB_LIST_TYPES = (payloads.HUB_FEATURES_CHANGED, payloads.KEY_MOMENTS_CHANGED)
 
 
 def rewrite_history(changes: list[Change | EventChange]) -> None:
@@ -30,9 +30,9 @@ def rewrite_history(changes: list[Change | EventChange]) -> None:
     for change in changes:
         if not isinstance(change, Change):
             continue
-        if change.type == push.ENTRY_RETRACTED:
+        if change.type == payloads.ENTRY_RETRACTED:
             take_down(change.entry_id, change.blog_id, recorded)
-        elif change.type == push.ENTRY_EDITED:
+        elif change.type == payloads.ENTRY_EDITED:
             supersede(change, recorded)
 
 
@@ -89,7 +89,7 @@ def _hub_lists_naming(
 
 
 def _names(change_type: str, payload: dict, entry_id: int) -> bool:
-    if change_type == push.KEY_MOMENTS_CHANGED:
+    if change_type == payloads.KEY_MOMENTS_CHANGED:
         return any(k.get("entry_id") == entry_id for k in payload.get("key_moments", []))
     return any(_card_entry_id(card) == entry_id for card in _feature_cards(payload))
 
@@ -106,8 +106,8 @@ def _card_entry_id(card: dict) -> int | None:
 
 def _hub_payload_with(change_type: str, payload: dict, entry_id: int, entry: Entry | None) -> dict:
     """The payload with the entry's cards removed (entry None) or replaced by its current card."""
-    if change_type == push.KEY_MOMENTS_CHANGED:
-        current = push.key_moment_card(entry) if entry else None
+    if change_type == payloads.KEY_MOMENTS_CHANGED:
+        current = payloads.key_moment_card(entry) if entry else None
         moments = [current if k.get("entry_id") == entry_id else k for k in payload["key_moments"]]
         return {**payload, "key_moments": [k for k in moments if k is not None]}
     lead = _feature_with(payload.get("lead"), entry_id, entry)
@@ -118,4 +118,4 @@ def _hub_payload_with(change_type: str, payload: dict, entry_id: int, entry: Ent
 def _feature_with(card: dict | None, entry_id: int, entry: Entry | None) -> dict | None:
     if card is None or _card_entry_id(card) != entry_id:
         return card
-    return {**card, "entry": push.entry_card(entry)} if entry else None
+    return {**card, "entry": payloads.entry_card(entry)} if entry else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
@@ -10,9 +10,10 @@ from blog import actions
 from blog.actions.display_time import EDITORS_ONLY
 from blog.api import openapi, token_auth
 from blog.api.body import ENTRY_FIELDS, display_time, entry_input, json_body, reject_unknown
+from blog.api.representations import blog_json, entry_json, speaker_json
 from blog.api.token_auth import token_required
-from blog.content import hub, photos, queries
-from blog.live import push
+from blog.content import hub, queries
+from blog.live import payloads
 from blog.models import BlogStatus, Entry, EntryStatus, LiveBlog
 from blog.platform import caching, limits
 from blog.platform.errors import ActionError, Forbidden, Invalid, NotFound
@@ -26,53 +27,6 @@ class Gone(ActionError):
     """The entry was retracted: like its permalink page, the API no longer shows it."""
 
     status = 410
-
-
-def entry_json(entry: Entry) -> dict:
-    """An entry as the API shows it."""
-    return {
-        "id": entry.id,
-        "blog_id": entry.blog_id,
-        "kind": entry.kind.value,
-        "status": entry.status.value,
-        "version": entry.version,
-        "headline": entry.headline,
-        "source": entry.source,
-        "html": entry.html,
-        "speaker": _speaker_json(entry.speaker) if entry.speaker else None,
-        "tags": [t.name for t in entry.tags],
-        "media": photos.media_json(entry.media) if entry.media else None,
-        "embed": entry.embed,
-        "is_key": entry.is_key,
-        "is_pinned": entry.is_pinned,
-        "correction_note": entry.correction_note,
-        "author": entry.author.name,
-        "published_at": entry.published_at.isoformat() if entry.published_at else None,
-        "updated_at": entry.updated_at.isoformat(),
-        "url": url_for(
-            "readers.entry_page",
-            event_slug=entry.blog.event.slug,
-            blog_slug=entry.blog.slug,
-            entry_id=entry.id,
-        ),
-    }
-
-
-def _speaker_json(speaker) -> dict:
-    org = speaker.organization.name if speaker.organization else ""
-    return {"id": speaker.id, "name": speaker.name, "title": speaker.title, "organization": org}
-
-
-def blog_json(blog: LiveBlog) -> dict:
-    """A live blog as the API shows it."""
-    return {
-        "id": blog.id,
-        "event": blog.event.slug,
-        "slug": blog.slug,
-        "title": blog.title,
-        "status": blog.status.value,
-        "last_seq": blog.last_seq,
-    }
 
 
 def _blog_or_404(blog_id: int) -> LiveBlog:
@@ -97,7 +51,7 @@ def get_changes(blog_id: int):
     if caching.not_modified(etag, None):
         return caching.cursor_answer("", etag, 304)
     changes = queries.changes_since(blog.id, since)
-    messages = [push.change_message(c) for c in changes]
+    messages = [payloads.change_message(c) for c in changes]
     more = bool(changes) and changes[-1].seq < blog.last_seq
     body = {"blog_id": blog.id, "last_seq": blog.last_seq, "changes": messages, "more": more}
     return caching.cursor_answer(jsonify(body), etag)
@@ -114,7 +68,7 @@ def get_event_changes(event_id: int):
     if caching.not_modified(etag, None):
         return caching.cursor_answer("", etag, 304)
     changes = hub.event_changes_since(event.id, since)
-    messages = [push.event_change_message(c) for c in changes]
+    messages = [payloads.event_change_message(c) for c in changes]
     more = bool(changes) and changes[-1].seq < event.last_seq
     body = {"event_id": event.id, "last_seq": event.last_seq, "changes": messages, "more": more}
     return caching.cursor_answer(jsonify(body), etag)
@@ -261,7 +215,7 @@ def speakers(event_slug: str):
     """The event's speaker roster, or those matching ?q= (accents and case aside)."""
     event = queries.event_by_slug(event_slug) or abort(404)
     found = queries.speakers_matching(event, request.args.get("q", ""))
-    return jsonify({"speakers": [_speaker_json(s) for s in found]})
+    return jsonify({"speakers": [speaker_json(s) for s in found]})
 
 
 @bp.get("/openapi.json")

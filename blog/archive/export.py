@@ -13,8 +13,9 @@ from datetime import date, datetime
 
 from sqlalchemy import Table, select
 
-from blog.models import Event, User, utcnow
+from blog.models import Event, User
 from blog.platform import db
+from blog.platform.clock import utcnow
 
 FORMAT = "showfloor-event"
 VERSION = 1

@@ -70,14 +70,6 @@ def published_entries(blog: LiveBlog, before: Entry | None = None, limit: int = 
     return rows[:limit], len(rows) > limit
 
 
-def pinned_entry(blog: LiveBlog) -> Entry | None:
-    """The blog's pinned published entry, if any."""
-    stmt = select(Entry).where(
-        Entry.blog_id == blog.id, Entry.is_pinned, Entry.status == EntryStatus.PUBLISHED
-    )
-    return db.session.scalar(stmt.limit(1))
-
-
 def key_entries(blog: LiveBlog, limit: int = 5) -> list[Entry]:
     """The newest published key entries of a blog."""
     stmt = (

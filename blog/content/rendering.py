@@ -130,16 +130,18 @@ def render_markdown(source: str) -> str:
         raise RenderError(
             f"Text is too long: {len(source)} characters, at most {MAX_SOURCE_CHARS}."
         )
-    raw = _render_isolated(source) if _cost(source) > INLINE_COST_LIMIT else _render_here(source)
+    costly = markdown_cost(source) > INLINE_COST_LIMIT
+    raw = render_isolated(source) if costly else render_here(source)
     return _drop_invisible_references(_cleaner.clean(_demote_headings(raw))).strip()
 
 
-def _cost(source: str) -> int:
+def markdown_cost(source: str) -> int:
     """A cheap upper estimate of Python-Markdown's work on source."""
     return sum(source.count(ch) for ch in _MARKUP_CHARS) * len(source)
 
 
-def _render_here(source: str) -> str:
+def render_here(source: str) -> str:
+    """Render Markdown to unsanitised HTML in this process (for cheap text only)."""
     try:
         return markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
     except RecursionError as exc:
@@ -153,7 +155,7 @@ TOO_COMPLEX = (
 )
 
 
-def _render_isolated(source: str, timeout: float = RENDER_TIMEOUT) -> str:
+def render_isolated(source: str, timeout: float = RENDER_TIMEOUT) -> str:
     """Render in a child process with a hard time limit (cooperative under gevent)."""
     job = json.dumps({"source": source, "extensions": MARKDOWN_EXTENSIONS})
     try:

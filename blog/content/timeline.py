@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from blog.models import (
     ORDER_NEWEST,
@@ -149,13 +149,6 @@ def around(blog: LiveBlog, order: str, filters: Filters, target: Entry) -> Page:
     return result
 
 
-def published_entry(blog: LiveBlog, entry_id: int) -> Entry | None:
-    """A published entry of this blog by id, or None."""
-    entry = db.session.get(Entry, entry_id)
-    ok = entry is not None and entry.blog_id == blog.id and entry.status == EntryStatus.PUBLISHED
-    return entry if ok else None
-
-
 def pinned(blog: LiveBlog, filters: Filters) -> Entry | None:
     """The blog's pinned entry if it matches the filters."""
     stmt = _published(blog, filters).where(Entry.is_pinned.is_(True))
@@ -203,9 +196,3 @@ def last_change_at(blog: LiveBlog) -> datetime | None:
         while len(cache) > CHANGE_TIMES_KEPT:
             cache.popitem(last=False)
     return cache[key]
-
-
-def published_count(blog: LiveBlog) -> int:
-    """How many entries the blog shows."""
-    stmt = select(func.count()).select_from(_published(blog, Filters()).subquery())
-    return db.session.scalar(stmt) or 0

@@ -18,7 +18,7 @@ from blog import actions
 from blog.actions.entry_input import validate_entry
 from blog.api.body import ENTRY_FIELDS
 from blog.api.client_fields import refuse_server_fields
-from blog.api.routes import entry_json
+from blog.api.representations import entry_json
 from blog.content import queries
 from blog.content.permissions import can_post, is_member
 from blog.models import Entry, EntryStatus

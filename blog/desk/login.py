@@ -8,6 +8,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from blog import actions
 from blog.content import queries
 from blog.desk import bp
+from blog.models import User
+from blog.platform import db
 from blog.platform.limits import login_refusal
 
 # Checked against when the email is unknown, so both paths cost one scrypt
@@ -44,7 +46,7 @@ def start_session(user) -> None:
     g.pop("csrf_token", None)  # Flask-WTF caches the token of the old session in g
     session["uid"] = user.id
     # A later logout, deactivation, role or password change bumps the epoch and
-    # so ends this session (see web.current_session_user).
+    # so ends this session (see current_session_user below).
     session["epoch"] = user.session_epoch
 
 
@@ -66,3 +68,16 @@ def _safe_next() -> str | None:
     if not target.isprintable() or "\\" in target:
         return None
     return target if target.startswith("/") and not target.startswith("//") else None
+
+
+def current_session_user() -> User | None:
+    """The active user of this browser session, if one is logged in and not since revoked."""
+    user_id = session.get("uid")
+    if user_id is None:
+        return None
+    # Re-read, never trust the identity map: a deactivation committed by another
+    # request must end this session on its very next request.
+    user = db.session.get(User, user_id, populate_existing=True)
+    if user is None or not user.active or session.get("epoch") != user.session_epoch:
+        return None
+    return user

@@ -52,7 +52,7 @@ from flask_wtf.csrf import CSRFError
 from blog import actions
 from blog.actions.media import upload_media_once
 from blog.api.client_fields import refuse_server_fields
-from blog.api.routes import entry_json
+from blog.api.representations import entry_json
 from blog.api.token_auth import check_scope, token_required
 from blog.content import photos, queries
 from blog.platform import db, limits

@@ -12,7 +12,14 @@ from werkzeug.datastructures import MultiDict
 from blog import actions
 from blog.content import hub, queries
 from blog.editor import bp
-from blog.editor.curation import _act, _blog, _event, _local, _to_event, editor_required
+from blog.editor.screens import (
+    act_on_event,
+    back_to_event,
+    curated_event,
+    editor_required,
+    event_blog,
+    local_input,
+)
 from blog.models import ORDER_NEWEST, BlogStatus, Event, LiveBlog
 from blog.platform.errors import ActionError
 
@@ -26,7 +33,7 @@ ENTRIES_SHOWN = 30
 @editor_required
 def session_form(event_id: int, session_id: int | None = None):
     """Add or change an agenda session; times are typed in the event's timezone."""
-    event = _event(event_id)
+    event = curated_event(event_id)
     session = _session(event, session_id)
     if request.method == "GET":
         return _render_session_form(event, session, _session_form(event, session))
@@ -34,7 +41,7 @@ def session_form(event_id: int, session_id: int | None = None):
         actions.save_session(g.user, event.id, session_id, _session_input())
     except ActionError as exc:
         return _render_session_form(event, session, request.form, exc)
-    return _to_event(event, "agenda")
+    return back_to_event(event, "agenda")
 
 
 def _session(event: Event, session_id: int | None):
@@ -56,8 +63,8 @@ def _session_form(event: Event, session) -> MultiDict:
     if session is None:
         return MultiDict()
     form = MultiDict({k: getattr(session, k) for k in ("title", "stage", "description")})
-    form["starts_at"] = _local(event, session.starts_at)
-    form["ends_at"] = _local(event, session.ends_at)
+    form["starts_at"] = local_input(event, session.starts_at)
+    form["ends_at"] = local_input(event, session.ends_at)
     form.setlist("speaker_ids", [str(s.id) for s in session.speakers])
     return form
 
@@ -79,7 +86,7 @@ def _render_session_form(event, session, form, exc: ActionError | None = None):
 @editor_required
 def remove_session(event_id: int, session_id: int):
     """Take a session off the agenda."""
-    return _act(_event(event_id), "agenda", actions.remove_session, session_id)
+    return act_on_event(curated_event(event_id), "agenda", actions.remove_session, session_id)
 
 
 # ---- blogs ------------------------------------------------------------------------
@@ -89,7 +96,7 @@ def remove_session(event_id: int, session_id: int):
 @editor_required
 def new_blog(event_id: int):
     """Create a live blog in the event; it starts as scheduled."""
-    event = _event(event_id)
+    event = curated_event(event_id)
     if request.method == "GET":
         return _render_blog(event, None, MultiDict({"default_order": ORDER_NEWEST}))
     try:
@@ -103,8 +110,8 @@ def new_blog(event_id: int):
 @editor_required
 def blog(event_id: int, blog_id: int):
     """One blog's desk: its settings, its lifecycle, and pin and key on its entries."""
-    event = _event(event_id)
-    blog = _blog(event, blog_id)
+    event = curated_event(event_id)
+    blog = event_blog(event, blog_id)
     if request.method == "GET":
         return _render_blog(event, blog, _blog_form(event, blog))
     try:
@@ -128,7 +135,7 @@ def _blog_form(event: Event, blog: LiveBlog) -> MultiDict:
             "description": blog.description,
             "session_id": str(blog.session_id or ""),
             "default_order": blog.default_order,
-            "starts_at": _local(event, blog.starts_at),
+            "starts_at": local_input(event, blog.starts_at),
         }
     )
 
@@ -162,8 +169,8 @@ def _blog_act(event: Event, blog: LiveBlog, action, *args):
 @editor_required
 def blog_status(event_id: int, blog_id: int):
     """Move a blog along scheduled → live → ended."""
-    event = _event(event_id)
-    blog = _blog(event, blog_id)
+    event = curated_event(event_id)
+    blog = event_blog(event, blog_id)
     raw = request.form.get("status", "")
     if raw not in {s.value for s in BlogStatus}:
         abort(400)
@@ -174,8 +181,8 @@ def blog_status(event_id: int, blog_id: int):
 @editor_required
 def entry_flag(event_id: int, blog_id: int, entry_id: int, what: str):
     """Pin, unpin, mark or unmark an entry of this blog as a key moment."""
-    event = _event(event_id)
-    blog = _blog(event, blog_id)
+    event = curated_event(event_id)
+    blog = event_blog(event, blog_id)
     entry = queries.entry_by_id(entry_id)
     if entry is None or entry.blog_id != blog.id or what not in _FLAGS:
         abort(404)

@@ -7,60 +7,26 @@ A refused form is shown again with what was typed and the reason.
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, render_template, request
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from blog import actions
 from blog.actions.agenda import timezone_names
-from blog.content import hub, queries
-from blog.content.permissions import can_create_event, can_curate
+from blog.content import hub
+from blog.content.permissions import can_curate
 from blog.desk.uploads import accepts_upload
 from blog.editor import bp
-from blog.live import push
-from blog.models import EntryStatus, Event, LiveBlog
+from blog.editor.screens import (
+    act_on_event,
+    back_to_event,
+    curated_event,
+    editor_required,
+    render_event_desk,
+)
+from blog.models import Event
 from blog.platform import db
 from blog.platform.errors import ActionError
-
-
-def editor_required(view):
-    """Send anonymous visitors to log in; refuse anyone who may not curate."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if g.user is None:
-            return redirect(url_for("desk.login", next=request.path))
-        if not can_create_event(g.user):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def _event(event_id: int) -> Event:
-    event = hub.event_by_id(event_id) or abort(404)
-    if not can_curate(g.user, event):
-        abort(403)
-    return event
-
-
-def _blog(event: Event, blog_id: int) -> LiveBlog:
-    blog = queries.blog_by_id(blog_id)
-    if blog is None or blog.event_id != event.id:
-        abort(404)
-    return blog
-
-
-def _local(event: Event, at) -> str:
-    """A stored UTC time as a datetime-local field shows it: in the event's timezone."""
-    return at.astimezone(event.tz).strftime("%Y-%m-%dT%H:%M") if at else ""
-
-
-def _to_event(event: Event, anchor: str = ""):
-    return redirect(url_for("editor.event", event_id=event.id) + (f"#{anchor}" if anchor else ""))
-
 
 # ---- events -------------------------------------------------------------------
 
@@ -84,7 +50,7 @@ def new_event():
         event = actions.save_event(g.user, None, _event_input())
     except ActionError as exc:
         return _render_event_form(None, request.form, exc)
-    return _to_event(event)
+    return back_to_event(event)
 
 
 @bp.route("/curate/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -92,7 +58,7 @@ def new_event():
 @editor_required
 def edit_event(event_id: int):
     """Change an event's name, slug, dates, place, timezone, description and cover."""
-    event = _event(event_id)
+    event = curated_event(event_id)
     if request.method == "GET":
         return _render_event_form(event, _event_form(event))
     form = request.form.copy()
@@ -105,7 +71,7 @@ def edit_event(event_id: int):
         actions.save_event(g.user, event.id, _event_input(form))
     except ActionError as exc:
         return _render_event_form(event, form, exc)
-    return _to_event(event)
+    return back_to_event(event)
 
 
 def _upload_cover(event: Event) -> int | None:
@@ -160,55 +126,7 @@ def _render_event_form(event, form, exc: ActionError | None = None):
 @editor_required
 def event(event_id: int):
     """An event's desk: hub summary, features, key moments, blogs and agenda."""
-    return _render_event(_event(event_id))
-
-
-def _render_event(event: Event, exc: ActionError | None = None, summary: str | None = None):
-    features = _feature_rows(event)
-    page = render_template(
-        "editor/curation/event.html",
-        event=event,
-        blogs=list(event.blogs),
-        features=features,
-        lead=next((f for f in features if f["lead"]), None),
-        key_moments=hub.key_moments(event),
-        agenda=hub.agenda_of(event),
-        summary=event.summary_source if summary is None else summary,
-        message=exc.message if exc else "",
-        errors=exc.fields if exc else {},
-    )
-    return page, exc.status if exc else 200
-
-
-def _feature_rows(event: Event) -> list[dict]:
-    """The event's features in order, each with a label an editor recognises."""
-    rows = []
-    for feature in hub.features_of(event):
-        entry = queries.entry_by_id(feature.entry_id) if feature.entry_id else None
-        if entry is not None:
-            card = push.key_moment_card(entry)
-            label = f"{entry.blog.title}: {card['headline'] or card['text']}"
-        else:
-            label = queries.blog_by_id(feature.blog_id).title
-        rows.append(
-            {
-                "id": feature.id,
-                "lead": feature.is_lead,
-                "kind": "entry" if entry else "blog",
-                "label": label,
-                "hidden": entry is not None and entry.status != EntryStatus.PUBLISHED,
-            }
-        )
-    return rows
-
-
-def _act(event: Event, anchor: str, action, *args, **kwargs):
-    """Run an action for the event's desk: back to the desk, or the desk with the refusal."""
-    try:
-        action(g.user, event.id, *args, **kwargs)
-    except ActionError as exc:
-        return _render_event(event, exc)
-    return _to_event(event, anchor)
+    return render_event_desk(curated_event(event_id))
 
 
 # ---- the hub: summary and features ------------------------------------------------
@@ -218,30 +136,31 @@ def _act(event: Event, anchor: str, action, *args, **kwargs):
 @editor_required
 def summary(event_id: int):
     """Replace the hub's "what you need to know"."""
-    event = _event(event_id)
+    event = curated_event(event_id)
     source = request.form.get("summary", "")
     try:
         actions.set_hub_summary(g.user, event.id, source)
     except ActionError as exc:
-        return _render_event(event, exc, summary=source)
-    return _to_event(event, "summary")
+        return render_event_desk(event, exc, summary=source)
+    return back_to_event(event, "summary")
 
 
 @bp.post("/curate/events/<int:event_id>/features")
 @editor_required
 def add_feature(event_id: int):
     """Feature a blog (blog_id) or an entry (entry_id) on the hub, optionally as lead."""
-    event = _event(event_id)
+    event = curated_event(event_id)
     f = request.form
     target = {"blog_id": f["blog_id"]} if f.get("blog_id") else {"entry_id": f.get("entry_id")}
-    return _act(event, "features", actions.feature_on_hub, **target, lead=f.get("lead") == "on")
+    lead = f.get("lead") == "on"
+    return act_on_event(event, "features", actions.feature_on_hub, **target, lead=lead)
 
 
 @bp.post("/curate/events/<int:event_id>/features/<int:feature_id>/<any(up, down):direction>")
 @editor_required
 def move_feature(event_id: int, feature_id: int, direction: str):
     """Move a feature one place up or down the hub's order."""
-    event = _event(event_id)
+    event = curated_event(event_id)
     order = [f.id for f in hub.features_of(event)]
     if feature_id not in order:
         abort(404)
@@ -249,14 +168,14 @@ def move_feature(event_id: int, feature_id: int, direction: str):
     j = i - 1 if direction == "up" else i + 1
     if 0 <= j < len(order):
         order[i], order[j] = order[j], order[i]
-    return _act(event, "features", actions.reorder_features, order)
+    return act_on_event(event, "features", actions.reorder_features, order)
 
 
 @bp.post("/curate/events/<int:event_id>/features/<int:feature_id>/remove")
 @editor_required
 def remove_feature(event_id: int, feature_id: int):
     """Take a feature off the hub."""
-    return _act(_event(event_id), "features", actions.unfeature, feature_id)
+    return act_on_event(curated_event(event_id), "features", actions.unfeature, feature_id)
 
 
 @bp.post("/curate/events/<int:event_id>/lead")
@@ -264,4 +183,4 @@ def remove_feature(event_id: int, feature_id: int):
 def lead(event_id: int):
     """Put a feature in the lead slot (feature_id), or empty the slot (none given)."""
     feature_id = request.form.get("feature_id", type=int)
-    return _act(_event(event_id), "features", actions.set_lead_feature, feature_id)
+    return act_on_event(curated_event(event_id), "features", actions.set_lead_feature, feature_id)

@@ -36,7 +36,7 @@ def local_count(blog_id: int) -> int:
     return sum(1 for _ in socketio.server.manager.get_participants("/", room))
 
 
-def _redis_total(url: str, blog_id: int, mine: int, now: float) -> int:
+def redis_total(url: str, blog_id: int, mine: int, now: float) -> int:
     """Store this process's count and sum every live process's share."""
     key = f"showfloor:readers:{blog_id}"
     client = _clients.get(url) or _clients.setdefault(
@@ -98,7 +98,7 @@ class ReaderCounter:
         state.last = self.clock()
         total = local_count(blog_id)
         if queue_url:
-            total = _redis_total(queue_url, blog_id, total, self.wall())
+            total = redis_total(queue_url, blog_id, total, self.wall())
         if total != state.sent or state.forced:
             state.sent, state.forced = total, False
             push.emit_readers_changed(blog_id, total)

@@ -8,7 +8,6 @@ from blog.models.base import (
     Role,
     UTCDateTime,
     enum_column,
-    utcnow,
 )
 from blog.models.coverage import (
     ORDER_NEWEST,
@@ -59,5 +58,4 @@ __all__ = [
     "entry_tags",
     "event_members",
     "enum_column",
-    "utcnow",
 ]

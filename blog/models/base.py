@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import Enum
 from sqlalchemy.types import DateTime, TypeDecorator
-
-
-def utcnow() -> datetime:
-    """Return the current time as an aware UTC datetime."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):

@@ -19,8 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from blog.models.base import BlogStatus, EntryKind, EntryStatus, UTCDateTime, enum_column, utcnow
+from blog.models.base import BlogStatus, EntryKind, EntryStatus, UTCDateTime, enum_column
 from blog.models.event import Speaker, Tag
+from blog.platform.clock import utcnow
 from blog.platform.db import Base
 
 if TYPE_CHECKING:

@@ -20,8 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from blog.models.base import UTCDateTime, utcnow
+from blog.models.base import UTCDateTime
 from blog.models.people import event_members
+from blog.platform.clock import utcnow
 from blog.platform.db import Base
 
 if TYPE_CHECKING:

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from blog.models.base import UTCDateTime, utcnow
+from blog.models.base import UTCDateTime
+from blog.platform.clock import utcnow
 from blog.platform.db import Base
 
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from blog.models.base import Role, UTCDateTime, enum_column, utcnow
+from blog.models.base import Role, UTCDateTime, enum_column
+from blog.platform.clock import utcnow
 from blog.platform.db import Base
 
 if TYPE_CHECKING:

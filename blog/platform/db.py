@@ -76,11 +76,6 @@ def init_engine(url: str) -> Engine:
     return engine
 
 
-def is_sqlite(engine: Engine) -> bool:
-    """Tell whether engine talks to SQLite."""
-    return engine.dialect.name == "sqlite"
-
-
 def begin_write() -> None:
     """End any read-only transaction and start one that may write.
 

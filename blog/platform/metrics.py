@@ -1,4 +1,4 @@
-"""Prometheus instruments of one server process; blog/platform/ops.py serves them at /metrics.
+"""Prometheus instruments of one server process; blog/ops/routes.py serves them at /metrics.
 
 Each process keeps its own numbers and is scraped on its own port, so no
 shared multi-process store is needed (see docs/operations.md).

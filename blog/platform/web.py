@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, jsonify, render_template, request, session
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
 
-from blog.actions import scheduler
-from blog.models import User
 from blog.platform import db
 from blog.platform.errors import ActionError
 from blog.platform.migrate import schema_problem
@@ -42,15 +41,23 @@ class BoundedInt(IntegerConverter):
 MAX_ID = 2**31 - 1
 
 
-def init_app(app: Flask) -> None:
-    """Install request hooks, headers, error handlers and template helpers."""
+def init_app(
+    app: Flask,
+    session_user: Callable[[], object | None],
+    start_scheduler: Callable[[Flask], None],
+) -> None:
+    """Install request hooks, headers, error handlers and template helpers.
+
+    The factory hands in who is logged in and how the scheduler starts: both
+    live above this layer, and each request needs them in this order.
+    """
     # Before any blueprint adds rules: every <int:…> in a URL is bounded.
     app.url_map.converters["int"] = BoundedInt
     app.register_error_handler(OverflowError, _out_of_range)
     app.register_error_handler(DataError, _out_of_range)
     app.before_request(_check_schema)
-    app.before_request(lambda: scheduler.start(current_app._get_current_object()))
-    app.before_request(_load_user)
+    app.before_request(lambda: start_scheduler(current_app._get_current_object()))
+    app.before_request(lambda: setattr(g, "user", session_user()))
     app.after_request(_security_headers)
     app.teardown_appcontext(lambda _exc: db.session.remove())
     app.register_error_handler(ActionError, _action_error)
@@ -72,23 +79,6 @@ def _check_schema():
         return render_template("error.html", message=problem, status=503), 503
     app.extensions["showfloor_schema_ok"] = True
     return None
-
-
-def _load_user():
-    g.user = current_session_user()
-
-
-def current_session_user() -> User | None:
-    """The active user of this browser session, if one is logged in and not since revoked."""
-    user_id = session.get("uid")
-    if user_id is None:
-        return None
-    # Re-read, never trust the identity map: a deactivation committed by another
-    # request must end this session on its very next request.
-    user = db.session.get(User, user_id, populate_existing=True)
-    if user is None or not user.active or session.get("epoch") != user.session_epoch:
-        return None
-    return user
 
 
 def _security_headers(response):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import abort, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
-from blog.content import hub as hub_stream
 from blog.content import queries, timeline
 from blog.content.plaintext import excerpt
 from blog.content.timeline import Filters
-from blog.models import ORDER_NEWEST, ORDER_OLDEST, BlogStatus, EntryStatus, Event, LiveBlog, utcnow
+from blog.live import hub_payloads
+from blog.models import ORDER_NEWEST, ORDER_OLDEST, BlogStatus, EntryStatus, Event, LiveBlog
 from blog.platform import caching, db
+from blog.platform.clock import utcnow
 from blog.readers import bp, hub_page, jsonld
 
 
@@ -27,7 +28,7 @@ def hub(event_slug: str):
     event = queries.event_by_slug(event_slug) or abort(404)
     # Read the cursor first, as the blog page does: a change in between is replayed.
     last_seq, now = event.last_seq, utcnow()
-    state = hub_stream.snapshot_at(event, last_seq)
+    state = hub_payloads.snapshot_at(event, last_seq)
     on_now, up_next = hub_page.agenda_now(state["agenda"], now)
     timely = [s["id"] for s in on_now + up_next]
     etag = caching.page_etag("hub", event.id, last_seq, timely)

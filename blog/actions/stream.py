@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
 from blog.actions import takedown
-from blog.content import hub
-from blog.live import push
+from blog.live import hub_payloads, payloads, push
 from blog.models import Change, Entry, Event, EventChange, LiveBlog
 from blog.platform import db
 
@@ -31,13 +32,13 @@ def next_seq(blog_id: int) -> int:
 def record_entry_change(change_type: str, entry: Entry) -> Change:
     """Write the change row for an entry's reader-visible change."""
     db.session.flush()
-    payload = push.entry_payload(entry)
+    payload = payloads.entry_payload(entry)
     return _record(entry.blog_id, change_type, payload, entry.id)
 
 
 def record_blog_change(change_type: str, blog: LiveBlog) -> Change:
     """Write the change row for a change of the blog itself."""
-    return _record(blog.id, change_type, push.blog_payload(blog), None)
+    return _record(blog.id, change_type, payloads.blog_payload(blog), None)
 
 
 def _record(blog_id: int, change_type: str, payload: dict, entry_id: int | None) -> Change:
@@ -85,8 +86,26 @@ def record_event_change(event: Event, change_type: str, payload: dict) -> EventC
     return change
 
 
-def commit_and_push(changes: list[Change | EventChange]) -> None:
-    """Commit the transaction, then hand its changes to push; never the other way round.
+@dataclass(frozen=True)
+class ReviewNotice:
+    """An entry entered or left its event's review queue; the event's editors hear of it."""
+
+    event_id: int
+    entry_id: int
+    what: str
+
+
+def review_notice(entry: Entry, what: str) -> ReviewNotice:
+    """The review-queue notice for this entry, to hand to commit_and_push."""
+    if entry.id is None:
+        db.session.flush()
+    return ReviewNotice(entry.blog.event_id, entry.id, what)
+
+
+def commit_and_push(
+    changes: list[Change | EventChange], notices: Sequence[ReviewNotice] = ()
+) -> None:
+    """Commit the transaction, then hand its changes and notices to push; never the other way round.
 
     Blog changes the hub shows too (a status, a key moment, a featured entry)
     get their hub change first, in the same transaction, whichever action wrote them.
@@ -100,16 +119,18 @@ def commit_and_push(changes: list[Change | EventChange]) -> None:
             push.emit_event_change(change)
         else:
             push.emit_change(change)
+    for notice in notices:
+        push.emit_review_queue_changed(notice.event_id, notice.entry_id, notice.what)
 
 
 def _hub_changes(changes: list[Change | EventChange]) -> list[EventChange]:
     blog_changes = [c for c in changes if isinstance(c, Change)]
-    stale = hub.stale_after(blog_changes) if blog_changes else []
+    stale = hub_payloads.stale_after(blog_changes) if blog_changes else []
     for event_id in sorted({event.id for event, _, _ in stale}):
         lock_event(event_id)
     recorded = []
     for event, change_type, blog in stale:
-        payload = hub.payload_after(event, change_type, blog)
+        payload = hub_payloads.payload_after(event, change_type, blog)
         if payload is not None:
             recorded.append(record_event_change(event, change_type, payload))
     return recorded

@@ -6,8 +6,8 @@ through here, so an id of another event's object is "not found", never acted on.
 
 from __future__ import annotations
 
-from blog.actions._load import load_actor
-from blog.actions._stream import lock_event
+from blog.actions.load import load_actor
+from blog.actions.stream import lock_event
 from blog.content.permissions import can_curate
 from blog.models import (
     AgendaSession,

@@ -1,0 +1,56 @@
+"""How the API and the desk's JSON show an entry, a blog and a speaker."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from blog.content import photos
+from blog.models import Entry, LiveBlog, Speaker
+
+
+def entry_json(entry: Entry) -> dict:
+    """An entry as the API shows it."""
+    return {
+        "id": entry.id,
+        "blog_id": entry.blog_id,
+        "kind": entry.kind.value,
+        "status": entry.status.value,
+        "version": entry.version,
+        "headline": entry.headline,
+        "source": entry.source,
+        "html": entry.html,
+        "speaker": speaker_json(entry.speaker) if entry.speaker else None,
+        "tags": [t.name for t in entry.tags],
+        "media": photos.media_json(entry.media) if entry.media else None,
+        "embed": entry.embed,
+        "is_key": entry.is_key,
+        "is_pinned": entry.is_pinned,
+        "correction_note": entry.correction_note,
+        "author": entry.author.name,
+        "published_at": entry.published_at.isoformat() if entry.published_at else None,
+        "updated_at": entry.updated_at.isoformat(),
+        "url": url_for(
+            "readers.entry_page",
+            event_slug=entry.blog.event.slug,
+            blog_slug=entry.blog.slug,
+            entry_id=entry.id,
+        ),
+    }
+
+
+def speaker_json(speaker: Speaker) -> dict:
+    """A speaker of the roster as the API shows it."""
+    org = speaker.organization.name if speaker.organization else ""
+    return {"id": speaker.id, "name": speaker.name, "title": speaker.title, "organization": org}
+
+
+def blog_json(blog: LiveBlog) -> dict:
+    """A live blog as the API shows it."""
+    return {
+        "id": blog.id,
+        "event": blog.event.slug,
+        "slug": blog.slug,
+        "title": blog.title,
+        "status": blog.status.value,
+        "last_seq": blog.last_seq,
+    }

@@ -1,0 +1,1 @@
+"""What operators poll: liveness, readiness of the database and message queue, and metrics."""
