@@ -34,6 +34,10 @@ DEFAULT_LIMITS = {
     # coming back online flushes its queue at once, and retries on a 429.
     "post_account": (60, 60),
     "post_ip": (300, 60),
+    # The composer asks for a preview 400 ms after typing stops, each one a
+    # render in the worker; twice the post budget leaves room to type.
+    "preview_account": (120, 60),
+    "preview_ip": (600, 60),
     # A photographer's burst after a reveal; each photo costs about a second of CPU.
     "upload_account": (60, 600),
     "upload_ip": (200, 600),
