@@ -219,9 +219,13 @@ def check(action: str, user=None) -> None:
         raise RateLimited(MESSAGES[action].format(wait=say_seconds(wait)), wait)
 
 
-def login_refusal(email: str) -> str | None:
-    """Count a sign-in attempt for this address and typed email; say why it is refused, or None."""
-    wait = count_request("login", account_key(email))
+def login_refusal(email: str, known_device: bool = False) -> str | None:
+    """Count a sign-in attempt for this address and typed email; say why it is refused, or None.
+
+    From a device the account has logged in on before, only the address is
+    counted: guesses made elsewhere never lock the owner out of their own devices.
+    """
+    wait = count_request("login", None if known_device else account_key(email))
     return MESSAGES["login"].format(wait=say_seconds(wait)) if wait else None
 
 
