@@ -248,7 +248,8 @@ class WorkerPool:
     def __init__(self, size: int) -> None:
         # None stands for a worker not started yet (or lost): taking one is
         # the right to start it, so there are never more than size processes.
-        self._idle: queue.Queue[RenderWorker | None] = queue.Queue()
+        # Last in, first out: a running worker is taken before one is started.
+        self._idle: queue.LifoQueue[RenderWorker | None] = queue.LifoQueue()
         for _ in range(size):
             self._idle.put(None)
 
