@@ -11,6 +11,7 @@ from blog.live import broadcast, packet_guard, queue, repair
 from blog.platform import db, limits, metrics, page_cache
 from blog.platform.config import load_config
 from blog.platform.extensions import csrf, socketio
+from blog.platform.public_origin import PublicOrigin
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(overrides or {})
     app.extensions["showfloor_engine"] = db.init_engine(app.config["DATABASE_URL"])
+    # Innermost: engine.io still checks websocket origins against the real host.
+    app.wsgi_app = PublicOrigin(app.wsgi_app, app.config)
     csrf.init_app(app)
     _init_socketio(app)
     # After Socket.IO wrapped the WSGI app: handshakes are counted before it.

@@ -283,7 +283,7 @@ def test_a_user_creates_a_token_sees_it_once_lists_and_revokes_it(client, make_b
     reporter = make_user(Role.REPORTER, events=[blog.event])
     login(client, reporter)
     page = create_on_page(client, name="newsroom bridge", event_id=str(blog.event.id), days="30")
-    assert page.status_code == 201 and page.headers["Cache-Control"] == "no-store"
+    assert page.status_code == 201 and page.headers["Cache-Control"] == "private, no-store"
     token = re.search(r'value="(sf_[^"]+)"', page.get_data(as_text=True)).group(1)
     row = token_row(token)
     assert (row.name, row.event_id, row.user_id) == ("newsroom bridge", blog.event.id, reporter.id)

@@ -229,3 +229,31 @@ def test_a_forged_forwarded_for_neither_evades_nor_exhausts_a_limit(app, client,
     victim = {"X-Forwarded-For": ELSEWHERE}
     data = {"email": reporter.email, "password": PASSWORD, "csrf_token": csrf_token(client)}
     assert client.post("/login", data=data, headers=victim, environ_base=proxy).status_code == 302
+
+
+def test_a_locked_account_still_opens_on_a_device_it_used_before(app, client, clock, reporter):
+    known, stranger = client, app.test_client()
+    assert attempt_login(known, reporter.email, PASSWORD).status_code == 302
+    # With that login, ten attempts on the account: its limit is reached.
+    for _ in range(9):
+        assert attempt_login(stranger, reporter.email, ip=ELSEWHERE).status_code == 401
+    assert attempt_login(stranger, reporter.email, PASSWORD, ip=ELSEWHERE).status_code == 429
+    assert attempt_login(known, reporter.email, PASSWORD).status_code == 302
+    clock.move(15 * 60)
+    assert attempt_login(stranger, reporter.email, PASSWORD, ip=ELSEWHERE).status_code == 302
+
+
+def test_a_known_device_is_still_counted_by_its_address(app, client, clock, reporter):
+    set_limits(app, login_ip=(3, 900))
+    known = client
+    assert attempt_login(known, reporter.email, PASSWORD).status_code == 302
+    for _ in range(2):
+        attempt_login(known, reporter.email)
+    assert attempt_login(known, reporter.email, PASSWORD).status_code == 429
+
+
+def test_a_forged_device_cookie_does_not_lift_the_account_limit(app, client, clock, reporter):
+    client.set_cookie("showfloor_device", "forged")
+    for _ in range(10):
+        attempt_login(client, reporter.email)
+    assert attempt_login(client, reporter.email, PASSWORD).status_code == 429

@@ -34,16 +34,24 @@ def test_deep_nesting_is_refused():
         render_markdown("- " * 1000 + "deep")
 
 
-def test_the_isolated_renderer_matches_the_in_process_one():
-    text = "Specs: [sheet](https://example.com/a?b=1&c=2) *and* `code` <b>x</b>\n\n" * 40
-    assert rendering.markdown_cost(text) > rendering.INLINE_COST_LIMIT
+def test_the_worker_renders_exactly_what_the_pipeline_does():
+    text = "Specs: [sheet](https://example.com/a?b=1&c=2) *and* `code` <b>x</b> www.a.example\n\n"
     # A generous limit: this checks the output, not the speed, on a busy machine.
-    assert rendering.render_isolated(text, timeout=60) == rendering.render_here(text)
+    pool = rendering.WorkerPool(1)
+    try:
+        assert pool.render(text * 40, timeout=60) == rendering.render_here(text * 40)
+    finally:
+        pool.close()
 
 
-def test_everyday_entries_render_in_process():
-    everyday = "Battery swap demo: **41 seconds**, see [the spec sheet](https://example.com)."
-    assert rendering.markdown_cost(everyday) < rendering.INLINE_COST_LIMIT
+def test_a_killed_worker_is_replaced():
+    pool = rendering.WorkerPool(1)
+    try:
+        with pytest.raises(RenderError, match="too complex"):
+            pool.render("[" * 8000, timeout=0.2)
+        assert pool.render("*back*", timeout=60) == "<p><em>back</em></p>"
+    finally:
+        pool.close()
 
 
 def test_api_answers_422_and_writes_nothing(client, make_blog, editor):

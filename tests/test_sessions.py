@@ -11,7 +11,7 @@ from blog import create_app
 from blog.live import socket_auth
 from blog.models import AuditRecord, Role
 from blog.platform import db
-from blog.platform.config import ENV_PRODUCTION
+from blog.platform.config import ENV_PRODUCTION, ENV_PUBLIC_URL
 
 NEW_PASSWORD = "a quieter hall after lunch"
 
@@ -56,6 +56,7 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(app, client, make_user)
 def production_app(app, monkeypatch, tmp_path):
     """The app as configured with SHOWFLOOR_PRODUCTION=1, on the test's database."""
     monkeypatch.setenv(ENV_PRODUCTION, "1")
+    monkeypatch.setenv(ENV_PUBLIC_URL, "https://live.example.org")
     production = create_app(
         {
             "DATABASE_URL": app.config["DATABASE_URL"],
@@ -81,7 +82,11 @@ def test_the_session_cookie_is_secure_in_production(production_app, make_user):
     reporter = make_user(Role.REPORTER)
     browser = production_app.test_client()
     form = {"email": reporter.email, "password": PASSWORD}
-    response = browser.post("/login", data={**form, "csrf_token": csrf_token(browser)})
+    # Served as https://live.example.org, so Flask-WTF also checks the Referer,
+    # which a browser sends on a same-origin form post.
+    referer = {"Referer": "https://live.example.org/login"}
+    data = {**form, "csrf_token": csrf_token(browser)}
+    response = browser.post("/login", data=data, headers=referer)
     assert response.status_code == 302
     header = session_cookie_header(response)
     assert "Secure" in header and "HttpOnly" in header and "SameSite=Lax" in header

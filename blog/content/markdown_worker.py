@@ -1,24 +1,47 @@
-"""Render Markdown read from stdin in a separate process, so a slow input can be cut off.
+"""The render worker: a process that renders and sanitises Markdown, one source per line.
 
-Run by file path (not as part of the package) so it starts fast: it imports
-nothing of Showfloor, only Python-Markdown. Input: a JSON object with
-"source" and "extensions"; output: the raw HTML on stdout.
+Run by file path (not as part of the package) so it starts fast: it loads
+blog/content/rendering.py alone, which imports nothing of Showfloor. The
+server kills it when a source takes too long (see rendering.WorkerPool).
+Protocol: "ready" once started; then for each line {"source": ...} read from
+stdin, one line {"html": ...} or {"error": "too_deep" | "failed"} on stdout.
 """
 
+import importlib.util
 import json
 import sys
+from pathlib import Path
 
-import markdown
+
+def load_rendering():
+    """Load rendering.py from beside this file without importing the blog package."""
+    spec = importlib.util.spec_from_file_location(
+        "showfloor_rendering", Path(__file__).with_name("rendering.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def answer(rendering, line: bytes) -> dict:
+    """Render one job line into the answer object."""
+    try:
+        return {"html": rendering.render_here(json.loads(line)["source"])}
+    except rendering.RenderError:
+        return {"error": "too_deep"}
+    except Exception:  # noqa: BLE001 - the server only needs to know it failed
+        return {"error": "failed"}
 
 
 def main() -> None:
-    """Read the job, render it, write the HTML; exit 3 when nesting is too deep."""
-    job = json.load(sys.stdin)
-    try:
-        html = markdown.markdown(job["source"], extensions=job["extensions"], output_format="html")
-    except RecursionError:
-        sys.exit(3)
-    sys.stdout.write(html)
+    """Say ready, then answer each job line until the server closes the pipe."""
+    rendering = load_rendering()
+    out = sys.stdout.buffer
+    out.write(b"ready\n")
+    out.flush()
+    for line in sys.stdin.buffer:
+        out.write(json.dumps(answer(rendering, line)).encode() + b"\n")
+        out.flush()
 
 
 if __name__ == "__main__":

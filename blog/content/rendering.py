@@ -1,11 +1,24 @@
-"""Markdown to sanitised HTML: the only module that imports markdown or bleach."""
+"""Markdown to sanitised HTML: the only module that imports markdown or bleach.
+
+Python-Markdown is quadratic on some small inputs and bleach's linkifier on
+others ("(" × 10,000 takes over a second), and no cheap estimate finds them
+all. So the server process never renders: render_markdown hands every source
+to a long-lived worker process (blog/content/markdown_worker.py, which runs
+render_here) and kills it when it takes longer than RENDER_TIMEOUT. This
+module imports nothing of Showfloor, so the worker starts in a tenth of a second.
+"""
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import queue
 import re
+import select
 import subprocess
 import sys
+import time
 import unicodedata
 from html import unescape
 from pathlib import Path
@@ -15,13 +28,16 @@ import markdown
 from bleach.linkifier import LinkifyFilter
 
 MAX_SOURCE_CHARS = 10_000
-# Python-Markdown is quadratic on some inputs (each unclosed "[" or "<" scans
-# ahead): cost grows with markup characters × length. Below this estimate an
-# entry renders in-process in a few milliseconds; above it, it renders in a
-# separate process that is killed after RENDER_TIMEOUT seconds.
-INLINE_COST_LIMIT = 200_000
+# Everyday entries render in a few milliseconds; a source still rendering
+# after this long is refused as too complex and its worker is killed.
 RENDER_TIMEOUT = 1.0
-_MARKUP_CHARS = "[]<>!`*_&("
+# Worker processes per server process: each renders one source at a time,
+# so at most this many cores render at once. More waiting requests queue.
+RENDER_WORKERS = 2
+# How long a request waits for a free worker before it is told to retry.
+QUEUE_TIMEOUT = 10.0
+# Starting a worker (importing markdown and bleach) is not the source's cost.
+STARTUP_TIMEOUT = 30.0
 _WORKER = Path(__file__).with_name("markdown_worker.py")
 
 ALLOWED_TAGS = frozenset(
@@ -124,28 +140,22 @@ _cleaner = bleach.sanitizer.Cleaner(
 
 
 def render_markdown(source: str) -> str:
-    """Render a writer's Markdown to HTML that is safe to put in any page."""
+    """Render a writer's Markdown to HTML that is safe to put in any page, in a worker process."""
     source = clean_text(source)
     if len(source) > MAX_SOURCE_CHARS:
         raise RenderError(
             f"Text is too long: {len(source)} characters, at most {MAX_SOURCE_CHARS}."
         )
-    costly = markdown_cost(source) > INLINE_COST_LIMIT
-    raw = render_isolated(source) if costly else render_here(source)
-    return _drop_invisible_references(_cleaner.clean(_demote_headings(raw))).strip()
-
-
-def markdown_cost(source: str) -> int:
-    """A cheap upper estimate of Python-Markdown's work on source."""
-    return sum(source.count(ch) for ch in _MARKUP_CHARS) * len(source)
+    return WORKERS.render(source, RENDER_TIMEOUT)
 
 
 def render_here(source: str) -> str:
-    """Render Markdown to unsanitised HTML in this process (for cheap text only)."""
+    """Render and sanitise in this process: only the worker process calls this."""
     try:
-        return markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+        raw = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
     except RecursionError as exc:
         raise RenderError(TOO_DEEP) from exc
+    return _drop_invisible_references(_cleaner.clean(_demote_headings(raw))).strip()
 
 
 TOO_DEEP = "Text is nested too deeply to display; flatten the lists or quotes."
@@ -153,23 +163,128 @@ TOO_COMPLEX = (
     "Text is too complex to display quickly: it has a great many brackets or other markup. "
     "Simplify the links and brackets, or split it into several entries."
 )
+BUSY = "The server is busy rendering other entries; nothing was saved. Try again in a moment."
+FAILED = "The text could not be rendered; simplify its markup and try again."
 
 
-def render_isolated(source: str, timeout: float = RENDER_TIMEOUT) -> str:
-    """Render in a child process with a hard time limit (cooperative under gevent)."""
-    job = json.dumps({"source": source, "extensions": MARKDOWN_EXTENSIONS})
-    try:
-        done = subprocess.run(
-            [sys.executable, "-I", str(_WORKER)],
-            input=job.encode(),
-            capture_output=True,
-            timeout=timeout,
-            check=False,
+class WorkerFailed(Exception):
+    """A worker process exited or could not start; it is gone."""
+
+
+class WorkerTimeout(WorkerFailed):
+    """A worker did not answer in time; it has been killed."""
+
+
+class RenderWorker:
+    """One worker process rendering one source at a time over a pipe, one JSON line each way."""
+
+    def __init__(self) -> None:
+        # Under gevent, subprocess and select are the cooperative ones: a
+        # request waiting here lets every other request and socket run.
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", str(_WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
-    except subprocess.TimeoutExpired as exc:
-        raise RenderError(TOO_COMPLEX) from exc
-    if done.returncode == 3:
-        raise RenderError(TOO_DEEP)
-    if done.returncode != 0:
-        raise RenderError("The text could not be rendered; simplify its markup and try again.")
-    return done.stdout.decode()
+        self._buffer = b""
+        try:
+            started = self._read_line(STARTUP_TIMEOUT)
+        except WorkerTimeout as exc:
+            raise WorkerFailed("the render worker did not start") from exc
+        if started != b"ready":
+            self.stop()
+            raise WorkerFailed("the render worker did not start")
+
+    def render(self, source: str, timeout: float) -> dict:
+        """Send one source; return the worker's answer, or kill it after timeout seconds."""
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(json.dumps({"source": source}).encode() + b"\n")
+            self.process.stdin.flush()
+        except OSError as exc:
+            self.stop()
+            raise WorkerFailed("the render worker exited") from exc
+        return json.loads(self._read_line(timeout))
+
+    def _read_line(self, timeout: float) -> bytes:
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                self.stop()
+                raise WorkerTimeout(f"no answer within {timeout} s")
+            chunk = _read_ready(fd)
+            if chunk == b"":
+                self.stop()
+                raise WorkerFailed("the render worker exited")
+            self._buffer += chunk or b""
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    def alive(self) -> bool:
+        """True while the process runs."""
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Kill the process, reap it and close its pipes."""
+        self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+def _read_ready(fd: int) -> bytes | None:
+    """Read what the pipe holds; None when a non-blocking pipe (gevent's) had nothing after all."""
+    try:
+        return os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return None
+
+
+class WorkerPool:
+    """At most `size` worker processes, started when first needed, replaced when lost."""
+
+    def __init__(self, size: int) -> None:
+        # None stands for a worker not started yet (or lost): taking one is
+        # the right to start it, so there are never more than size processes.
+        # Last in, first out: a running worker is taken before one is started.
+        self._idle: queue.LifoQueue[RenderWorker | None] = queue.LifoQueue()
+        for _ in range(size):
+            self._idle.put(None)
+
+    def render(self, source: str, timeout: float) -> str:
+        """The sanitised HTML of source, rendered by a free worker within timeout seconds."""
+        try:
+            worker = self._idle.get(timeout=QUEUE_TIMEOUT)
+        except queue.Empty as exc:
+            raise RenderError(BUSY) from exc
+        try:
+            if worker is None or not worker.alive():
+                worker = RenderWorker()
+            answer = worker.render(source, timeout)
+        except WorkerTimeout as exc:
+            worker = None
+            raise RenderError(TOO_COMPLEX) from exc
+        except WorkerFailed as exc:
+            worker = None
+            raise RenderError(FAILED) from exc
+        finally:
+            self._idle.put(worker)
+        if "error" in answer:
+            raise RenderError(TOO_DEEP if answer["error"] == "too_deep" else FAILED)
+        return answer["html"]
+
+    def close(self) -> None:
+        """Stop the idle workers (at exit; a test's own pool when it is done)."""
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            if worker is not None:
+                worker.stop()
+
+
+WORKERS = WorkerPool(RENDER_WORKERS)
+atexit.register(WORKERS.close)

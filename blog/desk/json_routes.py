@@ -128,6 +128,8 @@ def update_entry(entry_id: int):
 @session_required
 def preview(blog_id: int):
     """Render an unsaved entry with the published partial, so the preview is exact."""
+    # Each preview is a render in the worker, as costly as a post: limited like one.
+    limits.check("preview", g.user)
     blog = _blog(blog_id)
     valid = validate_entry(blog.event, _entry_input(_body()))
     now = clock.now()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from blog import actions
@@ -11,6 +12,12 @@ from blog.desk import bp
 from blog.models import User
 from blog.platform import db
 from blog.platform.limits import login_refusal
+
+# A browser that has logged in to an account carries this signed cookie: ten
+# wrong guesses by someone else must not lock the account's owner out of the
+# devices they use (the per-address limit still counts their attempts).
+DEVICE_COOKIE = "showfloor_device"
+DEVICE_DAYS = 180
 
 # Checked against when the email is unknown, so both paths cost one scrypt
 # and response time does not reveal which accounts exist.
@@ -25,17 +32,45 @@ def login():
     email = request.form.get("email", "")
     password = request.form.get("password", "")
     # Counted before the password is checked, so guesses past the limit learn nothing.
-    refused = login_refusal(email)
+    user = queries.user_by_email(email)
+    refused = login_refusal(email, known_device=user is not None and _known_device(user.id))
     if refused:
         page = render_template("desk/login.html", error=refused, email=email, next=_safe_next())
         return page, 429
-    user = queries.user_by_email(email)
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if not (user and valid and user.active):
         error = "Wrong email or password, or the account is deactivated."
         return render_template("desk/login.html", error=error, email=email, next=_safe_next()), 401
     start_session(user)
-    return redirect(_safe_next() or url_for("desk.desk"))
+    response = redirect(_safe_next() or url_for("desk.desk"))
+    _remember_device(response, user.id)
+    return response
+
+
+def _devices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="showfloor-known-device")
+
+
+def _remember_device(response, user_id: int) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _devices().dumps(user_id),
+        max_age=DEVICE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+
+
+def _known_device(user_id: int) -> bool:
+    """True when this browser carries a device cookie signed for this account."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie:
+        return False
+    try:
+        return _devices().loads(cookie, max_age=DEVICE_DAYS * 86400) == user_id
+    except BadSignature:
+        return False
 
 
 def start_session(user) -> None:

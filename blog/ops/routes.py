@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import time
 
 import redis
@@ -88,8 +90,32 @@ def _check_queue() -> str:
 
 @bp.get("/metrics")
 def metrics():
-    """Metrics of this process in the Prometheus text format."""
+    """Metrics of this process in the Prometheus text format, for allowed scrapers only."""
+    if not metrics_allowed():
+        body = "Metrics are served to the addresses in SHOWFLOOR_METRICS_ALLOW or with its token.\n"
+        return Response(body, status=403, mimetype="text/plain")
     return Response(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+
+def metrics_allowed() -> bool:
+    """True for a scraper from an allowed peer address (never a forwarded one) or with the token."""
+    token = current_app.config.get("METRICS_TOKEN")
+    sent = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return True
+    # The peer itself: behind a proxy every client would be the proxy's
+    # address, so the proxy must not pass /metrics through (deploy/nginx.conf).
+    try:
+        peer = ipaddress.ip_address(request.environ.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    if peer.version == 6 and peer.ipv4_mapped is not None:
+        peer = peer.ipv4_mapped
+    return any(peer in ipaddress.ip_network(a, strict=False) for a in _allowed())
+
+
+def _allowed() -> list[str]:
+    return current_app.config.get("METRICS_ALLOW") or []
 
 
 @bp.before_app_request

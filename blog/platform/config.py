@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -25,6 +26,9 @@ ENV_MAX_SOCKETS_PER_ADDRESS = "SHOWFLOOR_MAX_SOCKETS_PER_ADDRESS"
 ENV_HTTP_HEADER_TIMEOUT_S = "SHOWFLOOR_HTTP_HEADER_TIMEOUT_S"
 ENV_DRAIN_S = "SHOWFLOOR_DRAIN_S"
 ENV_RECONNECT_WINDOW_S = "SHOWFLOOR_RECONNECT_WINDOW_S"
+ENV_PUBLIC_URL = "SHOWFLOOR_PUBLIC_URL"
+ENV_METRICS_ALLOW = "SHOWFLOOR_METRICS_ALLOW"
+ENV_METRICS_TOKEN = "SHOWFLOOR_METRICS_TOKEN"
 
 # Abuse limits as (requests, seconds) per fixed window, per client address
 # (_ip) or account (_account); see docs/operations.md, "Abuse limits".
@@ -38,6 +42,10 @@ DEFAULT_LIMITS = {
     # coming back online flushes its queue at once, and retries on a 429.
     "post_account": (60, 60),
     "post_ip": (300, 60),
+    # The composer asks for a preview 400 ms after typing stops, each one a
+    # render in the worker; twice the post budget leaves room to type.
+    "preview_account": (120, 60),
+    "preview_ip": (600, 60),
     # A photographer's burst after a reveal; each photo costs about a second of CPU.
     "upload_account": (60, 600),
     "upload_ip": (200, 600),
@@ -116,7 +124,42 @@ def load_config(instance_path: Path) -> dict:
         # How long an anonymous reader's hub or blog page may be answered from
         # memory (blog/platform/page_cache.py); 0 sends every request through Flask.
         "PAGE_CACHE_WINDOW_S": page_cache_window(os.environ.get(ENV_PAGE_CACHE_WINDOW_S, "")),
+        "PRODUCTION": production,
+        # The origin of every absolute URL we write (canonical, og:url, JSON-LD,
+        # feeds, embed code): never the request's Host header, which anyone sets.
+        "PUBLIC_URL": public_url(os.environ.get(ENV_PUBLIC_URL, ""), production),
+        # Who may read /metrics: these addresses or networks, or this bearer token.
+        "METRICS_ALLOW": networks(os.environ.get(ENV_METRICS_ALLOW) or "127.0.0.1,::1"),
+        "METRICS_TOKEN": os.environ.get(ENV_METRICS_TOKEN) or None,
     }
+
+
+def networks(text: str) -> list[str]:
+    """Comma-separated addresses or networks (10.0.0.0/8), each checked."""
+    found = [item.strip() for item in text.split(",") if item.strip()]
+    for item in found:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"{ENV_METRICS_ALLOW}: {item!r} is not an address or network") from exc
+    return found
+
+
+def public_url(text: str, production: bool) -> str | None:
+    """The configured public origin (scheme://host[:port]); None lets the embedded demo use Host."""
+    text = text.strip().rstrip("/")
+    if not text:
+        if production:
+            raise ValueError(
+                f"{ENV_PUBLIC_URL} must be set when {ENV_PRODUCTION}=1, e.g. https://live.example.org"
+            )
+        return None
+    scheme, _, host = text.partition("://")
+    if scheme not in ("http", "https") or not host or "/" in host:
+        raise ValueError(
+            f"{ENV_PUBLIC_URL}: {text!r} is not an origin like https://live.example.org"
+        )
+    return text
 
 
 def page_cache_window(text: str) -> float:

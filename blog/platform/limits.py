@@ -207,20 +207,25 @@ class RateLimited(ActionError):
 MESSAGES = {
     "login": "Too many sign-in attempts. Wait {wait} and try again.",
     "post": "Too many entries in a short time. This one was not posted: wait {wait}, then send it.",
+    "preview": "Too many previews in a short time. Wait {wait}; the entry can still be posted.",
     "upload": "Too many photos in a short time. This one was not kept: wait {wait}, then send it.",
 }
 
 
 def check(action: str, user=None) -> None:
-    """Count one post or upload by this client and account; raise RateLimited past a limit."""
+    """Count one post, preview or upload of this client and account; raise RateLimited if over."""
     wait = count_request(action, str(user.id) if user is not None else None)
     if wait:
         raise RateLimited(MESSAGES[action].format(wait=say_seconds(wait)), wait)
 
 
-def login_refusal(email: str) -> str | None:
-    """Count a sign-in attempt for this address and typed email; say why it is refused, or None."""
-    wait = count_request("login", account_key(email))
+def login_refusal(email: str, known_device: bool = False) -> str | None:
+    """Count a sign-in attempt for this address and typed email; say why it is refused, or None.
+
+    From a device the account has logged in on before, only the address is
+    counted: guesses made elsewhere never lock the owner out of their own devices.
+    """
+    wait = count_request("login", None if known_device else account_key(email))
     return MESSAGES["login"].format(wait=say_seconds(wait)) if wait else None
 
 

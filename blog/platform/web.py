@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 from blog.platform import db
 from blog.platform.errors import ActionError
 from blog.platform.migrate import schema_problem
+from blog.platform.public_origin import NoSniff
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -59,6 +60,8 @@ def init_app(
     app.before_request(lambda: start_scheduler(current_app._get_current_object()))
     app.before_request(lambda: setattr(g, "user", session_user()))
     app.after_request(_security_headers)
+    # Outermost (the factory registers this last): answers made before Flask too.
+    app.wsgi_app = NoSniff(app.wsgi_app)
     app.teardown_appcontext(lambda _exc: db.session.remove())
     app.register_error_handler(ActionError, _action_error)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -81,9 +84,20 @@ def _check_schema():
     return None
 
 
+# Blueprints whose every answer to a logged-in user is the user's own: their
+# names, drafts, review queue, exports and CSRF tokens must not outlive the tab.
+STAFF_BLUEPRINTS = frozenset({"desk", "desk_json", "uploads", "editor"})
+# A year, the usual preload minimum; sent only when production serves HTTPS.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if g.get("user") is not None and request.blueprint in STAFF_BLUEPRINTS:
+        response.headers["Cache-Control"] = "private, no-store"
+    if current_app.config.get("PRODUCTION"):
+        response.headers["Strict-Transport-Security"] = HSTS
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     # A route that set its own frame-ancestors (the embed) decides framing alone.
     if response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY:

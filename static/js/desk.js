@@ -224,7 +224,6 @@
       .catch(function () {});
   }
 
+  // The outbox rendered itself and started sending when it was made.
   keepOfflineCopy();
-  render();
-  pump();
 })();
