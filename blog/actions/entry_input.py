@@ -30,7 +30,8 @@ class EntryInput:
     headline: str = ""
     speaker_id: int | None = None
     tags: list[str] = field(default_factory=list)
-    is_key: bool = False
+    # None: not said, so a new entry is not key and an edit keeps the entry's flag.
+    is_key: bool | None = None
     # Shown to readers under an edited entry, e.g. "Corrected the price".
     correction_note: str = ""
     # Image entries: an uploaded photo of the event; none yet shows "Photo coming…".

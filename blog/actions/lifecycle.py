@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_blog, load_entry, lock_blog, require_live
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
-from blog.content.permissions import can_modify, can_post, needs_approval
+from blog.content.permissions import can_modify, can_post, can_release_batch, needs_approval
 from blog.live import push
 from blog.models import BlogStatus, EmbargoBatch, Entry, EntryStatus, LiveBlog, User
 from blog.platform import clock, db
@@ -147,8 +147,8 @@ def release_batch(user: User | None, batch_id: int) -> list[Entry]:
     lock_blog(batch.blog_id)
     db.session.refresh(batch)
     blog = load_blog(batch.blog_id)
-    if actor is not None and (not can_post(actor, blog) or needs_approval(actor)):
-        raise Forbidden("Only reporters and editors of this event can release a batch.")
+    if actor is not None and not can_release_batch(actor, batch, blog):
+        raise Forbidden("Only the reporter who prepared this batch, or an editor, can release it.")
     if batch.released_at is not None:
         raise Invalid("This batch was already released.")
     require_live(blog)

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_entry
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
-from blog.actions.entries import _check_editable, _revision_of
+from blog.actions.entries import check_editable, revision_of
 from blog.actions.entry_input import IDEMPOTENCY_KEY
+from blog.actions.pending_edits import hold_edit, holds_for_review, with_photo
 from blog.content import photos
 from blog.content.permissions import is_member
 from blog.content.rendering import clean_text
@@ -167,7 +168,7 @@ def attach_media(user: User, entry_id: int, media_id: int) -> Entry:
     db.begin_write()
     actor = load_actor(user)
     entry = load_entry(entry_id)
-    _check_editable(actor, entry)
+    check_editable(actor, entry)
     photo = media_of_event(media_id, entry.blog.event_id)
     if entry.kind not in ATTACHABLE_KINDS:
         raise Invalid(
@@ -176,7 +177,11 @@ def attach_media(user: User, entry_id: int, media_id: int) -> Entry:
     if entry.media_id == photo.id and entry.kind == EntryKind.IMAGE:
         db.session.commit()
         return entry
-    db.session.add(_revision_of(entry, actor))
+    if holds_for_review(actor, entry):
+        # A contributor's photo waits for an editor like any other edit of a live entry.
+        hold_edit(actor, entry, with_photo(entry, photo))
+        return entry
+    db.session.add(revision_of(entry, actor))
     entry.media, entry.kind = photo, EntryKind.IMAGE
     entry.version += 1
     entry.updated_at = utcnow()

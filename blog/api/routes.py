@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 from blog import actions
+from blog.actions.pending_edits import holds_for_review
 from blog.api import openapi, token_auth
 from blog.api.body import ENTRY_FIELDS, entry_input, json_body, reject_unknown
 from blog.api.token_auth import token_required
@@ -55,6 +56,16 @@ def entry_json(entry: Entry) -> dict:
             entry_id=entry.id,
         ),
     }
+
+
+def edit_answer(user, entry: Entry):
+    """The answer to an edit: 200 and the entry, or 202 while a contributor's edit awaits review.
+
+    A held edit leaves the published version public, so that is what the body shows.
+    """
+    if holds_for_review(user, entry):
+        return jsonify({**entry_json(entry), "pending_review": True}), 202
+    return jsonify(entry_json(entry)), 200
 
 
 def _speaker_json(speaker) -> dict:
@@ -169,7 +180,7 @@ def update_entry(entry_id: int):
     current = _entry_for_write(entry_id)
     merged = {k: body.get(k, _current_value(current, k)) for k in ENTRY_FIELDS}
     entry = actions.edit_entry(g.user, entry_id, base, entry_input(merged))
-    return jsonify(entry_json(entry))
+    return edit_answer(g.user, entry)
 
 
 def _entry_for_write(entry_id: int) -> Entry:

@@ -18,7 +18,7 @@ from blog import actions
 from blog.actions.entry_input import validate_entry
 from blog.api.body import ENTRY_FIELDS
 from blog.api.client_fields import refuse_server_fields
-from blog.api.routes import entry_json
+from blog.api.routes import edit_answer, entry_json
 from blog.content import queries
 from blog.content.permissions import can_post, is_member
 from blog.models import Entry, EntryStatus
@@ -120,7 +120,7 @@ def update_entry(entry_id: int):
     """Edit an entry from the base_version the reporter started from (409 with the current)."""
     body = _body()
     entry = actions.edit_entry(g.user, entry_id, body.get("base_version"), _entry_input(body))
-    return jsonify(entry_json(entry))
+    return edit_answer(g.user, entry)
 
 
 @bp.post("/blogs/<int:blog_id>/preview")

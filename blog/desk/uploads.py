@@ -52,7 +52,7 @@ from flask_wtf.csrf import CSRFError
 from blog import actions
 from blog.actions.media import upload_media_once
 from blog.api.client_fields import refuse_server_fields
-from blog.api.routes import entry_json
+from blog.api.routes import edit_answer
 from blog.api.token_auth import check_scope, token_required
 from blog.content import photos, queries
 from blog.platform import db, limits
@@ -189,7 +189,7 @@ def _attach(user, entry_id: int):
         raise Invalid("Send the photo's media_id as JSON or form data.")
     refuse_server_fields(body)
     entry = actions.attach_media(user, entry_id, body.get("media_id"))
-    return jsonify(entry_json(entry))
+    return edit_answer(user, entry)
 
 
 @bp.post("/desk/entries/<int:entry_id>/media")

@@ -18,6 +18,7 @@ from blog.models.coverage import (
     Entry,
     EntryRevision,
     LiveBlog,
+    PendingEdit,
     entry_tags,
 )
 from blog.models.event import (
@@ -38,6 +39,7 @@ __all__ = [
     "AgendaSession",
     "ApiToken",
     "AuditRecord",
+    "PendingEdit",
     "BlogStatus",
     "Change",
     "EmbargoBatch",
