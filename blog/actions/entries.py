@@ -102,7 +102,8 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     actor = load_actor(user)
     entry = load_entry(entry_id)
     check_editable(actor, entry)
-    if base_version is None or int(base_version) != entry.version:
+    # Only an int can match: a mangled version is a conflict, never a crash.
+    if type(base_version) is not int or base_version != entry.version:
         raise Conflict(
             "Someone changed this entry while you were editing it. Compare and choose.",
             current=_entry_snapshot(entry),

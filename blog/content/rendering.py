@@ -14,6 +14,8 @@ import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
 
+from blog.platform.errors import Invalid
+
 MAX_SOURCE_CHARS = 10_000
 # Python-Markdown is quadratic on some inputs (each unclosed "[" or "<" scans
 # ahead): cost grows with markup characters × length. Below this estimate an
@@ -83,6 +85,20 @@ def clean_text(text: str) -> str:
     """Normalise user text: NFC, unix newlines, no invisible or control characters."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", _INVISIBLE.sub("", text))
+
+
+def clean_field(raw: object, label: str, limit: int, field: str, required: bool = False) -> str:
+    """One line of user text (a name, a title): cleaned as clean_text, spaces collapsed, capped.
+
+    Every name that reaches a page or a feed goes through here, so none carries
+    a control or bidi character and none is longer than its column.
+    """
+    text = " ".join(clean_text(raw if isinstance(raw, str) else str(raw or "")).split())
+    if required and not text:
+        raise Invalid(f"{label} is required.", {field: "empty"})
+    if len(text) > limit:
+        raise Invalid(f"{label} is too long: at most {limit} characters.", {field: "too long"})
+    return text
 
 
 def _drop_invisible_references(html: str) -> str:

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from blog.actions import scheduler
 from blog.models import User
+from blog.models.base import MAX_ID
 from blog.platform import db
 from blog.platform.errors import ActionError
 from blog.platform.migrate import schema_problem
@@ -37,9 +38,6 @@ class BoundedInt(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
-
-
-MAX_ID = 2**31 - 1
 
 
 def init_app(app: Flask) -> None:
