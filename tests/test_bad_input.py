@@ -18,7 +18,7 @@ except ImportError:
     from test_api import IsolatedClient
 
 from blog import actions
-from blog.models import EmbargoBatch, Entry, Media, Role, Speaker, User
+from blog.models import ApiToken, EmbargoBatch, Entry, Media, Role, Speaker, User
 from blog.platform import db
 from blog.platform.extensions import socketio
 
@@ -105,6 +105,8 @@ def test_batch_and_display_names_are_cleaned(app, blog, reporter, editor):
     email = f"{uuid.uuid4().hex}@example.test"
     actions.invite_user(editor, email, DIRTY, Role.REPORTER)
     assert db.session.query(User).filter_by(email=email).one().name == "AnaRuiz Jr"
+    actions.create_api_token(reporter, "bridge\x00 \u202eone")
+    assert db.session.query(ApiToken).filter_by(user_id=reporter.id).one().name == "bridge one"
 
 
 def test_roster_additions_count_against_the_post_limit(app, desk, blog):
