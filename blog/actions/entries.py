@@ -15,7 +15,7 @@ from blog.actions.lifecycle import Placement, initial_status, place
 from blog.actions.pending_edits import hold_edit, holds_for_review, pending_edit_of
 from blog.content.permissions import can_curate, can_modify, can_post
 from blog.live import push
-from blog.models import BlogStatus, Change, Entry, EntryRevision, EntryStatus, User
+from blog.models import BlogStatus, Change, Entry, EntryRevision, EntryStatus, Event, User
 from blog.platform import clock, db
 from blog.platform.errors import Conflict, Forbidden, Invalid
 
@@ -145,7 +145,7 @@ def _unchanged(entry: Entry, valid) -> bool:
     )
 
 
-def check_key_flag(actor: User, event, data: EntryInput, current: bool) -> EntryInput:
+def check_key_flag(actor: User, event: Event, data: EntryInput, current: bool) -> EntryInput:
     """Refuse a key-event flag a non-editor would set or clear; unsaid, it stays as it is."""
     if data.is_key is None:
         return replace(data, is_key=current)
