@@ -10,12 +10,17 @@ from zxcvbn import zxcvbn
 
 from blog.actions.audit import audit
 from blog.actions.stream import write_action
+from blog.content.rendering import clean_field
 from blog.live import socket_auth
 from blog.models import Event, Organization, Role, Speaker, User
 from blog.platform import db
 from blog.platform.errors import Invalid
 
 MIN_PASSWORD_CHARS = 8
+# The columns' widths: a longer name is refused, never cut.
+USER_NAME_CHARS = 120
+NAME_CHARS = 160
+TITLE_CHARS = 200
 MAX_PASSWORD_CHARS = 256
 # zxcvbn's cost grows with length and it refuses more than 72 characters; a
 # longer passphrase is judged by its first 72, which no common password outgrows.
@@ -70,7 +75,8 @@ def create_user(
     db.begin_write()
     if db.session.scalar(select(User).where(User.email == email)):
         raise Invalid(f"An account for {email} already exists.")
-    user = User(email=email, name=name.strip() or email, role=Role(role), active=True)
+    name = clean_field(name, "The name", USER_NAME_CHARS, "name")
+    user = User(email=email, name=name or email, role=Role(role), active=True)
     user.password_hash = generate_password_hash(password, method="scrypt")
     db.session.add(user)
     db.session.flush()
@@ -109,12 +115,13 @@ def add_speaker(
     event: Event, name: str, title: str = "", organization: str = "", actor: User | None = None
 ) -> Speaker:
     """Add a speaker to the event's roster, creating the organisation if new."""
-    if not name.strip():
-        raise Invalid("A speaker needs a name.")
+    name = clean_field(name, "A speaker's name", NAME_CHARS, "name", required=True)
+    title = clean_field(title, "A speaker's title", TITLE_CHARS, "title")
+    organization = clean_field(organization, "The organisation", NAME_CHARS, "organization")
     db.begin_write()
-    speaker = Speaker(event_id=event.id, name=name.strip(), title=title.strip())
-    if organization.strip():
-        speaker.organization = _organization(event, organization.strip())
+    speaker = Speaker(event_id=event.id, name=name, title=title)
+    if organization:
+        speaker.organization = _organization(event, organization)
     db.session.add(speaker)
     db.session.flush()
     audit(actor, "speaker.create", "speaker", speaker.id, event.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -9,6 +11,7 @@ from blog.actions.audit import audit
 from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
 from blog.actions.lifecycle import Placement, initial_status, place
 from blog.actions.load import load_actor, load_blog, load_entry, require_live
+from blog.actions.pending_edits import hold_edit, holds_for_review, pending_edit_of
 from blog.actions.stream import (
     commit_and_push,
     record_entry_change,
@@ -17,7 +20,7 @@ from blog.actions.stream import (
 )
 from blog.content.permissions import can_curate, can_modify, can_post
 from blog.live import payloads
-from blog.models import BlogStatus, Entry, EntryRevision, EntryStatus, User
+from blog.models import BlogStatus, Entry, EntryRevision, EntryStatus, Event, User
 from blog.platform import clock, db
 from blog.platform.errors import Conflict, Forbidden, Invalid
 
@@ -62,7 +65,7 @@ def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str, placeme
     if not can_post(actor, blog):
         raise Forbidden("You are not assigned to this event, so you cannot post here.")
     status = initial_status(actor, blog, placement or Placement())
-    valid = validate_entry(blog.event, data)
+    valid = validate_entry(blog.event, check_key_flag(actor, blog.event, data, current=False))
     now = clock.now()
     entry = Entry(
         blog=blog,
@@ -103,17 +106,23 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     actor = load_actor(user)
     entry = load_entry(entry_id)
     check_editable(actor, entry)
-    if base_version is None or int(base_version) != entry.version:
+    # Only an int can match: a mangled version is a conflict, never a crash.
+    if type(base_version) is not int or base_version != entry.version:
         raise Conflict(
             "Someone changed this entry while you were editing it. Compare and choose.",
             current=_entry_snapshot(entry),
         )
+    data = check_key_flag(actor, entry.blog.event, data, current=entry.is_key)
     valid = validate_entry(entry.blog.event, data)
     if _unchanged(entry, valid):
         db.session.commit()  # nothing to save: no revision, no version, no push
         return entry
+    if holds_for_review(actor, entry):
+        # Readers keep the approved version until an editor approves this one.
+        hold_edit(actor, entry, valid)
+        return entry
     db.session.add(revision_of(entry, actor))
-    _apply(entry, valid)
+    apply_edit(entry, valid)
     audit(actor, "entry.edit", "entry", entry.id, entry.blog.event_id, version=entry.version)
     changes = []
     if entry.status == EntryStatus.PUBLISHED:
@@ -139,8 +148,20 @@ def _unchanged(entry: Entry, valid) -> bool:
     )
 
 
+def check_key_flag(actor: User, event: Event, data: EntryInput, current: bool) -> EntryInput:
+    """Refuse a key-event flag a non-editor would set or clear; unsaid, it stays as it is."""
+    if data.is_key is None:
+        return replace(data, is_key=current)
+    if bool(data.is_key) != current and not can_curate(actor, event):
+        raise Forbidden(
+            "is_key: only editors mark key events; send the entry without is_key.",
+            {"is_key": "editors only"},
+        )
+    return data
+
+
 def check_editable(actor: User, entry: Entry) -> None:
-    """Refuse unless this actor may change this entry now (its author, live blog, not retracted)."""
+    """Refuse a change of an entry the actor may not touch, or one that is closed."""
     if not can_modify(actor, entry):
         raise Forbidden("You may only change your own entries in events you are assigned to.")
     if entry.status == EntryStatus.RETRACTED:
@@ -166,7 +187,8 @@ def revision_of(entry: Entry, actor: User) -> EntryRevision:
     )
 
 
-def _apply(entry: Entry, valid) -> None:
+def apply_edit(entry: Entry, valid) -> None:
+    """Put a validated edit on the entry and count a new version."""
     entry.kind = valid.kind
     entry.headline = valid.headline
     entry.source = valid.source
@@ -204,7 +226,8 @@ def retract_entry(user: User, entry_id: int) -> Entry:
     entry = load_entry(entry_id)
     check_editable(actor, entry)
     was_published = entry.status == EntryStatus.PUBLISHED
-    was_pending = entry.status == EntryStatus.PENDING
+    # A waiting edit of a retracted entry leaves the queue: it can no longer be approved.
+    was_pending = entry.status == EntryStatus.PENDING or pending_edit_of(entry.id) is not None
     entry.status = EntryStatus.RETRACTED
     entry.is_pinned = False
     entry.version += 1

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from blog.content.linkcards import EmbedError, embed_card
 from blog.content.rendering import RenderError, clean_text, render_markdown
 from blog.models import EntryKind, Event, Media, Speaker, Tag
+from blog.models.base import MAX_ID
 from blog.platform import db
 from blog.platform.errors import Invalid
 
@@ -30,7 +31,8 @@ class EntryInput:
     headline: str = ""
     speaker_id: int | None = None
     tags: list[str] = field(default_factory=list)
-    is_key: bool = False
+    # None: not said, so a new entry is not key and an edit keeps the entry's flag.
+    is_key: bool | None = None
     # Shown to readers under an edited entry, e.g. "Corrected the price".
     correction_note: str = ""
     # Image entries: an uploaded photo of the event; none yet shows "Photo coming…".
@@ -135,7 +137,9 @@ def _check_speaker(event: Event, kind: EntryKind, speaker_id, errors) -> Speaker
 def _speaker_in_event(event: Event, speaker_id) -> Speaker | None:
     try:
         speaker_id = int(speaker_id)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not 0 < speaker_id <= MAX_ID:  # a larger id would overflow the query
         return None
     speaker = db.session.get(Speaker, speaker_id)
     return speaker if speaker is not None and speaker.event_id == event.id else None
@@ -168,8 +172,13 @@ def _check_embed(kind: EntryKind, data: EntryInput, errors) -> dict | None:
 def _check_tags(raw: list[str] | str, errors: dict[str, str]) -> list[str]:
     if isinstance(raw, str):
         raw = raw.split(",")
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list | tuple) or not all(isinstance(t, str) for t in raw):
+        errors["tags"] = "Tags must be a list of words, or words separated by commas."
+        return []
     names = []
-    for item in raw or []:
+    for item in raw:
         name = clean_text(str(item)).strip().lower()
         if name and name not in names:
             names.append(name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -15,7 +15,8 @@ from blog.actions.stream import (
     review_notice,
     write_action,
 )
-from blog.content.permissions import can_modify, can_post, needs_approval
+from blog.content.permissions import can_modify, can_post, can_release_batch, needs_approval
+from blog.content.rendering import clean_field
 from blog.live import payloads
 from blog.models import BlogStatus, EmbargoBatch, Entry, EntryStatus, LiveBlog, User
 from blog.platform import clock, db
@@ -26,6 +27,8 @@ DRAFT = "draft"
 SCHEDULE = "schedule"
 BATCH = "batch"
 MODES = (PUBLISH, DRAFT, SCHEDULE, BATCH)
+MAX_AHEAD_YEARS = 5
+MAX_AHEAD = timedelta(days=365 * MAX_AHEAD_YEARS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,12 +60,16 @@ def initial_status(actor: User, blog: LiveBlog, placement: Placement) -> EntrySt
     return EntryStatus.SCHEDULED
 
 
-def _check_future(when: datetime | None) -> None:
+def _check_future(when: datetime | None, field: str = "publish_at") -> None:
     if when is None:
-        raise Invalid("Choose when the entry should be published.", {"publish_at": "missing"})
+        raise Invalid("Choose when the entry should be published.", {field: "missing"})
     if when <= clock.now():
+        raise Invalid("That time has already passed; choose a time in the future.", {field: "past"})
+    # Far-off times (year 9999) overflow date arithmetic on the pages that show them.
+    if when > clock.now() + MAX_AHEAD:
         raise Invalid(
-            "That time has already passed; choose a time in the future.", {"publish_at": "past"}
+            f"That time is too far ahead; choose one within {MAX_AHEAD_YEARS} years.",
+            {field: "too far ahead"},
         )
 
 
@@ -126,13 +133,10 @@ def create_batch(
     blog = load_blog(blog_id)
     if not can_post(actor, blog) or needs_approval(actor):
         raise Forbidden("Only reporters and editors of this event can prepare a batch.")
-    if not name.strip():
-        raise Invalid("Give the batch a name, e.g. 'Aurora Fold 3 specs'.")
+    name = clean_field(name, "The batch's name (e.g. 'Aurora Fold 3 specs')", 120, "name", True)
     if release_at is not None:
-        _check_future(release_at)
-    batch = EmbargoBatch(
-        blog_id=blog.id, name=name.strip(), release_at=release_at, created_by_id=actor.id
-    )
+        _check_future(release_at, "release_at")
+    batch = EmbargoBatch(blog_id=blog.id, name=name, release_at=release_at, created_by_id=actor.id)
     db.session.add(batch)
     db.session.flush()
     audit(actor, "batch.create", "batch", batch.id, blog.event_id, name=batch.name)
@@ -151,8 +155,8 @@ def release_batch(user: User | None, batch_id: int) -> list[Entry]:
     lock_blog(batch.blog_id)
     db.session.refresh(batch)
     blog = load_blog(batch.blog_id)
-    if actor is not None and (not can_post(actor, blog) or needs_approval(actor)):
-        raise Forbidden("Only reporters and editors of this event can release a batch.")
+    if actor is not None and not can_release_batch(actor, batch, blog):
+        raise Forbidden("Only the reporter who prepared this batch, or an editor, can release it.")
     if batch.released_at is not None:
         raise Invalid("This batch was already released.")
     require_live(blog)

@@ -11,6 +11,7 @@ from blog.actions.audit import audit
 from blog.actions.entries import check_editable, revision_of
 from blog.actions.entry_input import IDEMPOTENCY_KEY
 from blog.actions.load import load_actor, load_entry
+from blog.actions.pending_edits import hold_edit, holds_for_review, with_photo
 from blog.actions.stream import commit_and_push, record_entry_change, write_action
 from blog.content import photos
 from blog.content.permissions import is_member
@@ -176,6 +177,10 @@ def attach_media(user: User, entry_id: int, media_id: int) -> Entry:
         )
     if entry.media_id == photo.id and entry.kind == EntryKind.IMAGE:
         db.session.commit()
+        return entry
+    if holds_for_review(actor, entry):
+        # A contributor's photo waits for an editor like any other edit of a live entry.
+        hold_edit(actor, entry, with_photo(entry, photo))
         return entry
     db.session.add(revision_of(entry, actor))
     entry.media, entry.kind = photo, EntryKind.IMAGE

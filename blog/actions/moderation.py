@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from blog.actions.audit import audit
+from blog.actions.entries import apply_edit, revision_of
 from blog.actions.load import load_actor, load_entry, require_live
+from blog.actions.pending_edits import as_valid_entry, discard_pending_edit, pending_edit_of
 from blog.actions.stream import (
     commit_and_push,
     record_entry_change,
@@ -13,7 +15,7 @@ from blog.actions.stream import (
 from blog.content.permissions import can_resubmit, can_review
 from blog.content.rendering import clean_text
 from blog.live import payloads
-from blog.models import Entry, EntryStatus, User
+from blog.models import Entry, EntryStatus, PendingEdit, User
 from blog.platform import db
 from blog.platform.clock import utcnow
 from blog.platform.errors import Conflict, Forbidden, Invalid
@@ -35,12 +37,34 @@ def _check_reviewable(actor: User, entry: Entry, base_version) -> None:
         )
 
 
+def _waiting_edit(actor: User, entry: Entry, edit_revision) -> PendingEdit | None:
+    """The published entry's edit under review, checked like a pending entry; else None."""
+    pending = pending_edit_of(entry.id) if entry.status == EntryStatus.PUBLISHED else None
+    if pending is None:
+        return None
+    if not can_review(actor, entry.blog.event):
+        raise Forbidden("Only the event's editors may approve or return entries.")
+    # The editor decides on the edit they read: a newer one must be read first.
+    if edit_revision is None or str(edit_revision) != str(pending.revision):
+        raise Conflict(
+            "The contributor changed this edit while you were reading it. Read it again.",
+            current={"id": entry.id, "version": entry.version, "source": pending.source},
+        )
+    return pending
+
+
 @write_action
-def approve_entry(user: User, entry_id: int, base_version) -> Entry:
-    """Publish a pending entry as of now; readers get it live like any other entry."""
+def approve_entry(user: User, entry_id: int, base_version, edit_revision=None) -> Entry:
+    """Publish a pending entry as of now, or a waiting edit of a published one.
+
+    Readers get either live like any other entry or edit.
+    """
     db.begin_write()
     actor = load_actor(user)
     entry = load_entry(entry_id)
+    pending = _waiting_edit(actor, entry, edit_revision)
+    if pending is not None:
+        return _approve_edit(actor, entry, pending)
     _check_reviewable(actor, entry, base_version)
     require_live(entry.blog)
     now = utcnow()
@@ -54,6 +78,24 @@ def approve_entry(user: User, entry_id: int, base_version) -> Entry:
     return entry
 
 
+def _approve_edit(actor: User, entry: Entry, pending: PendingEdit) -> Entry:
+    if pending.base_version != entry.version:
+        raise Conflict(
+            "The entry changed after this edit was made: return it to be redone on the new text.",
+            current={"id": entry.id, "version": entry.version, "source": entry.source},
+        )
+    require_live(entry.blog)
+    db.session.add(revision_of(entry, actor))
+    apply_edit(entry, as_valid_entry(pending, entry.is_key))
+    entry.reviewed_by_id = actor.id
+    discard_pending_edit(entry.id)
+    event_id = entry.blog.event_id
+    audit(actor, "entry.approve_edit", "entry", entry.id, event_id, version=entry.version)
+    change = record_entry_change(payloads.ENTRY_EDITED, entry)
+    commit_and_push([change], [review_notice(entry, "approved")])
+    return entry
+
+
 def _check_note(note: str) -> str:
     note = clean_text(note or "").strip()
     if not note:
@@ -64,17 +106,24 @@ def _check_note(note: str) -> str:
 
 
 @write_action
-def return_entry(user: User, entry_id: int, base_version, note: str) -> Entry:
-    """Send a pending entry back to its author as a draft, with the editor's note."""
+def return_entry(user: User, entry_id: int, base_version, note: str, edit_revision=None) -> Entry:
+    """Send a pending entry back to its author as a draft, with the editor's note.
+
+    A waiting edit of a published entry is dropped instead: readers keep the
+    published version, and the author reads the note.
+    """
     note = _check_note(note)
     db.begin_write()
     actor = load_actor(user)
     entry = load_entry(entry_id)
-    _check_reviewable(actor, entry, base_version)
-    entry.status = EntryStatus.DRAFT
+    if _waiting_edit(actor, entry, edit_revision) is not None:
+        discard_pending_edit(entry.id)  # the published entry itself is left as it is
+    else:
+        _check_reviewable(actor, entry, base_version)
+        entry.status = EntryStatus.DRAFT
+        entry.updated_at = utcnow()
     entry.review_note = note
     entry.reviewed_by_id = actor.id
-    entry.updated_at = utcnow()
     event_id = entry.blog.event_id
     audit(actor, "entry.return", "entry", entry.id, event_id, version=entry.version, note=note)
     commit_and_push([], [review_notice(entry, "returned")])

@@ -10,11 +10,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from blog.actions.accounts import check_password_rules
+from blog.actions.accounts import USER_NAME_CHARS, check_password_rules
 from blog.actions.audit import audit
 from blog.actions.load import load_actor
 from blog.actions.stream import write_action
 from blog.content.permissions import can_assign, can_change_role, can_grant_role, can_manage_account
+from blog.content.rendering import clean_field
 from blog.live import socket_auth
 from blog.models import ApiToken, Event, Role, User
 from blog.platform import db
@@ -94,7 +95,8 @@ def invite_user(actor: User, email: str, name: str, role, event_id: int | None =
     if not can_grant_role(actor, role):
         raise Forbidden(f"You may not create {role.value} accounts.")
     event = _load_event(event_id) if event_id else None
-    user = User(email=_check_email(email), name=(name or "").strip()[:120], role=role)
+    name = clean_field(name, "The name", USER_NAME_CHARS, "name")
+    user = User(email=_check_email(email), name=name, role=role)
     user.name = user.name or user.email
     # Nobody knows this password: the account is usable only once its owner
     # follows the set-password link.

@@ -13,6 +13,7 @@ from blog.actions.audit import audit
 from blog.actions.load import load_actor
 from blog.actions.stream import write_action
 from blog.content.permissions import can_revoke_token, is_member
+from blog.content.rendering import clean_text
 from blog.models import ApiToken, Event, User
 from blog.platform import clock, db
 from blog.platform.errors import Forbidden, Invalid, NotFound
@@ -82,7 +83,7 @@ def create_api_token(
 
 
 def _check_name(name: str) -> str:
-    name = (name or "").strip()
+    name = " ".join(clean_text(name if isinstance(name, str) else "").split())
     if not name or len(name) > MAX_NAME_CHARS:
         message = f"Name the token (1 to {MAX_NAME_CHARS} characters), e.g. 'newsroom bridge'."
         raise Invalid(message, {"name": "missing or too long"})

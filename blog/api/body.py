@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask import request
@@ -24,11 +25,39 @@ ENTRY_FIELDS = (
 )
 TEXT_FIELDS = ("kind", "source", "headline", "correction_note", "embed_url", "embed_title")
 ID_FIELDS = (("speaker_id", "a speaker of the roster"), ("media_id", "an uploaded photo"))
+# Half of a UTF-16 pair: JSON may spell one ("\udfff"), but no database or page can store it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parsed_json():
+    """The request's JSON (None if it is not JSON); refused if too deep or not Unicode."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError as exc:
+        raise Invalid("The JSON is nested too deeply; send a flat object.") from exc
+    if _holds_lone_surrogate(body):
+        raise Invalid("The JSON holds text that is not valid Unicode (a lone surrogate).")
+    return body
+
+
+def _holds_lone_surrogate(value) -> bool:
+    # A loop, not recursion: the parsed value may be nested as deep as the parser allowed.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and LONE_SURROGATE.search(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def json_body() -> dict:
     """The request's body, which must be a JSON object."""
-    body = request.get_json(silent=True)
+    body = parsed_json()
     if not isinstance(body, dict):
         raise Invalid("Send a JSON object with Content-Type: application/json.")
     return body

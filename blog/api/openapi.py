@@ -73,9 +73,13 @@ def _read(summary: str, schema: str, params=(), extra=()) -> dict:
     )
 
 
-def _entry_write(summary: str, body=None, extra=()) -> dict:
+def _entry_write(summary: str, body=None, extra=(), held: bool = False) -> dict:
     params = [_path_id("entry_id")]
-    return _operation(summary, _ok("Entry", "The entry."), (*WRITE_ERRORS, *extra), params, body)
+    responses = _ok("Entry", "The entry.")
+    if held:
+        waiting = "A contributor's change of a published entry awaits an editor; as published."
+        responses |= _ok("Entry", waiting, "202")
+    return _operation(summary, responses, (*WRITE_ERRORS, *extra), params, body)
 
 
 def _paths() -> dict:
@@ -114,7 +118,9 @@ def _paths() -> dict:
         },
         "/entries/{entry_id}": {
             "get": _read("One published entry.", "Entry", [_path_id("entry_id")], ["410"]),
-            "patch": _entry_write("Edit an entry.", _json_body(ref("EntryEdit")), ["409"]),
+            "patch": _entry_write(
+                "Edit an entry.", _json_body(ref("EntryEdit")), ["409"], held=True
+            ),
         },
         "/entries/{entry_id}/retract": {"post": _entry_write("Retract an entry.")},
         "/entries/{entry_id}/pin": {"post": _entry_write("Pin an entry (editors).")},
@@ -131,7 +137,7 @@ def _paths() -> dict:
         },
         "/entries/{entry_id}/media": {
             "post": _entry_write(
-                "Attach an uploaded photo.", _json_body(obj({"media_id": ID})), ["409"]
+                "Attach an uploaded photo.", _json_body(obj({"media_id": ID})), ["409"], held=True
             )
         },
         "/blogs/{blog_id}/status": {

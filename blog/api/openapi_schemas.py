@@ -121,7 +121,10 @@ def _entry_schema() -> dict:
             "published_at": nullable(TIME),
             "updated_at": TIME,
             "url": STRING,
-        }
+            # Only in a 202: a contributor's change of a published entry awaits an editor.
+            "pending_review": BOOLEAN,
+        },
+        optional=("pending_review",),
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import jsonify, url_for
 
+from blog.actions.pending_edits import holds_for_review
 from blog.content import photos
 from blog.models import Entry, LiveBlog, Speaker
 
@@ -54,3 +55,13 @@ def blog_json(blog: LiveBlog) -> dict:
         "status": blog.status.value,
         "last_seq": blog.last_seq,
     }
+
+
+def edit_answer(user, entry: Entry):
+    """The answer to an edit: 200 and the entry, or 202 while a contributor's edit awaits review.
+
+    A held edit leaves the published version public, so that is what the body shows.
+    """
+    if holds_for_review(user, entry):
+        return jsonify({**entry_json(entry), "pending_review": True}), 202
+    return jsonify(entry_json(entry)), 200

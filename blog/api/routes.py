@@ -10,7 +10,7 @@ from blog import actions
 from blog.actions.display_time import EDITORS_ONLY
 from blog.api import openapi, token_auth
 from blog.api.body import ENTRY_FIELDS, display_time, entry_input, json_body, reject_unknown
-from blog.api.representations import blog_json, entry_json, speaker_json
+from blog.api.representations import blog_json, edit_answer, entry_json, speaker_json
 from blog.api.token_auth import token_required
 from blog.content import hub, queries
 from blog.live import payloads
@@ -138,7 +138,7 @@ def update_entry(entry_id: int):
         entry = _edit(entry, body)
     if when is not None:
         entry = actions.set_display_time(g.user, entry_id, when)
-    return jsonify(entry_json(entry))
+    return edit_answer(g.user, entry)
 
 
 def _edit(current: Entry, body: dict) -> Entry:

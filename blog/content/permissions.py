@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blog.models import ApiToken, Entry, Event, LiveBlog, Role, User
+from blog.models import ApiToken, EmbargoBatch, Entry, Event, LiveBlog, Role, User
 
 
 def is_member(user: User, event: Event) -> bool:
@@ -27,6 +27,13 @@ def can_modify(user: User | None, entry: Entry) -> bool:
 def can_curate(user: User | None, event: Event) -> bool:
     """Pinning, key events and blog status are editors' work."""
     return bool(user and user.active and user.is_editor)
+
+
+def can_release_batch(user: User | None, batch: EmbargoBatch, blog: LiveBlog) -> bool:
+    """An embargoed batch goes out early by its own reporter's hand, or an editor's."""
+    if not (can_post(user, blog) and not needs_approval(user)):
+        return False
+    return user.is_editor or batch.created_by_id == user.id
 
 
 def can_create_event(user: User | None) -> bool:

@@ -31,6 +31,10 @@ ACCEPTED_FORMATS = {
 # Declared width × height. A 48-megapixel phone photo fits; a tiny file
 # declaring 100,000 × 100,000 pixels is refused before a byte is decoded.
 MAX_PIXELS = 50_000_000
+# What decoding may cost: pixels × bytes a pixel takes in the file (16-bit samples
+# count twice). A full-size RGB photo fits; a 16-bit RGBA poster of the same
+# size would cost several hundred MB for a 143 KB upload.
+MAX_DECODED_BYTES = 160 * 1024 * 1024
 DEFAULT_MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 VARIANT_WIDTHS = (480, 960, 1600)
 # Very tall images (a phone screenshot of a whole thread) are capped by height too.
@@ -130,7 +134,19 @@ def _open(data: bytes) -> Image.Image:
     # Checked here as well, so the limit holds whatever the warnings filters say.
     if im.width * im.height > MAX_PIXELS:
         raise ImageRefused(_too_many_pixels())
+    if decoded_bytes(im) > MAX_DECODED_BYTES:
+        raise ImageRefused(
+            f"The image is too large once decoded: at most {MAX_DECODED_BYTES // 2**20} MB "
+            "(width × height × bytes per pixel). Send it smaller, or as an 8-bit JPEG or PNG."
+        )
     return im
+
+
+def decoded_bytes(im: Image.Image) -> int:
+    """The memory decoding takes, from the header alone: pixels × bands × bytes per sample."""
+    rawmodes = [str(tile.args) for tile in im.tile]
+    sample_bytes = 2 if any(";16" in mode for mode in rawmodes) else 1
+    return im.width * im.height * len(im.getbands()) * sample_bytes
 
 
 def _too_many_pixels() -> str:

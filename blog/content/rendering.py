@@ -27,6 +27,8 @@ import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
 
+from blog.platform.errors import Invalid
+
 MAX_SOURCE_CHARS = 10_000
 # Everyday entries render in a few milliseconds; a source still rendering
 # after this long is refused as too complex and its worker is killed.
@@ -99,6 +101,20 @@ def clean_text(text: str) -> str:
     """Normalise user text: NFC, unix newlines, no invisible or control characters."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", _INVISIBLE.sub("", text))
+
+
+def clean_field(raw: object, label: str, limit: int, field: str, required: bool = False) -> str:
+    """One line of user text (a name, a title): cleaned as clean_text, spaces collapsed, capped.
+
+    Every name that reaches a page or a feed goes through here, so none carries
+    a control or bidi character and none is longer than its column.
+    """
+    text = " ".join(clean_text(raw if isinstance(raw, str) else str(raw or "")).split())
+    if required and not text:
+        raise Invalid(f"{label} is required.", {field: "empty"})
+    if len(text) > limit:
+        raise Invalid(f"{label} is too long: at most {limit} characters.", {field: "too long"})
+    return text
 
 
 def _drop_invisible_references(html: str) -> str:

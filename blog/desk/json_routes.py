@@ -16,9 +16,9 @@ from flask_wtf.csrf import generate_csrf
 
 from blog import actions
 from blog.actions.entry_input import validate_entry
-from blog.api.body import ENTRY_FIELDS
+from blog.api.body import ENTRY_FIELDS, parsed_json
 from blog.api.client_fields import refuse_server_fields
-from blog.api.representations import entry_json
+from blog.api.representations import edit_answer, entry_json
 from blog.content import queries
 from blog.content.permissions import can_post, is_member
 from blog.models import Entry, EntryStatus
@@ -26,6 +26,8 @@ from blog.platform import clock, limits
 from blog.platform.errors import ActionError, Forbidden, Invalid, NotFound
 
 bp = Blueprint("desk_json", __name__, url_prefix="/desk")
+# Nothing is scheduled before this year; earlier times are typing mistakes.
+MIN_YEAR = 2000
 
 
 def session_required(view):
@@ -42,7 +44,7 @@ def session_required(view):
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
+    body = parsed_json()
     if not isinstance(body, dict):
         raise Invalid("Send a JSON object.")
     refuse_server_fields(body)
@@ -72,6 +74,8 @@ def parse_local_time(raw, tz: str) -> datetime | None:
         when = datetime.fromisoformat(str(raw))
     except ValueError as exc:
         raise Invalid("Give the time as YYYY-MM-DDTHH:MM.", {"publish_at": "format"}) from exc
+    if when.year < MIN_YEAR:  # converting such a time to UTC can overflow
+        raise Invalid(f"That time is before {MIN_YEAR}: check the year.", {"publish_at": "early"})
     return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(tz))
 
 
@@ -120,8 +124,14 @@ def create_entry(blog_id: int):
 def update_entry(entry_id: int):
     """Edit an entry from the base_version the reporter started from (409 with the current)."""
     body = _body()
-    entry = actions.edit_entry(g.user, entry_id, body.get("base_version"), _entry_input(body))
-    return jsonify(entry_json(entry))
+    base = body.get("base_version")
+    if type(base) is not int:  # JSON true is not version 1; "abc", [] and {} are no version
+        raise Invalid(
+            "base_version (the version you edited) must be an integer.",
+            {"base_version": "not an integer"},
+        )
+    entry = actions.edit_entry(g.user, entry_id, base, _entry_input(body))
+    return edit_answer(g.user, entry)
 
 
 @bp.post("/blogs/<int:blog_id>/preview")
@@ -168,6 +178,8 @@ def speakers(event_id: int):
 def add_speaker(event_id: int):
     """Add a missing speaker to the roster without leaving the composer."""
     event = _member_event(event_id)
+    # A roster entry is a post of its own as far as flooding goes.
+    limits.check("post", g.user)
     body = _body()
     speaker = actions.add_speaker(
         event,

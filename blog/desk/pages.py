@@ -38,12 +38,20 @@ def _form_input() -> actions.EntryInput:
         headline=form.get("headline", ""),
         speaker_id=form.get("speaker_id") or None,
         tags=form.get("tags", ""),
-        is_key=form.get("is_key") == "on",
+        is_key=_form_key_flag(form.get("is_key") == "on"),
         correction_note=form.get("correction_note", ""),
         media_id=form.get("media_id") or None,
         embed_url=form.get("embed_url", ""),
         embed_title=form.get("embed_title", ""),
     )
+
+
+def _form_key_flag(checked: bool) -> bool | None:
+    # Only editors see the key checkbox, so only for them does "unchecked" mean
+    # "not key"; for others an absent box leaves the flag as it is.
+    if g.user.is_editor:
+        return checked
+    return True if checked else None
 
 
 def _blog_for(blog_id: int) -> LiveBlog:

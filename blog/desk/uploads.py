@@ -51,8 +51,9 @@ from flask_wtf.csrf import CSRFError
 
 from blog import actions
 from blog.actions.media import upload_media_once
+from blog.api.body import parsed_json
 from blog.api.client_fields import refuse_server_fields
-from blog.api.representations import entry_json
+from blog.api.representations import edit_answer
 from blog.api.token_auth import check_scope, token_required
 from blog.content import photos, queries
 from blog.platform import db, limits
@@ -185,12 +186,12 @@ def api_upload():
 
 
 def _attach(user, entry_id: int):
-    body = request.get_json(silent=True) if request.is_json else request.form
+    body = parsed_json() if request.is_json else request.form
     if not isinstance(body, dict) and not hasattr(body, "getlist"):
         raise Invalid("Send the photo's media_id as JSON or form data.")
     refuse_server_fields(body)
     entry = actions.attach_media(user, entry_id, body.get("media_id"))
-    return jsonify(entry_json(entry))
+    return edit_answer(user, entry)
 
 
 @bp.post("/desk/entries/<int:entry_id>/media")

@@ -10,7 +10,7 @@ from blog.content import queries
 from blog.content.permissions import can_review, is_active, needs_approval
 from blog.desk.pages import login_required
 from blog.editor import bp
-from blog.models import Entry, EntryStatus, Event, LiveBlog, User
+from blog.models import Entry, EntryStatus, Event, LiveBlog, PendingEdit, User
 from blog.platform import db
 
 
@@ -25,15 +25,37 @@ def pending_entries(event: Event) -> list[Entry]:
     return list(db.session.scalars(stmt))
 
 
-def pending_counts() -> dict[int, int]:
-    """Pending entries per event id."""
+def pending_edits(event: Event) -> list[tuple[PendingEdit, Entry]]:
+    """The event's edits of published entries waiting for an editor, oldest first."""
     stmt = (
+        select(PendingEdit, Entry)
+        .join(Entry, PendingEdit.entry_id == Entry.id)
+        .join(LiveBlog, Entry.blog_id == LiveBlog.id)
+        .where(LiveBlog.event_id == event.id, Entry.status == EntryStatus.PUBLISHED)
+        .order_by(PendingEdit.submitted_at, PendingEdit.id)
+    )
+    return [(edit, entry) for edit, entry in db.session.execute(stmt).all()]
+
+
+def pending_counts() -> dict[int, int]:
+    """Pending entries and waiting edits per event id."""
+    entries = (
         select(LiveBlog.event_id, func.count())
         .join(Entry, Entry.blog_id == LiveBlog.id)
         .where(Entry.status == EntryStatus.PENDING)
         .group_by(LiveBlog.event_id)
     )
-    return dict(db.session.execute(stmt).all())
+    edits = (
+        select(LiveBlog.event_id, func.count())
+        .join(Entry, Entry.blog_id == LiveBlog.id)
+        .join(PendingEdit, PendingEdit.entry_id == Entry.id)
+        .where(Entry.status == EntryStatus.PUBLISHED)
+        .group_by(LiveBlog.event_id)
+    )
+    counts = dict(db.session.execute(entries).all())
+    for event_id, count in db.session.execute(edits).all():
+        counts[event_id] = counts.get(event_id, 0) + count
+    return counts
 
 
 @bp.app_template_global()
@@ -72,7 +94,7 @@ def review():
 def queue(event_slug: str):
     """An event's review queue; a script keeps it current while editors watch."""
     event = _event_for_review(event_slug)
-    return render_template("editor/review/queue.html", event=event, entries=pending_entries(event))
+    return render_template("editor/review/queue.html", **_queue_of(event))
 
 
 @bp.get("/review/<event_slug>/items")
@@ -80,7 +102,11 @@ def queue(event_slug: str):
 def queue_items(event_slug: str):
     """Just the queue's list, which the page's script fetches when the queue changes."""
     event = _event_for_review(event_slug)
-    return render_template("editor/review/_queue.html", event=event, entries=pending_entries(event))
+    return render_template("editor/review/_queue.html", **_queue_of(event))
+
+
+def _queue_of(event: Event) -> dict:
+    return {"event": event, "entries": pending_entries(event), "edits": pending_edits(event)}
 
 
 def _back_to_queue(entry_id: int):
@@ -92,7 +118,8 @@ def _back_to_queue(entry_id: int):
 @login_required
 def approve(entry_id: int):
     """Publish a pending entry now."""
-    actions.approve_entry(g.user, entry_id, request.form.get("base_version"))
+    form = request.form
+    actions.approve_entry(g.user, entry_id, form.get("base_version"), form.get("edit_revision"))
     return _back_to_queue(entry_id)
 
 
@@ -101,7 +128,9 @@ def approve(entry_id: int):
 def return_(entry_id: int):
     """Send a pending entry back to its contributor with a note."""
     form = request.form
-    actions.return_entry(g.user, entry_id, form.get("base_version"), form.get("note", ""))
+    actions.return_entry(
+        g.user, entry_id, form.get("base_version"), form.get("note", ""), form.get("edit_revision")
+    )
     return _back_to_queue(entry_id)
 
 

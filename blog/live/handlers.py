@@ -12,6 +12,7 @@ from blog.content import hub, queries
 from blog.content.permissions import can_review
 from blog.live import heads, presence, push, reader_counts, reconnects, repair, socket_auth
 from blog.models import Event
+from blog.models.base import client_int
 from blog.platform import db
 from blog.platform.extensions import socketio
 from blog.platform.socket_limits import guarded, guarded_connect, replay_allowed
@@ -27,9 +28,7 @@ logger = logging.getLogger(__name__)
 def _blog_id(data) -> int | None:
     if not isinstance(data, dict):
         return None
-    blog_id = data.get("blog_id")
-    # type() rather than isinstance(): JSON true must not pass as blog 1.
-    return blog_id if type(blog_id) is int and blog_id > 0 else None
+    return client_int(data.get("blog_id"))
 
 
 def follow(data):
@@ -39,8 +38,8 @@ def follow(data):
     reader twice at worst, and the client drops the older seq.
     """
     blog_id = _blog_id(data)
-    since = data.get("since", 0) if isinstance(data, dict) else 0
-    if blog_id is None or type(since) is not int or since < 0:
+    since = client_int(data.get("since", 0) if isinstance(data, dict) else 0, minimum=0)
+    if blog_id is None or since is None:
         return {"ok": False, "error": "follow needs {blog_id: int, since: int >= 0}"}
     room = push.blog_room(blog_id)
     joined = not _in_room(request.sid, room)
@@ -135,15 +134,14 @@ def unfollow(data):
 
 
 def _event_id(data) -> int | None:
-    event_id = data.get("event_id") if isinstance(data, dict) else None
-    return event_id if isinstance(event_id, int) and event_id > 0 else None
+    return client_int(data.get("event_id") if isinstance(data, dict) else None)
 
 
 def follow_event(data):
     """Join an event's hub room, then replay its hub changes after `since` (as follow does)."""
     event_id = _event_id(data)
-    since = data.get("since", 0) if isinstance(data, dict) else 0
-    if event_id is None or not isinstance(since, int) or since < 0:
+    since = client_int(data.get("since", 0) if isinstance(data, dict) else 0, minimum=0)
+    if event_id is None or since is None:
         return {"ok": False, "error": "follow_event needs {event_id: int, since: int >= 0}"}
     try:
         event = hub.event_by_id(event_id)
@@ -201,8 +199,8 @@ def disconnect(*_reason):
 
 def review_follow(data):
     """Join an event's editors-only review room, if the socket's account may review there now."""
-    event_id = data.get("event_id") if isinstance(data, dict) else None
-    if not isinstance(event_id, int) or event_id <= 0:
+    event_id = _event_id(data)
+    if event_id is None:
         return {"ok": False, "error": "review_follow needs {event_id: int}"}
     try:
         # Re-read the account: the session copy is from connect time.
@@ -218,8 +216,8 @@ def review_follow(data):
 
 def review_unfollow(data):
     """Leave an event's review room."""
-    event_id = data.get("event_id") if isinstance(data, dict) else None
-    if not isinstance(event_id, int):
+    event_id = _event_id(data)
+    if event_id is None:
         return {"ok": False, "error": "review_unfollow needs {event_id: int}"}
     leave_room(push.review_room(event_id))
     return {"ok": True}

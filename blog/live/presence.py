@@ -16,6 +16,7 @@ from flask_socketio import SocketIO, join_room, leave_room
 from blog.content import queries
 from blog.content.permissions import can_post
 from blog.live import push, socket_auth
+from blog.models.base import client_int
 from blog.platform import db
 from blog.platform.socket_limits import guarded
 
@@ -26,8 +27,8 @@ _desks: dict[int, dict[str, dict]] = {}
 
 def _authorised_blog(data):
     """The blog named in data if the socket's user may post to it now, else None."""
-    blog_id = data.get("blog_id") if isinstance(data, dict) else None
-    if not isinstance(blog_id, int):
+    blog_id = client_int(data.get("blog_id") if isinstance(data, dict) else None)
+    if blog_id is None:
         return None, None
     try:
         user = socket_auth.session_user()

@@ -17,6 +17,7 @@ from blog.models.coverage import (
     Entry,
     EntryRevision,
     LiveBlog,
+    PendingEdit,
     entry_tags,
 )
 from blog.models.event import (
@@ -37,6 +38,7 @@ __all__ = [
     "AgendaSession",
     "ApiToken",
     "AuditRecord",
+    "PendingEdit",
     "BlogStatus",
     "Change",
     "EmbargoBatch",

@@ -77,3 +77,16 @@ def enum_column(cls: type[enum.Enum], name: str) -> Enum:
         length=16,
         values_callable=lambda e: [m.value for m in e],
     )
+
+
+# The largest id (and seq) the Integer columns hold on every backend.
+MAX_ID = 2**31 - 1
+
+
+def client_int(value: object, minimum: int = 1) -> int | None:
+    """An id or seq a client sent, if it is an integer the database can hold; else None.
+
+    type() rather than isinstance(): JSON true must not pass as 1; the bound
+    keeps 2**63 and beyond from overflowing a query.
+    """
+    return value if type(value) is int and minimum <= value <= MAX_ID else None

@@ -156,6 +156,35 @@ class EntryRevision(Base):
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PendingEdit(Base):
+    """A contributor's edit of a published entry, waiting for an editor; readers keep the old."""
+
+    __tablename__ = "pending_edit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One waiting edit per entry: a newer edit by the contributor replaces it.
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"), unique=True)
+    # The entry's version the edit was made from; approving checks it still is.
+    base_version: Mapped[int] = mapped_column(Integer)
+    # Counts the contributor's replacements: an editor approves the one they read.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[EntryKind] = mapped_column(enum_column(EntryKind, "entry_kind"))
+    headline: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speaker.id"))
+    media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
+    embed_url: Mapped[str | None] = mapped_column(String(2000))
+    embed: Mapped[dict | None] = mapped_column(JSON)
+    correction_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    tag_names: Mapped[list] = mapped_column(JSON, default=list)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    speaker: Mapped[Speaker | None] = relationship(lazy="joined")
+    media: Mapped[Media | None] = relationship(lazy="joined")
+
+
 class Change(Base):
     """One reader-visible change of a blog, numbered by a gapless per-blog seq."""
 

@@ -34,7 +34,8 @@
       source: value("source"),
       speaker_id: value("speaker_id") ? Number(value("speaker_id")) : null,
       tags: String(value("tags")).split(",").map(function (t) { return t.trim(); }).filter(Boolean),
-      is_key: !!value("is_key"),
+      // Only editors have the key box; without it the server keeps the entry's flag.
+      is_key: form.elements.is_key ? !!value("is_key") : null,
       // A photo uploaded by an earlier plain-form post; a newly chosen file follows the text instead.
       media_id: value("media_id") ? Number(value("media_id")) : null,
       embed_url: value("embed_url"),
