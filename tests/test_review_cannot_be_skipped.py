@@ -243,7 +243,7 @@ def test_a_colleague_cannot_release_someone_elses_batch(app, blog, reporter, mak
         blog.id,
         actions.EntryInput(source="Embargoed"),
         uuid.uuid4().hex,
-        actions.Placement("batch", batch_id=batch.id),
+        actions.Placement(mode="batch", batch_id=batch.id),
     )
     desk = logged_in(app, colleague)
     token = csrf_token(desk, "/desk/")
