@@ -84,10 +84,11 @@ def demo() -> None:
 
 
 def test(pytest_args: list[str]) -> None:
-    """Install with test tools, lint, and run the whole test suite."""
+    """Install with test tools, lint, type-check blog/ and run the whole test suite."""
     ensure_venv("[test]")
     run(PYTHON, "-m", "ruff", "check", ".")
     run(PYTHON, "-m", "ruff", "format", "--check", ".")
+    run(PYTHON, "-m", "mypy")
     run(PYTHON, "-m", "pytest", *with_workers(pytest_args))
 
 
