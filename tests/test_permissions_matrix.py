@@ -188,6 +188,9 @@ def _entry_text(c: Cell) -> dict:
     return {"source": "matrix edit", "kind": "text"}
 
 
+# What the confirm page adds to a form whose action cannot be taken back.
+CONFIRMED = {"confirm": "yes"}
+
 # endpoint, method → (make request for a cell, allowed cells)
 Row = tuple[Callable[[Cell], Req], frozenset]
 
@@ -234,17 +237,23 @@ ROWS: dict[tuple[str, str], Row] = {
         POSTERS,
     ),
     ("desk.edit", "POST"): (_edit("form"), POSTERS),
-    ("desk.retract", "POST"): (lambda c: Req(f"/desk/entries/{c.entry().id}/retract"), POSTERS),
+    ("desk.retract", "POST"): (
+        lambda c: Req(f"/desk/entries/{c.entry().id}/retract", CONFIRMED),
+        POSTERS,
+    ),
     ("desk.curate", "POST"): (lambda c: Req(f"/desk/entries/{c.published().id}/pin"), EDITORS),
     ("desk.set_status", "POST"): (
-        lambda c: Req(f"/desk/blogs/{c.blog().id}/status", {"status": "ended"}),
+        lambda c: Req(f"/desk/blogs/{c.blog().id}/status", {"status": "ended", **CONFIRMED}),
         EDITORS,
     ),
     ("desk.new_batch", "POST"): (
         lambda c: Req(f"/desk/blogs/{c.blog().id}/batches", {"name": "Launch"}),
         REPORTERS,
     ),
-    ("desk.release", "POST"): (lambda c: Req(f"/desk/batches/{_batch(c).id}/release"), REPORTERS),
+    ("desk.release", "POST"): (
+        lambda c: Req(f"/desk/batches/{_batch(c).id}/release", CONFIRMED),
+        REPORTERS,
+    ),
     ("desk.publish_now", "POST"): (
         lambda c: Req(f"/desk/entries/{c.entry(mode='draft').id}/publish"),
         POSTERS,
@@ -522,7 +531,7 @@ ROWS.update(
             EDITORS,
         ),
         ("editor.blog_status", "POST"): (
-            lambda c: _curate(c, f"/blogs/{c.blog().id}/status", {"status": "ended"}),
+            lambda c: _curate(c, f"/blogs/{c.blog().id}/status", {"status": "ended", **CONFIRMED}),
             EDITORS,
         ),
         ("editor.entry_flag", "POST"): (lambda c: _entry_flag(c), EDITORS),

@@ -219,7 +219,6 @@
       .catch(function () {});
   }
 
+  // The outbox renders and starts sending on its own when it is made.
   keepOfflineCopy();
-  render();
-  pump();
 })();
