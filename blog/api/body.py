@@ -19,8 +19,17 @@ ENTRY_FIELDS = (
     "embed_url",
     "embed_title",
     "correction_note",
+    "context",
 )
-TEXT_FIELDS = ("kind", "source", "headline", "correction_note", "embed_url", "embed_title")
+TEXT_FIELDS = (
+    "kind",
+    "source",
+    "headline",
+    "correction_note",
+    "embed_url",
+    "embed_title",
+    "context",
+)
 ID_FIELDS = (("speaker_id", "a speaker of the roster"), ("media_id", "an uploaded photo"))
 
 

@@ -134,6 +134,11 @@ def render_markdown(source: str) -> str:
     return _drop_invisible_references(_cleaner.clean(_demote_headings(raw))).strip()
 
 
+def contains_link(html: str) -> bool:
+    """Tell whether rendered HTML holds a link (typed or linkified from a bare address)."""
+    return "<a " in html
+
+
 def _cost(source: str) -> int:
     """A cheap upper estimate of Python-Markdown's work on source."""
     return sum(source.count(ch) for ch in _MARKUP_CHARS) * len(source)

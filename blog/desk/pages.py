@@ -42,6 +42,7 @@ def _form_input() -> actions.EntryInput:
         media_id=form.get("media_id") or None,
         embed_url=form.get("embed_url", ""),
         embed_title=form.get("embed_title", ""),
+        context=form.get("context", ""),
     )
 
 
@@ -175,6 +176,7 @@ def _form_of(entry: Entry) -> dict:
         "media_id": str(entry.media_id or ""),
         "embed_url": entry.embed_url or "",
         "embed_title": (entry.embed or {}).get("title", ""),
+        "context": entry.context,
         "base_version": entry.version,
     }
 

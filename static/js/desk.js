@@ -39,6 +39,8 @@
       media_id: value("media_id") ? Number(value("media_id")) : null,
       embed_url: value("embed_url"),
       embed_title: value("embed_title"),
+      // Only a quote has a context; a context typed before switching kind is not sent.
+      context: value("kind") === "quote" ? value("context") : "",
       mode: mode,
       publish_at: mode === "schedule" ? value("publish_at") : null,
       batch_id: mode === "batch" && value("batch_id") ? Number(value("batch_id")) : null,
@@ -50,7 +52,7 @@
   }
 
   function clearComposer() {
-    ["headline", "source", "tags", "embed_url", "embed_title", "media_id", "file", "alt", "caption", "credit"]
+    ["headline", "source", "context", "tags", "embed_url", "embed_title", "media_id", "file", "alt", "caption", "credit"]
       .forEach(function (n) { if (form.elements[n]) form.elements[n].value = ""; });
     if (form.elements.is_key) form.elements.is_key.checked = false;
     showPhotoProblem(null);
@@ -104,7 +106,7 @@
   // A refused entry goes back into the composer with every word, and its photo, kept.
   function backToComposer(item, file) {
     var b = item.body;
-    ["headline", "source", "embed_url", "embed_title"].forEach(function (n) { if (form.elements[n]) form.elements[n].value = b[n] || ""; });
+    ["headline", "source", "context", "embed_url", "embed_title"].forEach(function (n) { if (form.elements[n]) form.elements[n].value = b[n] || ""; });
     form.elements.tags.value = b.tags.join(", ");
     if (form.elements.is_key) form.elements.is_key.checked = b.is_key;
     var kind = form.querySelector("input[name=kind][value=" + b.kind + "]");
