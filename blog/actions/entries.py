@@ -8,7 +8,13 @@ from sqlalchemy.exc import IntegrityError
 from blog.actions._audit import audit
 from blog.actions._load import load_actor, load_blog, load_entry, require_live
 from blog.actions._stream import commit_and_push, record_entry_change, write_action
-from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
+from blog.actions.entry_input import (
+    EntryInput,
+    check_idempotency_key,
+    check_key_moment,
+    resolve_tags,
+    validate_entry,
+)
 from blog.actions.lifecycle import Placement, initial_status, place
 from blog.content.permissions import can_curate, can_modify, can_post
 from blog.live import push
@@ -59,6 +65,7 @@ def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str, placeme
         raise Forbidden("You are not assigned to this event, so you cannot post here.")
     status = initial_status(actor, blog, placement or Placement())
     valid = validate_entry(blog.event, data)
+    check_key_moment(actor, valid)
     now = clock.now()
     entry = Entry(
         blog=blog,
@@ -107,6 +114,7 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
             current=_entry_snapshot(entry),
         )
     valid = validate_entry(entry.blog.event, data)
+    check_key_moment(actor, valid, entry.is_key)
     if _unchanged(entry, valid):
         db.session.commit()  # nothing to save: no revision, no version, no push
         return entry

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from blog.content.linkcards import EmbedError, embed_card
+from blog.content.permissions import needs_approval
 from blog.content.rendering import RenderError, clean_text, contains_link, render_markdown
-from blog.models import EntryKind, Event, Media, Speaker, Tag
+from blog.models import EntryKind, Event, Media, Speaker, Tag, User
 from blog.platform import db
-from blog.platform.errors import Invalid
+from blog.platform.errors import Forbidden, Invalid
 
 MAX_HEADLINE_CHARS = 200
 MAX_CONTEXT_CHARS = 1_000
@@ -60,6 +61,15 @@ class ValidEntry:
     embed: dict | None = None
     context: str = ""
     context_html: str = ""
+
+
+def check_key_moment(actor: User, valid: ValidEntry, current: bool = False) -> None:
+    """Refuse a contributor marking (or unmarking) a key moment: editors and reporters do that."""
+    if needs_approval(actor) and valid.is_key != current:
+        raise Forbidden(
+            "Key moments are marked by reporters and editors; leave “Key moment” as it is "
+            "and send the entry for review."
+        )
 
 
 def check_idempotency_key(key: str | None) -> str:

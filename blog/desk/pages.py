@@ -9,7 +9,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 
 from blog import actions
 from blog.content import queries, textdiff
-from blog.content.permissions import can_curate, can_modify, can_post
+from blog.content.permissions import can_curate, can_modify, can_post, needs_approval
 from blog.desk import bp, uploads
 from blog.desk.json_routes import parse_local_time
 from blog.models import Entry, LiveBlog
@@ -85,6 +85,7 @@ def _render_compose(blog: LiveBlog, form, errors, message: str = "", status: int
             can_curate=can_curate(g.user, blog.event),
             drafts=queries.unpublished_entries(g.user, blog),
             batches=queries.open_batches(blog),
+            for_review=needs_approval(g.user),
         ),
         status,
     )
@@ -193,6 +194,7 @@ def _render_edit(entry, form, errors, message="", status=200, current=None):
             errors=errors,
             message=message,
             current=current,
+            for_review=needs_approval(g.user),
             history=textdiff.history(queries.revisions_of(entry), entry.source),
             people=queries.names_of_users(queries.revision_people(entry)),
         ),

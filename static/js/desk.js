@@ -16,6 +16,7 @@
   var outbox = window.ShowfloorOutbox(form, {
     maxBytes: fileInput ? Number(fileInput.dataset.maxBytes) : 0,
     onEdit: backToComposer,
+    onSubmitted: listSubmission,
   });
   var post = outbox.post;
   var button = window.ShowfloorOutboxView.button;
@@ -81,6 +82,23 @@
     fileInput.addEventListener("change", function () {
       if (fileInput.files.length) form.querySelector("input[name=kind][value=image]").checked = true;
     });
+  }
+
+  // A contributor sees what they sent waiting for an editor, as the page shows it after a reload.
+  function listSubmission(entry) {
+    var list = document.querySelector("#my-submissions ul");
+    if (!list || document.getElementById("submission-" + entry.id)) return;
+    var empty = document.getElementById("no-submissions");
+    if (empty) empty.remove();
+    var li = document.createElement("li");
+    li.id = "submission-" + entry.id;
+    var title = document.createElement("strong");
+    title.textContent = entry.headline || entry.source.slice(0, 80);
+    var badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = "waiting for an editor";
+    li.append(title, " · ", badge);
+    list.prepend(li);
   }
 
   // Said next to the field to fix, before anything is queued.
