@@ -73,7 +73,7 @@ def _answer_anonymous_pages_first(app: Flask) -> None:
 # routes to the audience's blueprint, made in the folder's __init__.
 VIEW_MODULES = {
     "readers": ("pages", "speakers", "search_page", "feeds", "embed"),
-    "desk": ("pages", "login", "json_routes", "uploads"),
+    "desk": ("pages", "irreversible", "login", "json_routes", "uploads"),
     "editor": ("curation", "coverage", "people", "tokens", "review", "records"),
     "api": ("routes",),
 }

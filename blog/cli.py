@@ -81,7 +81,7 @@ def event_add_blog(event_slug, blog_slug, title):
 @click.argument("status", type=click.Choice([s.value for s in BlogStatus]))
 @click.option("--as", "email", required=True, help="Email of the editor doing it.")
 def event_set_status(event_slug, blog_slug, status, email):
-    """Set a blog live or ended."""
+    """Set a blog live or ended; an ended blog can be set live again."""
     blog = queries.blog_by_slugs(event_slug, blog_slug)
     if blog is None:
         raise click.ClickException(f"No blog {event_slug}/{blog_slug}.")

@@ -674,9 +674,13 @@ def test_set_blog_status(client, make_blog, editor):
     )
     assert last_seq(blog.id) == 2
     before = state()
-    response = client.post(url, json={"status": "live"}, headers=headers)
-    assert response.status_code == 422  # ended is final
+    response = client.post(url, json={"status": "scheduled"}, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "An ended blog cannot become scheduled."
     assert state() == before
+    reopened = client.post(url, json={"status": "live"}, headers=headers)
+    assert reopened.status_code == 200 and reopened.get_json()["status"] == "live"
+    assert last_seq(blog.id) == 3
 
 
 @pytest.mark.parametrize("status", ["paused", "", None, ["live"], {"s": 1}, 1])

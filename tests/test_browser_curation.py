@@ -137,6 +137,7 @@ def test_editor_curates_an_event_and_the_hub_follows(chromium, show, editor):
     page.click(f"{first} button[data-action=key]")
     expect(page.locator(f"{first} button[data-action=unkey]")).to_be_visible()
     page.click("button[name=status][value=ended]")
+    page.click("#confirm-yes")  # closing a blog asks first
     expect(page.locator("#ended-notice")).to_contain_text("read-only archive")
     expect(page.locator("#blog-form")).to_have_count(0)
     names = follower.wait_for(10)[5:]

@@ -326,9 +326,14 @@ def test_set_status(cli, scheduled):
     assert blog_status() == BlogStatus.LIVE
     ok(cli("event", "set-status", "mwc-2027", "keynote", "ended", "--as", "ed@example.test"))
     assert blog_status() == BlogStatus.ENDED
-    result = cli("event", "set-status", "mwc-2027", "keynote", "live", "--as", "ed@example.test")
-    refused(result, "cannot become live")
+    result = cli(
+        "event", "set-status", "mwc-2027", "keynote", "scheduled", "--as", "ed@example.test"
+    )
+    refused(result, "An ended blog cannot become scheduled.")
     assert blog_status() == BlogStatus.ENDED
+    # Closed by mistake: an editor reopens it.
+    ok(cli("event", "set-status", "mwc-2027", "keynote", "live", "--as", "ed@example.test"))
+    assert blog_status() == BlogStatus.LIVE
 
 
 def test_set_status_refusals(cli, scheduled):

@@ -68,6 +68,7 @@ def seeded(client, make_event, make_blog, make_entry, make_user):
         "session_id": session.id,
         "user_id": reporter.id,
         "token": actions.issue_password_link(admin, reporter.id),
+        "batch_id": actions.create_batch(admin, blog.id, "Launch").id,
         **UNSEEDED_ARGS,
     }
     assert login(client, admin).status_code == 302

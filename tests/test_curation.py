@@ -587,7 +587,7 @@ def test_an_ended_blog_is_a_read_only_archive(event, editor, make_blog, make_ent
     with pytest.raises(Invalid):
         actions.pin_entry(editor, entry.id)
     with pytest.raises(Invalid):
-        actions.set_blog_status(editor, blog.id, BlogStatus.LIVE)
+        actions.set_blog_status(editor, blog.id, BlogStatus.SCHEDULED)
     assert snapshot() == before
     # Its coverage can still be featured: the archive is worth reading.
     actions.feature_on_hub(editor, event.id, blog_id=blog.id)

@@ -324,6 +324,35 @@ def test_placeholder_then_attach_pushes_one_edit(make_blog, make_entry, reader, 
     assert db.session.scalar(select(AuditRecord).where(AuditRecord.action == "entry.attach_media"))
 
 
+def edited_mark(client, blog, entry_id) -> bool:
+    """Whether readers' blog page marks the entry "edited"."""
+    page = client.get(f"/e/{blog.event.slug}/{blog.slug}/").get_data(as_text=True)
+    article = page[page.index(f'id="entry-{entry_id}"') :]
+    return 'class="entry__edited"' in article[: article.index("</article>")]
+
+
+def test_the_photo_announced_with_the_text_is_not_an_edit_to_readers(
+    client, make_entry, blog, reporter, reader
+):
+    mine = reader()
+    follow(mine, blog)
+    entry = make_entry(blog, reporter, source="Keynote starts", kind="image")
+    attached = actions.attach_media(reporter, entry.id, upload(reporter, blog, camera_jpeg()).id)
+    assert attached.updated_at == attached.published_at
+    pushed = changes_received(mine)[-1]["args"][0]
+    assert pushed["type"] == "entry_edited" and "entry__edited" not in pushed["html"]
+    assert not edited_mark(client, blog, entry.id)
+    # Another photo in its place is a change readers are told about.
+    actions.attach_media(reporter, entry.id, upload(reporter, blog, animated_gif()).id)
+    assert edited_mark(client, blog, entry.id)
+
+
+def test_a_photo_added_to_a_text_entry_is_an_edit(client, make_entry, blog, reporter):
+    entry = make_entry(blog, reporter, source="Doors open")
+    actions.attach_media(reporter, entry.id, upload(reporter, blog, camera_jpeg()).id)
+    assert edited_mark(client, blog, entry.id)
+
+
 def test_attaching_the_same_photo_again_changes_nothing(make_entry, blog, reporter):
     entry = make_entry(blog, reporter, kind="image")
     photo = upload(reporter, blog, animated_gif())

@@ -194,6 +194,9 @@ def _entry_text(c: Cell) -> dict:
     return {"source": "matrix edit", "kind": "text"}
 
 
+# What the confirm page adds to a form whose action cannot be taken back.
+CONFIRMED = {"confirm": "yes"}
+
 # endpoint, method → (make request for a cell, allowed cells)
 Row = tuple[Callable[[Cell], Req], frozenset]
 
@@ -240,10 +243,13 @@ ROWS: dict[tuple[str, str], Row] = {
         POSTERS,
     ),
     ("desk.edit", "POST"): (_edit("form"), POSTERS),
-    ("desk.retract", "POST"): (lambda c: Req(f"/desk/entries/{c.entry().id}/retract"), POSTERS),
+    ("desk.retract", "POST"): (
+        lambda c: Req(f"/desk/entries/{c.entry().id}/retract", CONFIRMED),
+        POSTERS,
+    ),
     ("desk.curate", "POST"): (lambda c: Req(f"/desk/entries/{c.published().id}/pin"), EDITORS),
     ("desk.set_status", "POST"): (
-        lambda c: Req(f"/desk/blogs/{c.blog().id}/status", {"status": "ended"}),
+        lambda c: Req(f"/desk/blogs/{c.blog().id}/status", {"status": "ended", **CONFIRMED}),
         EDITORS,
     ),
     ("desk.new_batch", "POST"): (
@@ -252,7 +258,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ),
     # A colleague's batch: releasing it early is its owner's call or an editor's.
     ("desk.release", "POST"): (
-        lambda c: Req(f"/desk/batches/{_batch(c, c.target_user()).id}/release"),
+        lambda c: Req(f"/desk/batches/{_batch(c, c.target_user()).id}/release", CONFIRMED),
         EDITORS,
     ),
     # Backdating a published entry (a phone that posted late from a dead zone): editors.
@@ -405,7 +411,7 @@ ROWS: dict[tuple[str, str], Row] = {
 # More cells of routes above, for inputs that change who may send them: name → Row.
 EXTRA_ROWS: dict[str, Row] = {
     "desk.release own batch": (
-        lambda c: Req(f"/desk/batches/{_own_batch(c).id}/release"),
+        lambda c: Req(f"/desk/batches/{_own_batch(c).id}/release", CONFIRMED),
         REPORTERS,
     ),
     "desk.publish is_key": (
@@ -584,7 +590,7 @@ ROWS.update(
             EDITORS,
         ),
         ("editor.blog_status", "POST"): (
-            lambda c: _curate(c, f"/blogs/{c.blog().id}/status", {"status": "ended"}),
+            lambda c: _curate(c, f"/blogs/{c.blog().id}/status", {"status": "ended", **CONFIRMED}),
             EDITORS,
         ),
         ("editor.entry_flag", "POST"): (lambda c: _entry_flag(c), EDITORS),

@@ -473,13 +473,22 @@ def test_reporter_cannot_edit_someone_elses_entry(client, reporter, blog, make_e
 # --- retracting and curating ----------------------------------------------------------------
 
 
-def test_retract_through_the_form(client, reporter, blog, make_entry):
+def test_retract_through_the_form_asks_first(client, reporter, blog, make_entry):
     entry = make_entry(blog, author=reporter, source="Wrong figure")
     logged_in(client, reporter)
     page = client.get(f"/desk/blogs/{blog.id}").get_data(as_text=True)
-    assert f'action="/desk/entries/{entry.id}/retract"' in page
+    assert f'href="/desk/entries/{entry.id}/retract"' in page
+    before = state()
+    confirm = client.get(f"/desk/entries/{entry.id}/retract").get_data(as_text=True)
+    assert "Retract this entry?" in confirm and "Wrong figure" in confirm
+    assert f'action="/desk/entries/{entry.id}/retract"' in confirm
+    token = form_value(confirm, "csrf_token")
+    # A post without the confirm page's answer (an old form, a stray click) only asks again.
+    unconfirmed = client.post(f"/desk/entries/{entry.id}/retract", data={"csrf_token": token})
+    assert unconfirmed.status_code == 200 and "Retract this entry?" in unconfirmed.get_data(True)
+    assert state() == before
     response = client.post(
-        f"/desk/entries/{entry.id}/retract", data={"csrf_token": form_value(page, "csrf_token")}
+        f"/desk/entries/{entry.id}/retract", data={"csrf_token": token, "confirm": "yes"}
     )
     assert response.status_code == 302
     assert entry_row(entry.id).status.value == "retracted"
@@ -537,7 +546,12 @@ def test_editor_sets_a_blog_live_and_ends_it(client, editor, make_blog):
     url = f"/desk/blogs/{blog.id}/status"
     assert client.post(url, data={"csrf_token": token, "status": "live"}).status_code == 302
     assert db.session.get(LiveBlog, blog.id, populate_existing=True).status == BlogStatus.LIVE
-    assert client.post(url, data={"csrf_token": token, "status": "ended"}).status_code == 302
+    before = state()
+    asked = client.post(url, data={"csrf_token": token, "status": "ended"})
+    assert asked.status_code == 200 and "End blog" in asked.get_data(as_text=True)
+    assert state() == before
+    ended = {"csrf_token": token, "status": "ended", "confirm": "yes"}
+    assert client.post(url, data=ended).status_code == 302
     assert db.session.get(LiveBlog, blog.id, populate_existing=True).status == BlogStatus.ENDED
     before = state()
     assert client.post(url, data={"csrf_token": token, "status": "paused"}).status_code == 400

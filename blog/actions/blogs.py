@@ -1,4 +1,4 @@
-"""Event and live blog use cases: create them, set a blog live or ended."""
+"""Event and live blog use cases: create them, set a blog live or ended, reopen an ended one."""
 
 from __future__ import annotations
 
@@ -23,11 +23,12 @@ from blog.platform.clock import utcnow
 from blog.platform.errors import Forbidden, Invalid
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# Allowed moves of a blog's lifecycle; ended is final (a read-only archive).
+# Allowed moves of a blog's lifecycle. Ended is a read-only archive, but an editor
+# can reopen it: a blog closed by mistake, or a session that runs over, goes live again.
 TRANSITIONS = {
     BlogStatus.SCHEDULED: {BlogStatus.LIVE, BlogStatus.ENDED},
     BlogStatus.LIVE: {BlogStatus.ENDED},
-    BlogStatus.ENDED: set(),
+    BlogStatus.ENDED: {BlogStatus.LIVE},
 }
 
 
@@ -93,7 +94,7 @@ def create_blog(
 
 @write_action
 def set_blog_status(user: User, blog_id: int, status: BlogStatus) -> LiveBlog:
-    """Move a blog along scheduled → live → ended and tell its readers."""
+    """Move a blog along scheduled → live → ended (or reopen it: ended → live); tell its readers."""
     db.begin_write()
     actor = load_actor(user)
     blog = load_blog(blog_id)
@@ -103,12 +104,26 @@ def set_blog_status(user: User, blog_id: int, status: BlogStatus) -> LiveBlog:
         db.session.commit()
         return blog
     if status not in TRANSITIONS[blog.status]:
-        raise Invalid(f"A {blog.status.value} blog cannot become {status.value}.")
-    blog.status = status
-    audit(actor, f"blog.{status.value}", "blog", blog.id, blog.event_id)
-    if status == BlogStatus.LIVE:
+        raise Invalid(f"{_article(blog.status.value)} blog cannot become {status.value}.")
+    audit(actor, _audit_name(blog.status, status), "blog", blog.id, blog.event_id)
+    _move(blog, status)
+    commit_and_push([record_blog_change(payloads.BLOG_STATUS_CHANGED, blog)])
+    return blog
+
+
+def _move(blog: LiveBlog, status: BlogStatus) -> None:
+    if status == BlogStatus.LIVE and blog.status == BlogStatus.ENDED:
+        blog.ended_at = None  # reopened: it keeps the time it first went live
+    elif status == BlogStatus.LIVE:
         blog.started_at = utcnow()
     if status == BlogStatus.ENDED:
         blog.ended_at = utcnow()
-    commit_and_push([record_blog_change(payloads.BLOG_STATUS_CHANGED, blog)])
-    return blog
+    blog.status = status
+
+
+def _audit_name(old: BlogStatus, new: BlogStatus) -> str:
+    return "blog.reopen" if old == BlogStatus.ENDED else f"blog.{new.value}"
+
+
+def _article(word: str) -> str:
+    return ("An " if word[0] in "aeiou" else "A ") + word

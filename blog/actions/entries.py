@@ -78,6 +78,8 @@ def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str, placeme
         media=valid.media,
         embed_url=valid.embed_url,
         embed=valid.embed,
+        context=valid.context,
+        context_html=valid.context_html,
         is_key=valid.is_key,
         idempotency_key=key,
         status=status,
@@ -145,6 +147,7 @@ def _unchanged(entry: Entry, valid) -> bool:
         and [t.name for t in entry.tags] == valid.tag_names
         and entry.media_id == (media.id if media else None)
         and entry.embed_url == getattr(valid, "embed_url", None)
+        and entry.context == valid.context
     )
 
 
@@ -181,6 +184,7 @@ def revision_of(entry: Entry, actor: User) -> EntryRevision:
         speaker_id=entry.speaker_id,
         media_id=entry.media_id,
         correction_note=entry.correction_note,
+        context=entry.context,
         author_id=entry.author_id,
         replaced_by_id=actor.id,
         replaced_at=clock.now(),
@@ -198,6 +202,7 @@ def apply_edit(entry: Entry, valid) -> None:
     entry.embed_url, entry.embed = valid.embed_url, valid.embed
     entry.is_key = valid.is_key
     entry.correction_note = valid.correction_note
+    entry.context, entry.context_html = valid.context, valid.context_html
     entry.tags = resolve_tags(entry.blog.event, valid.tag_names)
     entry.version += 1
     entry.updated_at = clock.now()

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from blog.content.linkcards import EmbedError, embed_card
-from blog.content.rendering import RenderError, clean_text, render_markdown
+from blog.content.rendering import RenderError, clean_text, contains_link, render_markdown
 from blog.models import EntryKind, Event, Media, Speaker, Tag
 from blog.models.base import MAX_ID
 from blog.platform import db
 from blog.platform.errors import Invalid
 
 MAX_HEADLINE_CHARS = 200
+MAX_CONTEXT_CHARS = 1_000
 MAX_TAGS = 8
 MAX_TAG_CHARS = 40
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -40,6 +41,8 @@ class EntryInput:
     # Embed entries: the pasted link and an optional title typed by the writer.
     embed_url: str = ""
     embed_title: str = ""
+    # Quote entries: an optional paragraph setting the scene, shown outside the quotation.
+    context: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +60,8 @@ class ValidEntry:
     media: Media | None = None
     embed_url: str | None = None
     embed: dict | None = None
+    context: str = ""
+    context_html: str = ""
 
 
 def check_idempotency_key(key: str | None) -> str:
@@ -86,6 +91,9 @@ def validate_entry(event: Event, data: EntryInput) -> ValidEntry:
         errors["correction_note"] = f"Keep the note under {MAX_HEADLINE_CHARS} characters."
     media = _check_media(event, kind, data.media_id, errors)
     embed = _check_embed(kind, data, errors)
+    _check_quote_links(kind, html, errors)
+    context = clean_text(data.context or "").strip()
+    context_html = _render_context(kind, context, errors)
     if errors:
         raise Invalid("The entry was not saved: " + " ".join(errors.values()), errors)
     return ValidEntry(
@@ -100,7 +108,34 @@ def validate_entry(event: Event, data: EntryInput) -> ValidEntry:
         media=media,
         embed_url=embed["url"] if embed else None,
         embed=embed,
+        context=context,
+        context_html=context_html,
     )
+
+
+def _check_quote_links(kind: EntryKind, html: str, errors: dict[str, str]) -> None:
+    # The quotation is the speaker's words and nothing else: a link in it would read as
+    # said by them, right before their name.
+    if kind == EntryKind.QUOTE and contains_link(html):
+        errors["source"] = (
+            "A quote holds only the speaker's words: move the link to the context above it."
+        )
+
+
+def _render_context(kind: EntryKind, context: str, errors: dict[str, str]) -> str:
+    if not context:
+        return ""
+    if kind != EntryKind.QUOTE:
+        errors["context"] = "Context goes with a quote; for other entries write it in the text."
+        return ""
+    if len(context) > MAX_CONTEXT_CHARS:
+        errors["context"] = f"Keep the context under {MAX_CONTEXT_CHARS} characters."
+        return ""
+    try:
+        return render_markdown(context)
+    except RenderError as exc:
+        errors["context"] = str(exc)
+        return ""
 
 
 def _check_kind(kind: str, errors: dict[str, str]) -> EntryKind:

@@ -183,9 +183,13 @@ def attach_media(user: User, entry_id: int, media_id: int) -> Entry:
         hold_edit(actor, entry, with_photo(entry, photo))
         return entry
     db.session.add(revision_of(entry, actor))
+    # The photo announced with the text ("Photo coming…") completes the entry rather than
+    # changing it: readers are not told it was edited. Any other photo is an edit.
+    announced = entry.kind == EntryKind.IMAGE and entry.media_id is None
     entry.media, entry.kind = photo, EntryKind.IMAGE
     entry.version += 1
-    entry.updated_at = utcnow()
+    if not announced:
+        entry.updated_at = utcnow()
     audit(actor, "entry.attach_media", "entry", entry.id, entry.blog.event_id, media_id=photo.id)
     changes = []
     if entry.status == EntryStatus.PUBLISHED:

@@ -22,8 +22,17 @@ ENTRY_FIELDS = (
     "embed_url",
     "embed_title",
     "correction_note",
+    "context",
 )
-TEXT_FIELDS = ("kind", "source", "headline", "correction_note", "embed_url", "embed_title")
+TEXT_FIELDS = (
+    "kind",
+    "source",
+    "headline",
+    "correction_note",
+    "embed_url",
+    "embed_title",
+    "context",
+)
 ID_FIELDS = (("speaker_id", "a speaker of the roster"), ("media_id", "an uploaded photo"))
 # Half of a UTF-16 pair: JSON may spell one ("\udfff"), but no database or page can store it.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blog.actions.entry_input import MAX_HEADLINE_CHARS
+from blog.actions.entry_input import MAX_CONTEXT_CHARS, MAX_HEADLINE_CHARS
 from blog.api.body import ENTRY_FIELDS
 from blog.models import BlogStatus, EntryKind, EntryStatus
 
@@ -117,6 +117,8 @@ def _entry_schema() -> dict:
             "is_key": BOOLEAN,
             "is_pinned": BOOLEAN,
             "correction_note": STRING,
+            "context": STRING,
+            "context_html": STRING,
             "author": STRING,
             "published_at": nullable(TIME),
             "updated_at": TIME,
@@ -142,6 +144,7 @@ def _entry_fields() -> dict:
             "embed_url": STRING,
             "embed_title": STRING,
             "correction_note": STRING,
+            "context": {"type": "string", "maxLength": MAX_CONTEXT_CHARS},
             "idempotency_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
         },
         # idempotency_key is required; the Idempotency-Key header, which may carry it

@@ -27,6 +27,8 @@ def entry_json(entry: Entry) -> dict:
         "is_key": entry.is_key,
         "is_pinned": entry.is_pinned,
         "correction_note": entry.correction_note,
+        "context": entry.context,
+        "context_html": entry.context_html,
         "author": entry.author.name,
         "published_at": entry.published_at.isoformat() if entry.published_at else None,
         "updated_at": entry.updated_at.isoformat(),

@@ -155,6 +155,11 @@ def open_batches(blog: LiveBlog) -> list[EmbargoBatch]:
     return list(db.session.scalars(stmt.order_by(EmbargoBatch.created_at)))
 
 
+def batch_by_id(batch_id: int) -> EmbargoBatch | None:
+    """An embargoed batch by id."""
+    return db.session.get(EmbargoBatch, batch_id)
+
+
 def revision_people(entry: Entry) -> set[int]:
     """Ids of everyone who wrote or replaced a version of an entry."""
     ids = {entry.author_id}

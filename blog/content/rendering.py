@@ -165,6 +165,11 @@ def render_markdown(source: str) -> str:
     return WORKERS.render(source, RENDER_TIMEOUT)
 
 
+def contains_link(html: str) -> bool:
+    """Tell whether rendered HTML holds a link (typed or linkified from a bare address)."""
+    return "<a " in html
+
+
 def render_here(source: str) -> str:
     """Render and sanitise in this process: only the worker process calls this."""
     try:

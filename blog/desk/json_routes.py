@@ -16,7 +16,7 @@ from flask_wtf.csrf import generate_csrf
 
 from blog import actions
 from blog.actions.entry_input import validate_entry
-from blog.api.body import ENTRY_FIELDS, parsed_json
+from blog.api.body import ENTRY_FIELDS, TEXT_FIELDS, parsed_json
 from blog.api.client_fields import refuse_server_fields
 from blog.api.representations import edit_answer, entry_json
 from blog.content import queries
@@ -53,7 +53,7 @@ def _body() -> dict:
 
 def _entry_input(body: dict) -> actions.EntryInput:
     values = {k: body[k] for k in ENTRY_FIELDS if k in body and body[k] is not None}
-    for name in ("kind", "source", "headline", "correction_note", "embed_url", "embed_title"):
+    for name in TEXT_FIELDS:
         if not isinstance(values.get(name, ""), str):
             raise Invalid(f"{name} must be text.")
     return actions.EntryInput(**values)
@@ -156,6 +156,7 @@ def preview(blog_id: int):
         status=EntryStatus.PUBLISHED,
         version=1,
         correction_note=valid.correction_note,
+        context_html=valid.context_html,
         published_at=now,
         updated_at=now,
     )

@@ -1,4 +1,4 @@
-"""The reporter desk in the browser: pick a blog, compose, edit, retract, curate."""
+"""The reporter desk in the browser: pick a blog, compose, edit, curate."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from flask import abort, g, redirect, render_template, request, url_for
 
 from blog import actions
 from blog.content import queries, textdiff
-from blog.content.permissions import can_curate, can_modify, can_post
+from blog.content.permissions import can_curate, can_modify, can_post, needs_approval
 from blog.desk import bp, uploads
 from blog.desk.json_routes import parse_local_time
-from blog.models import BlogStatus, Entry, LiveBlog
+from blog.models import Entry, LiveBlog
 from blog.platform import limits
 from blog.platform.errors import ActionError, Conflict, Invalid
 
@@ -43,6 +43,7 @@ def _form_input() -> actions.EntryInput:
         media_id=form.get("media_id") or None,
         embed_url=form.get("embed_url", ""),
         embed_title=form.get("embed_title", ""),
+        context=form.get("context", ""),
     )
 
 
@@ -93,6 +94,7 @@ def _render_compose(blog: LiveBlog, form, errors, message: str = "", status: int
             can_curate=can_curate(g.user, blog.event),
             drafts=queries.unpublished_entries(g.user, blog),
             batches=queries.open_batches(blog),
+            for_review=needs_approval(g.user),
         ),
         status,
     )
@@ -132,7 +134,7 @@ def _form_placement(tz: str) -> actions.Placement:
 @login_required
 def publish_now(entry_id: int):
     """Publish a draft or scheduled entry now."""
-    entry = _entry_for(entry_id)
+    entry = entry_for(entry_id)
     actions.publish_entry(g.user, entry.id)
     return redirect(url_for("desk.compose", blog_id=entry.blog_id))
 
@@ -147,16 +149,8 @@ def new_batch(blog_id: int):
     return redirect(url_for("desk.compose", blog_id=blog.id))
 
 
-@bp.post("/desk/batches/<int:batch_id>/release")
-@login_required
-def release(batch_id: int):
-    """Release an embargoed batch now."""
-    entries = actions.release_batch(g.user, batch_id)
-    blog_id = entries[0].blog_id if entries else None
-    return redirect(url_for("desk.compose", blog_id=blog_id) if blog_id else url_for(".desk"))
-
-
-def _entry_for(entry_id: int) -> Entry:
+def entry_for(entry_id: int) -> Entry:
+    """The entry, if the signed-in user may change it; 404 or 403 otherwise."""
     entry = queries.entry_by_id(entry_id) or abort(404)
     if not can_modify(g.user, entry):
         abort(403)
@@ -167,7 +161,7 @@ def _entry_for(entry_id: int) -> Entry:
 @login_required
 def edit(entry_id: int):
     """Edit an entry; a stale base version shows both texts instead of overwriting."""
-    entry = _entry_for(entry_id)
+    entry = entry_for(entry_id)
     if request.method == "GET":
         return _render_edit(entry, _form_of(entry), {})
     try:
@@ -193,6 +187,7 @@ def _form_of(entry: Entry) -> dict:
         "media_id": str(entry.media_id or ""),
         "embed_url": entry.embed_url or "",
         "embed_title": (entry.embed or {}).get("title", ""),
+        "context": entry.context,
         "base_version": entry.version,
     }
 
@@ -209,6 +204,7 @@ def _render_edit(entry, form, errors, message="", status=200, current=None):
             errors=errors,
             message=message,
             current=current,
+            for_review=needs_approval(g.user),
             history=textdiff.history(queries.revisions_of(entry), entry.source),
             people=queries.names_of_users(queries.revision_people(entry)),
         ),
@@ -233,15 +229,6 @@ def display_time(entry_id: int):
     return redirect(url_for("desk.edit", entry_id=entry.id))
 
 
-@bp.post("/desk/entries/<int:entry_id>/retract")
-@login_required
-def retract(entry_id: int):
-    """Retract an entry from readers' pages."""
-    entry = _entry_for(entry_id)
-    actions.retract_entry(g.user, entry.id)
-    return redirect(url_for("desk.compose", blog_id=entry.blog_id))
-
-
 @bp.post("/desk/entries/<int:entry_id>/<any(pin, unpin, key, unkey):what>")
 @login_required
 def curate(entry_id: int, what: str):
@@ -252,14 +239,3 @@ def curate(entry_id: int, what: str):
     else:
         actions.mark_key_entry(g.user, entry.id, what == "key")
     return redirect(url_for("desk.compose", blog_id=entry.blog_id))
-
-
-@bp.post("/desk/blogs/<int:blog_id>/status")
-@login_required
-def set_status(blog_id: int):
-    """Set a blog live or ended (editors)."""
-    raw = request.form.get("status", "")
-    if raw not in {s.value for s in BlogStatus}:
-        abort(400)
-    actions.set_blog_status(g.user, blog_id, BlogStatus(raw))
-    return redirect(url_for("desk.desk"))

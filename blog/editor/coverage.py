@@ -11,6 +11,8 @@ from werkzeug.datastructures import MultiDict
 
 from blog import actions
 from blog.content import hub, queries
+from blog.desk.confirm import ask, confirmed
+from blog.desk.irreversible import end_blog_confirmation
 from blog.editor import bp
 from blog.editor.screens import (
     act_on_event,
@@ -168,12 +170,16 @@ def _blog_act(event: Event, blog: LiveBlog, action, *args):
 @bp.post("/curate/events/<int:event_id>/blogs/<int:blog_id>/status")
 @editor_required
 def blog_status(event_id: int, blog_id: int):
-    """Move a blog along scheduled → live → ended."""
+    """Move a blog along scheduled → live → ended, or reopen it; ending is confirmed first."""
     event = curated_event(event_id)
     blog = event_blog(event, blog_id)
     raw = request.form.get("status", "")
     if raw not in {s.value for s in BlogStatus}:
         abort(400)
+    if raw == BlogStatus.ENDED.value and not confirmed():
+        back = url_for("editor.blog", event_id=event.id, blog_id=blog.id)
+        action = url_for("editor.blog_status", event_id=event.id, blog_id=blog.id)
+        return ask(end_blog_confirmation(blog, action, back))
     return _blog_act(event, blog, actions.set_blog_status, blog.id, BlogStatus(raw))
 
 

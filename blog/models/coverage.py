@@ -110,6 +110,9 @@ class Entry(Base):
     embed: Mapped[dict | None] = mapped_column(JSON)
     # A visible note on a published correction ("Corrected the price: €1,099").
     correction_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A quote's setting, shown before the quotation and outside it: Markdown and its HTML.
+    context: Mapped[str] = mapped_column(Text, default="", server_default="")
+    context_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus, "entry_status"))
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
     is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -150,6 +153,7 @@ class EntryRevision(Base):
     speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speaker.id"))
     media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
     correction_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    context: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Who wrote this version, and who replaced it when.
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     replaced_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

@@ -16,6 +16,7 @@
   var outbox = window.ShowfloorOutbox(form, {
     maxBytes: fileInput ? Number(fileInput.dataset.maxBytes) : 0,
     onEdit: backToComposer,
+    onSubmitted: listSubmission,
   });
   var post = outbox.post;
   var button = window.ShowfloorOutboxView.button;
@@ -40,6 +41,8 @@
       media_id: value("media_id") ? Number(value("media_id")) : null,
       embed_url: value("embed_url"),
       embed_title: value("embed_title"),
+      // Only a quote has a context; a context typed before switching kind is not sent.
+      context: value("kind") === "quote" ? value("context") : "",
       mode: mode,
       publish_at: mode === "schedule" ? value("publish_at") : null,
       batch_id: mode === "batch" && value("batch_id") ? Number(value("batch_id")) : null,
@@ -51,7 +54,7 @@
   }
 
   function clearComposer() {
-    ["headline", "source", "tags", "embed_url", "embed_title", "media_id", "file", "alt", "caption", "credit"]
+    ["headline", "source", "context", "tags", "embed_url", "embed_title", "media_id", "file", "alt", "caption", "credit"]
       .forEach(function (n) { if (form.elements[n]) form.elements[n].value = ""; });
     if (form.elements.is_key) form.elements.is_key.checked = false;
     showPhotoProblem(null);
@@ -82,6 +85,23 @@
     });
   }
 
+  // A contributor sees what they sent waiting for an editor, as the page shows it after a reload.
+  function listSubmission(entry) {
+    var list = document.querySelector("#my-submissions ul");
+    if (!list || document.getElementById("submission-" + entry.id)) return;
+    var empty = document.getElementById("no-submissions");
+    if (empty) empty.remove();
+    var li = document.createElement("li");
+    li.id = "submission-" + entry.id;
+    var title = document.createElement("strong");
+    title.textContent = entry.headline || entry.source.slice(0, 80);
+    var badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = "waiting for an editor";
+    li.append(title, " · ", badge);
+    list.prepend(li);
+  }
+
   // Said next to the field to fix, before anything is queued.
   function showPhotoProblem(problem) {
     form.querySelectorAll(".photo-problem").forEach(function (p) { p.remove(); });
@@ -105,7 +125,7 @@
   // A refused entry goes back into the composer with every word, and its photo, kept.
   function backToComposer(item, file) {
     var b = item.body;
-    ["headline", "source", "embed_url", "embed_title"].forEach(function (n) { if (form.elements[n]) form.elements[n].value = b[n] || ""; });
+    ["headline", "source", "context", "embed_url", "embed_title"].forEach(function (n) { if (form.elements[n]) form.elements[n].value = b[n] || ""; });
     form.elements.tags.value = b.tags.join(", ");
     if (form.elements.is_key) form.elements.is_key.checked = b.is_key;
     var kind = form.querySelector("input[name=kind][value=" + b.kind + "]");
@@ -225,6 +245,6 @@
       .catch(function () {});
   }
 
-  // The outbox rendered itself and started sending when it was made.
+  // The outbox renders and starts sending on its own when it is made.
   keepOfflineCopy();
 })();

@@ -93,6 +93,8 @@
     function settleText(item, res) {
       if (res.status !== 200 && res.status !== 201) return refused(item, res, "The entry was refused");
       attempt = 0;
+      // A contributor's entry went to the editors' queue: show it among their submissions.
+      if (res.json && res.json.status === "pending" && options.onSubmitted) options.onSubmitted(res.json);
       if (!item.photo) return drop(item);
       item.entryId = res.json.id; // readers now see the text with "Photo coming…"
       item.state = "queued";

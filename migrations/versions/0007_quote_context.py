@@ -1,0 +1,39 @@
+"""quote context
+
+A quote entry may carry a context paragraph shown before the quotation and
+outside it ("Asked about the delay, she said:"); revisions keep it too.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-01
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _text(name: str) -> sa.Column:
+    return sa.Column(name, sa.Text(), nullable=False, server_default="")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("entry", schema=None) as batch_op:
+        batch_op.add_column(_text("context"))
+        batch_op.add_column(_text("context_html"))
+    with op.batch_alter_table("entry_revision", schema=None) as batch_op:
+        batch_op.add_column(_text("context"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("entry_revision", schema=None) as batch_op:
+        batch_op.drop_column("context")
+    with op.batch_alter_table("entry", schema=None) as batch_op:
+        batch_op.drop_column("context_html")
+        batch_op.drop_column("context")
