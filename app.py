@@ -45,10 +45,11 @@ def main() -> None:
     port = int(os.environ.get("SHOWFLOOR_PORT", "5000"))
     print(f"Showfloor is serving on http://{host}:{port}/ (async mode {socketio.async_mode})")
     if socketio.async_mode == "gevent":
+        from blog.live import reconnects
         from blog.platform.http_server import serve
 
         # Returns once SIGTERM drained the process (docs/operations.md, "Rolling restart").
-        serve(app, host, port)
+        serve(app, host, port, reconnects)
         app.extensions["showfloor_engine"].dispose()
         print("Showfloor drained and stopped", flush=True)
         logging.shutdown()

@@ -15,11 +15,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 import gevent
 from gevent.event import Event
 
-from blog.live import reconnects
 from blog.platform.metrics import REGISTRY
 
 logger = logging.getLogger(__name__)
@@ -35,11 +35,37 @@ def draining() -> bool:
     return _draining.is_set()
 
 
+class Sockets(Protocol):
+    """The sockets of a draining process, as the live layer gives them (blog/live/reconnects.py)."""
+
+    def ask_all_to_reconnect(self, within_ms: int) -> int:
+        """Ask every socket to reconnect within within_ms; return how many were asked."""
+        ...
+
+    def open_sockets(self) -> int:
+        """How many sockets are still open here."""
+        ...
+
+    def disconnect_all(self) -> None:
+        """Close every socket still open."""
+        ...
+
+
 class Drain:
     """One process's drain: started by SIGTERM, `finished` once it may exit."""
 
-    def __init__(self, server, pool, bound_s: float, window_s: float, close_idle: Callable) -> None:
-        self.server, self.pool = server, pool
+    def __init__(
+        self,
+        server,
+        pool,
+        sockets: Sockets,
+        *,
+        bound_s: float,
+        window_s: float,
+        close_idle: Callable,
+    ) -> None:
+        # The sockets come from the live layer above: platform imports nothing of it.
+        self.server, self.pool, self.sockets = server, pool, sockets
         self.bound_s = bound_s
         # Leave half the bound for stragglers and requests after the window.
         self.window_s = min(window_s, bound_s / 2)
@@ -58,15 +84,15 @@ class Drain:
         """Move readers, wait for requests and pushes, then mark the drain finished."""
         started = time.monotonic()
         deadline = started + self.bound_s
-        asked = reconnects.ask_all_to_reconnect(int(self.window_s * 1000))
+        asked = self.sockets.ask_all_to_reconnect(int(self.window_s * 1000))
         logger.warning("draining: asked %d sockets to move within %.1f s", asked, self.window_s)
         moved_by = min(deadline, started + self.window_s + STRAGGLER_GRACE_S)
-        wait_until(lambda: reconnects.open_sockets() == 0, moved_by)
-        left = reconnects.open_sockets()
+        wait_until(lambda: self.sockets.open_sockets() == 0, moved_by)
+        left = self.sockets.open_sockets()
         # Kept-alive HTTP connections stayed usable through the window (a
         # probe on one hears "draining"); those still idle now are closed.
         self.close_idle()
-        reconnects.disconnect_all()
+        self.sockets.disconnect_all()
         wait_until(lambda: len(self.pool) == 0 and push_backlog() == 0, deadline)
         busy = len(self.pool)
         self.pool.kill(timeout=1)

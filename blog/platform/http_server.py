@@ -115,7 +115,7 @@ def handler_class(header_timeout: float) -> type[ShowfloorHandler]:
     return type("ShowfloorHandler", (ShowfloorHandler,), {"header_timeout": header_timeout})
 
 
-def serve(app, host: str, port: int) -> None:
+def serve(app, host: str, port: int, sockets: drain.Sockets) -> None:
     """Serve app on host:port until SIGTERM has drained the process (blog/platform/drain.py)."""
     pool = Pool()  # unbounded; it is how the drain sees connections still open
     server = pywsgi.WSGIServer(
@@ -128,6 +128,7 @@ def serve(app, host: str, port: int) -> None:
     draining = drain.Drain(
         server,
         pool,
+        sockets,
         bound_s=app.config["DRAIN_S"],
         window_s=app.config["RECONNECT_WINDOW_S"],
         close_idle=close_idle_connections,
