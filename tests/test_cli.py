@@ -230,7 +230,7 @@ def test_add_speaker(cli):
 def test_add_speaker_refusals(cli):
     refused(cli("event", "add-speaker", "no-such", "--name", "X"), "No event")
     ok(new_event(cli))
-    refused(cli("event", "add-speaker", "mwc-2027", "--name", "  "), "needs a name")
+    refused(cli("event", "add-speaker", "mwc-2027", "--name", "  "), "name is required")
     assert count(Speaker) == 0
 
 

@@ -7,6 +7,7 @@ from conftest import api_headers, csrf_token, login
 from sqlalchemy import func, select
 
 from blog import actions
+from blog.actions import pending_edits
 from blog.models import Entry, EntryStatus, Role
 from blog.platform import db
 
@@ -40,7 +41,8 @@ def test_a_contributor_is_offered_submit_for_review_and_nothing_they_cannot_use(
 def test_a_reporter_keeps_every_control(client, reporter, blog):
     page = composer(client, reporter, blog)
     assert ">Publish</button>" in page and "Submit for review" not in page
-    assert 'value="schedule"' in page and 'name="is_key"' in page
+    # Key moments are editors' call (the server refuses the flag from anyone else).
+    assert 'value="schedule"' in page and 'name="is_key"' not in page
     assert "Embargoed batches" in page and 'id="my-submissions"' not in page
 
 
@@ -49,7 +51,7 @@ def test_a_contributor_cannot_mark_a_key_moment(client, contributor, blog):
     url = f"/api/v1/blogs/{blog.id}/entries"
     response = client.post(url, json=body, headers=api_headers(contributor))
     assert response.status_code == 403
-    assert "Key moments are marked by reporters and editors" in response.get_json()["error"]
+    assert response.get_json()["fields"] == {"is_key": "editors only"}
     assert entries() == 0
     body["is_key"] = False
     assert client.post(url, json=body, headers=api_headers(contributor)).status_code == 201
@@ -72,6 +74,10 @@ def test_an_editors_key_mark_survives_a_contributors_edit(client, contributor, e
         "is_key": "on",
     }
     assert client.post(f"/desk/entries/{entry.id}/edit", data=form).status_code == 302
+    # A contributor's edit of a published entry waits for an editor; approved, it
+    # goes live with the editor's key mark still on.
+    waiting = pending_edits.pending_edit_of(entry.id)
+    actions.approve_entry(editor, entry.id, entry.version, waiting.revision)
     db.session.remove()
     row = db.session.get(Entry, entry.id)
     assert row.is_key is True and row.source == "Hall 3 opens at 9"

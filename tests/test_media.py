@@ -460,7 +460,7 @@ def test_desk_upload_answers_json_and_files_are_served_safely(client, blog, repo
         assert served.headers["X-Content-Type-Options"] == "nosniff"
         # Not yet on a public page: served to staff, and kept out of shared caches.
         assert "private" in served.headers["Cache-Control"]
-        assert "no-cache" in served.headers["Cache-Control"]
+        assert "no-store" in served.headers["Cache-Control"]
         with Image.open(io.BytesIO(served.data)) as im:
             assert im.size == (480, 240)
 

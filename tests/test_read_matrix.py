@@ -60,6 +60,8 @@ POLICY = {
     "desk.compose": members,
     # The seeded entry is an editor's: reporters open only their own for editing.
     "desk.edit": editors,
+    # The retract confirmation shows the entry's text: whoever may change it.
+    "desk.retract": editors,
     "editor.blog": editors,
     "editor.edit_event": editors,
     "editor.event": editors,

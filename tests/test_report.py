@@ -251,7 +251,6 @@ def test_publishing_through_the_form(client, reporter, blog):
         "headline": "Doors open",
         "source": "About **two hundred** people in Hall 2.",
         "tags": "crowd, Hall 2",
-        "is_key": "on",
     }
     seq = db.session.get(LiveBlog, blog.id).last_seq
     response = client.post(f"/desk/blogs/{blog.id}", data=data)
@@ -259,7 +258,7 @@ def test_publishing_through_the_form(client, reporter, blog):
 
     entry = db.session.scalar(select(Entry))
     assert entry.status.value == "published" and entry.author_id == reporter.id
-    assert entry.headline == "Doors open" and entry.is_key is True
+    assert entry.headline == "Doors open" and entry.is_key is False
     assert entry.html == "<p>About <strong>two hundred</strong> people in Hall 2.</p>"
     assert [t.name for t in entry.tags] == ["crowd", "hall 2"]
     assert entry.idempotency_key == fields["idempotency_key"]

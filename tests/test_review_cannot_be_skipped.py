@@ -254,7 +254,9 @@ def test_a_colleague_cannot_release_someone_elses_batch(app, blog, reporter, mak
     owner = logged_in(app, reporter)
     token = csrf_token(owner, "/desk/")
     assert (
-        owner.post(f"/desk/batches/{batch.id}/release", data={"csrf_token": token}).status_code
+        owner.post(
+            f"/desk/batches/{batch.id}/release", data={"csrf_token": token, "confirm": "yes"}
+        ).status_code
         == 302
     )
     assert db.session.get(EmbargoBatch, batch.id, populate_existing=True).released_at is not None

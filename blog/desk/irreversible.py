@@ -11,11 +11,12 @@ from flask import abort, g, redirect, request, url_for
 
 from blog import actions
 from blog.content import queries
-from blog.content.permissions import can_curate, can_post, needs_approval
+from blog.content.permissions import can_curate, can_post, can_release_batch, needs_approval
 from blog.desk import bp
 from blog.desk.confirm import Confirmation, ask, confirmed
 from blog.desk.pages import entry_for, login_required
 from blog.models import BlogStatus, EmbargoBatch, LiveBlog
+from blog.platform.errors import Forbidden
 
 
 @bp.route("/desk/entries/<int:entry_id>/retract", methods=["GET", "POST"])
@@ -43,8 +44,11 @@ def retract(entry_id: int):
 def _batch_for(batch_id: int) -> EmbargoBatch:
     batch = queries.batch_by_id(batch_id) or abort(404)
     blog = queries.blog_by_id(batch.blog_id)
+    # Checked before the question: someone who may not release it is not asked.
     if blog is None or not can_post(g.user, blog) or needs_approval(g.user):
         abort(403)
+    if not can_release_batch(g.user, batch, blog):
+        raise Forbidden("Only the reporter who prepared this batch, or an editor, can release it.")
     return batch
 
 

@@ -245,10 +245,9 @@ def serve(name: str):
     response = send_from_directory(
         photos.media_root(), name, mimetype=photos.VARIANT_TYPE, max_age=MEDIA_MAX_AGE
     )
-    if staff:  # a draft's or a retracted entry's photo: never in a shared cache
-        response.cache_control.private = True
-        response.cache_control.no_cache = True
-    else:
+    # Staff answers get "private, no-store" with every desk answer (platform/web.py):
+    # a draft's or a retracted entry's photo stays out of every cache.
+    if not staff:
         response.cache_control.public = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Opened on its own, the file is an image and nothing else.

@@ -32,8 +32,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("entry_revision", schema=None) as batch_op:
-        batch_op.drop_column("context")
-    with op.batch_alter_table("entry", schema=None) as batch_op:
-        batch_op.drop_column("context_html")
-        batch_op.drop_column("context")
+    # Plain DROP COLUMN, not a batch copy: copying entry on SQLite would drop the
+    # search triggers that live on it (and fail on those that name it).
+    op.drop_column("entry_revision", "context")
+    op.drop_column("entry", "context_html")
+    op.drop_column("entry", "context")
