@@ -10,7 +10,7 @@ from flask import Flask
 from blog.live import broadcast, packet_guard, queue, repair
 from blog.platform import db, limits, metrics, page_cache
 from blog.platform.config import load_config
-from blog.platform.extensions import csrf, socketio
+from blog.platform.extensions import csrf, socket_server, socket_server_or_none, socketio
 from blog.platform.public_origin import PublicOrigin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     app.extensions["showfloor_engine"] = db.init_engine(app.config["DATABASE_URL"])
     # Innermost: engine.io still checks websocket origins against the real host.
-    app.wsgi_app = PublicOrigin(app.wsgi_app, app.config)
+    # Flask's documented way to wrap the app in WSGI middleware; its types call wsgi_app a method.
+    app.wsgi_app = PublicOrigin(app.wsgi_app, app.config)  # type: ignore[method-assign]
     csrf.init_app(app)
     _init_socketio(app)
     # After Socket.IO wrapped the WSGI app: handshakes are counted before it.
@@ -56,17 +57,18 @@ def _init_socketio(app: Flask) -> None:
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
     )
-    broadcast.use_showfloor_websocket(socketio.server)
+    broadcast.use_showfloor_websocket(socket_server_or_none())
     repair.init_app(app)
-    packet_guard.guard_packets(app, socketio.server)
+    packet_guard.guard_packets(app, socket_server())
 
 
 def _answer_anonymous_pages_first(app: Flask) -> None:
     # Outermost: a remembered page skips the limits, engine.io and Flask alike.
     cache = page_cache.AnonymousPageCache(app.wsgi_app, app.config, observe=metrics.observe_page)
-    app.wsgi_app = cache
+    # Flask's documented way to wrap the app in WSGI middleware; its types call wsgi_app a method.
+    app.wsgi_app = cache  # type: ignore[method-assign]
     app.extensions["showfloor_page_cache"] = cache
-    queue.forget_on_remote_changes(socketio.server, cache.forget)
+    queue.forget_on_remote_changes(socket_server_or_none(), cache.forget)
 
 
 # Each audience's view modules, in blog/<audience>/: importing one attaches its

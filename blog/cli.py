@@ -132,6 +132,8 @@ def user_token(email, name, event_slug, days):
     # The token alone on stdout, so a script can capture it; the rest to stderr.
     click.echo(token)
     row = token_by_secret(token)
+    if row is None:
+        raise click.ClickException("The new token could not be read back from the database.")
     scope = f", limited to {event_slug}" if event_slug else ""
     click.echo(f"Token {row.id} expires {expiry_of(row):%Y-%m-%d %H:%M} UTC{scope}.", err=True)
 

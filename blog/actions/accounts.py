@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -51,7 +53,7 @@ def _personal_words(email: str, name: str) -> list[str]:
     return [w for w in (email, local, name, *parts, *SITE_WORDS) if len(w) > 2]
 
 
-def _weak_password_message(feedback: dict) -> str:
+def _weak_password_message(feedback: Mapping[str, Any]) -> str:
     # zxcvbn names the common password or pattern it recognised; it stays silent
     # when the password is built from the account's own words or the site's name.
     why = (feedback.get("warning") or "").strip() or (
@@ -89,7 +91,7 @@ def create_user(
 def end_sessions(user: User) -> None:
     """Log the account out everywhere: every browser session and open socket ends."""
     db.begin_write()
-    user = db.session.get(User, user.id, populate_existing=True)
+    user = db.session.get_one(User, user.id, populate_existing=True)
     # Sessions carry the epoch they began in (blog.desk.login.current_session_user);
     # sockets elsewhere re-check it on every privileged event.
     user.session_epoch += 1
@@ -102,8 +104,8 @@ def end_sessions(user: User) -> None:
 def assign_user(user: User, event: Event, actor: User | None = None) -> None:
     """Let a reporter or contributor post to the event's blogs."""
     db.begin_write()
-    user = db.session.get(User, user.id)
-    event = db.session.get(Event, event.id)
+    user = db.session.get_one(User, user.id)
+    event = db.session.get_one(Event, event.id)
     if event not in user.events:
         user.events.append(event)
         audit(actor, "user.assign", "user", user.id, event.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import select
@@ -135,7 +136,7 @@ def timezone_names() -> tuple[str, ...]:
 
 def _validate_event(data: EventInput) -> dict:
     errors: dict[str, str] = {}
-    clean = {
+    clean: dict[str, Any] = {
         "name": text_field(data.name, "name", 200, errors, "An event needs a name."),
         "slug": slug_field(data.slug, errors),
         "venue": text_field(data.venue, "venue", 200, errors),

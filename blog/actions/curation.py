@@ -206,8 +206,8 @@ def reorder_features(user: User, event_id: int, feature_ids: list[int]) -> None:
     db.begin_write()
     actor, event = curator_of(user, event_id)
     features = {f.id: f for f in hub.features_of(event)}
-    wanted = [as_id(i) for i in feature_ids]
-    if sorted(wanted, key=lambda i: i or 0) != sorted(features):
+    wanted = [i for i in map(as_id, feature_ids) if i is not None]
+    if len(wanted) != len(feature_ids) or sorted(wanted) != sorted(features):
         raise Invalid("The features changed meanwhile; reload the page and try again.")
     if wanted == list(features):
         db.session.commit()

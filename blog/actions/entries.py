@@ -49,7 +49,10 @@ def post_entry(
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its entry.
         db.session.rollback()
-        return _entry_by_key(user.id, key), False
+        raced = _entry_by_key(user.id, key)
+        if raced is None:  # the conflict was another one: let it show
+            raise
+        return raced, False
     submitted = entry.status == EntryStatus.PENDING
     commit_and_push(changes, [review_notice(entry, "submitted")] if submitted else [])
     return entry, True

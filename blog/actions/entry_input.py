@@ -30,14 +30,14 @@ class EntryInput:
     kind: str = EntryKind.TEXT.value
     source: str = ""
     headline: str = ""
-    speaker_id: int | None = None
-    tags: list[str] = field(default_factory=list)
+    speaker_id: int | str | None = None  # a form sends the id as text
+    tags: list[str] | str = field(default_factory=list)  # or comma-separated
     # None: not said, so a new entry is not key and an edit keeps the entry's flag.
     is_key: bool | None = None
     # Shown to readers under an edited entry, e.g. "Corrected the price".
     correction_note: str = ""
     # Image entries: an uploaded photo of the event; none yet shows "Photo coming…".
-    media_id: int | None = None
+    media_id: int | str | None = None
     # Embed entries: the pasted link and an optional title typed by the writer.
     embed_url: str = ""
     embed_title: str = ""

@@ -89,7 +89,7 @@ def place(entry: Entry, placement: Placement) -> None:
     if placement.mode == BATCH:
         entry.batch_id = placement.batch_id
         count = select(func.count()).where(Entry.batch_id == placement.batch_id)
-        entry.batch_position = db.session.scalar(count) + 1
+        entry.batch_position = db.session.execute(count).scalar_one() + 1
 
 
 def _publish(entry: Entry, actor: User | None) -> list:

@@ -29,7 +29,10 @@ def load_entry(entry_id: int) -> Entry:
     if blog_id is None:
         raise NotFound("No such entry.")
     lock_blog(blog_id)
-    return db.session.get(Entry, entry_id, populate_existing=True)
+    entry = db.session.get(Entry, entry_id, populate_existing=True)
+    if entry is None:  # deleted while we waited for the lock
+        raise NotFound("No such entry.")
+    return entry
 
 
 def lock_blog(blog_id: int) -> None:

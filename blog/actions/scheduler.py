@@ -27,7 +27,8 @@ def _loop(app: Flask, interval: float) -> None:
     from blog.actions import release_due
 
     while True:
-        socketio.sleep(interval)
+        # Flask-SocketIO's stubs say whole seconds; it passes any number to the server's sleep.
+        socketio.sleep(interval)  # type: ignore[arg-type]
         with app.app_context():
             try:
                 release_due()

@@ -103,7 +103,7 @@ def review_notice(entry: Entry, what: str) -> ReviewNotice:
 
 
 def commit_and_push(
-    changes: list[Change | EventChange], notices: Sequence[ReviewNotice] = ()
+    changes: Sequence[Change | EventChange], notices: Sequence[ReviewNotice] = ()
 ) -> None:
     """Commit the transaction, then hand its changes and notices to push; never the other way round.
 
@@ -123,7 +123,7 @@ def commit_and_push(
         push.emit_review_queue_changed(notice.event_id, notice.entry_id, notice.what)
 
 
-def _hub_changes(changes: list[Change | EventChange]) -> list[EventChange]:
+def _hub_changes(changes: Sequence[Change | EventChange]) -> list[EventChange]:
     blog_changes = [c for c in changes if isinstance(c, Change)]
     stale = hub_payloads.stale_after(blog_changes) if blog_changes else []
     for event_id in sorted({event.id for event, _, _ in stale}):

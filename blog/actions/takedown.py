@@ -10,6 +10,8 @@ carry its current one. Revisions stay in entry_revision for staff.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Text, cast, select
 
 from blog.live import payloads
@@ -20,7 +22,7 @@ from blog.platform import db
 HUB_LIST_TYPES = (payloads.HUB_FEATURES_CHANGED, payloads.KEY_MOMENTS_CHANGED)
 
 
-def rewrite_history(changes: list[Change | EventChange]) -> None:
+def rewrite_history(changes: Sequence[Change | EventChange]) -> None:
     """Take retracted and superseded entry text out of the stored streams.
 
     changes are this transaction's changes; its hub changes are left as built:
@@ -28,7 +30,7 @@ def rewrite_history(changes: list[Change | EventChange]) -> None:
     """
     recorded = [c for c in changes if isinstance(c, EventChange)]
     for change in changes:
-        if not isinstance(change, Change):
+        if not isinstance(change, Change) or change.entry_id is None:  # entry changes only
             continue
         if change.type == payloads.ENTRY_RETRACTED:
             take_down(change.entry_id, change.blog_id, recorded)
@@ -48,8 +50,8 @@ def take_down(entry_id: int, blog_id: int, recorded: list[EventChange]) -> None:
     """Make every change of a retracted entry a tombstone and drop it from old hub lists."""
     for change in _entry_changes(entry_id, blog_id):
         change.payload = tombstone(entry_id)
-    for change in _hub_lists_naming(entry_id, blog_id, recorded):
-        change.payload = _hub_payload_with(change.type, change.payload, entry_id, None)
+    for listed in _hub_lists_naming(entry_id, blog_id, recorded):
+        listed.payload = _hub_payload_with(listed.type, listed.payload, entry_id, None)
 
 
 def supersede(edit: Change, recorded: list[EventChange]) -> None:
@@ -57,12 +59,15 @@ def supersede(edit: Change, recorded: list[EventChange]) -> None:
 
     The hub's earlier lists show the entry's current card instead of the old one.
     """
-    entry = db.session.get(Entry, edit.entry_id)
-    for change in _entry_changes(edit.entry_id, edit.blog_id):
+    entry_id = edit.entry_id
+    if entry_id is None:  # an edit always names the entry it changed
+        raise ValueError("An entry_edited change needs its entry_id.")
+    entry = db.session.get(Entry, entry_id)
+    for change in _entry_changes(entry_id, edit.blog_id):
         if change.seq < edit.seq:
-            change.payload = tombstone(edit.entry_id, superseded_by=edit.seq)
-    for change in _hub_lists_naming(edit.entry_id, edit.blog_id, recorded):
-        change.payload = _hub_payload_with(change.type, change.payload, edit.entry_id, entry)
+            change.payload = tombstone(entry_id, superseded_by=edit.seq)
+    for listed in _hub_lists_naming(entry_id, edit.blog_id, recorded):
+        listed.payload = _hub_payload_with(listed.type, listed.payload, entry_id, entry)
 
 
 def _entry_changes(entry_id: int, blog_id: int) -> list[Change]:
@@ -75,7 +80,7 @@ def _hub_lists_naming(
     entry_id: int, blog_id: int, recorded: list[EventChange]
 ) -> list[EventChange]:
     """The event's stored features and key-moment changes that carry this entry's card."""
-    event_id = db.session.get(LiveBlog, blog_id).event_id
+    event_id = db.session.get_one(LiveBlog, blog_id).event_id
     db.session.flush()
     # A cheap text filter in the database; _names() below decides exactly.
     stmt = select(EventChange).where(

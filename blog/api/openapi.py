@@ -9,9 +9,9 @@ from __future__ import annotations
 from blog.api.openapi_schemas import BOOLEAN, ID, INTEGER, STRING, obj, ref, schemas
 from blog.models import BlogStatus
 
-TOKEN = [{"bearerAuth": []}]
+TOKEN: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 # Reads need no token, but one that is sent is checked (expired, revoked, out of scope).
-OPTIONAL_TOKEN = [{}, {"bearerAuth": []}]
+OPTIONAL_TOKEN: list[dict[str, list[str]]] = [{}, {"bearerAuth": []}]
 ERRORS = {
     "400": "A number out of range, or a token put in the URL.",
     "401": "No token, or one that is unknown, revoked, expired or of a deactivated account.",

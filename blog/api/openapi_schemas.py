@@ -22,7 +22,7 @@ def nullable(schema: dict) -> dict:
 def obj(properties: dict, optional: tuple[str, ...] = (), closed: bool = True) -> dict:
     """A JSON object: every property required unless optional; no others unless not closed."""
     required = [name for name in properties if name not in optional]
-    schema = {"type": "object", "properties": properties, "required": required}
+    schema: dict[str, object] = {"type": "object", "properties": properties, "required": required}
     if closed:
         schema["additionalProperties"] = False
     return schema

@@ -235,6 +235,8 @@ def _missing_object_is_404():
     if not isinstance(exc, MethodNotAllowed) or not request.path.startswith("/api/"):
         return
     adapter = current_app.create_url_adapter(request)
+    if adapter is None:  # only without a request; this runs inside one
+        return
     for method in exc.valid_methods or ():
         try:
             adapter.match(method=method)

@@ -32,7 +32,7 @@ def _reset_login(email: str, name: str, role: Role) -> str:
         actions.create_user(email, name, password, role)
         return password
     db.begin_write()
-    db.session.get(User, user.id).password_hash = generate_password_hash(password)
+    db.session.get_one(User, user.id).password_hash = generate_password_hash(password)
     db.session.commit()
     return password
 
@@ -69,6 +69,8 @@ def load_demo() -> None:
         description="Four days of networks, devices and policy on the show floor.",
     )
     editor = queries.user_by_email(EDITOR)
+    if editor is None:
+        raise click.ClickException(f"The demo needs its editor {EDITOR}: run `flask demo`.")
     speakers = [actions.add_speaker(event, *s) for s in DEMO["speakers"]]
     press = actions.create_blog(event, "aurora-press", "Day 0: Aurora Devices press conference")
     keynote = actions.create_blog(event, "opening-keynote", "Opening keynote: networks that heal")

@@ -81,7 +81,8 @@ def _give_fresh_keys(tables: dict[str, list[dict]], users: dict[int, int]) -> No
     nothing a reader sees: the copy gets fresh ones, and its photos still point
     at the same stored files through their variants.
     """
-    entries = [r for r in tables.get("entry", []) if users.get(r.get("author_id"))]
+    authored = [r for r in tables.get("entry", []) if r.get("author_id") is not None]
+    entries = [r for r in authored if users.get(r["author_id"])]
     mine = {(users[r["author_id"]], r["idempotency_key"]) for r in entries}
     taken = _taken_pairs(Entry.author_id, Entry.idempotency_key, mine)
     for row in entries:
@@ -159,7 +160,7 @@ class _Importer:
         self.deferred += [(table, new_id, key, target, old) for key, target, old in later]
 
     def _audit_object(self, row: dict):
-        target = AUDIT_OBJECT_TABLES.get(row.get("object_type"))
+        target = AUDIT_OBJECT_TABLES.get(row.get("object_type") or "")
         old = row.get("object_id")
         if target is None or old is None or target not in self.maps:
             return old
@@ -205,4 +206,4 @@ def import_event(data: dict) -> Event:
         _bump_sequences(event_tables())
     audit(None, "event.import", "event", event_id, event_id, kept_ids=keep_ids)
     db.session.commit()
-    return db.session.get(Event, event_id)
+    return db.session.get_one(Event, event_id)

@@ -18,6 +18,8 @@ def load_rendering():
     spec = importlib.util.spec_from_file_location(
         "showfloor_rendering", Path(__file__).with_name("rendering.py")
     )
+    if spec is None or spec.loader is None:  # only for a path that is not a Python file
+        raise ImportError("rendering.py cannot be loaded from beside the render worker.")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from blog.models import ApiToken, EmbargoBatch, Entry, Event, LiveBlog, Role, User
 
 
@@ -10,7 +12,7 @@ def is_member(user: User, event: Event) -> bool:
     return user.is_editor or any(e.id == event.id for e in user.events)
 
 
-def can_post(user: User | None, blog: LiveBlog) -> bool:
+def can_post(user: User | None, blog: LiveBlog) -> TypeGuard[User]:
     """Reporters and contributors of the blog's event, and editors, may post."""
     return bool(user and user.active and is_member(user, blog.event))
 
@@ -53,12 +55,12 @@ def needs_approval(user: User) -> bool:
 STAFF_ROLES = (Role.REPORTER, Role.CONTRIBUTOR)
 
 
-def is_active(user: User | None) -> bool:
+def is_active(user: User | None) -> TypeGuard[User]:
     """Tell whether user is a logged-in, active account."""
     return bool(user and user.active)
 
 
-def can_manage_people(user: User | None) -> bool:
+def can_manage_people(user: User | None) -> TypeGuard[User]:
     """Editors and admins see the people screen, invite, assign and deactivate."""
     return is_active(user) and user.is_editor
 

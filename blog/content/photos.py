@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from blog.models import Media
 
@@ -111,6 +111,8 @@ def read_upload(stream, limit: int) -> bytes:
 def clean_image(data: bytes) -> CleanImage:
     """Check an upload's real type and size, orient it, and encode metadata-free web sizes."""
     im = _open(data)
+    if im.format not in ACCEPTED_FORMATS:  # Image.open names the format it read; never None
+        raise ImageRefused(_unsupported(data))
     content_type = ACCEPTED_FORMATS[im.format]
     width, height = _oriented_size(im)
     try:
@@ -142,7 +144,7 @@ def _open(data: bytes) -> Image.Image:
     return im
 
 
-def decoded_bytes(im: Image.Image) -> int:
+def decoded_bytes(im: ImageFile.ImageFile) -> int:
     """The memory decoding takes, from the header alone: pixels × bands × bytes per sample."""
     rawmodes = [str(tile.args) for tile in im.tile]
     sample_bytes = 2 if any(";16" in mode for mode in rawmodes) else 1
@@ -202,7 +204,9 @@ def _to_srgb(im: Image.Image, icc: bytes, mode: str) -> Image.Image:
     """Convert from the camera's colour profile (Display P3 on many phones) to sRGB."""
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        return ImageCms.profileToProfile(im, source, _SRGB, outputMode=mode)
+        converted = ImageCms.profileToProfile(im, source, _SRGB, outputMode=mode)
+        # None comes back only from an in-place conversion, which this is not.
+        return im if converted is None else converted
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         # A broken or unusual profile costs a little colour accuracy, never the upload.
         return im

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import unicodedata
+from collections.abc import MutableMapping
 from html import unescape
 from pathlib import Path
 
@@ -134,7 +135,11 @@ def _demote_headings(html: str) -> str:
     return _HEADING.sub(lambda m: f"<{m.group(1)}h{3 if m.group(2) in '12' else 4}>", html)
 
 
-def _link_rel(attrs: dict, new: bool = False) -> dict:
+# A link's attributes as bleach's linkifier hands them over: (namespace, name) -> value.
+LinkAttrs = MutableMapping[tuple[str | None, str], str]
+
+
+def _link_rel(attrs: LinkAttrs, new: bool = False) -> LinkAttrs | None:
     """Mark every link nofollow noopener; drop links left without an href."""
     href_key = (None, "href")
     if href_key not in attrs:
@@ -150,7 +155,8 @@ _cleaner = bleach.sanitizer.Cleaner(
     strip=True,
     strip_comments=True,
     filters=[
-        lambda source: LinkifyFilter(source, callbacks=[_link_rel], skip_tags={"pre", "code"})
+        # bleach drops a link whose callback returns None; its stubs say callbacks never do.
+        lambda source: LinkifyFilter(source, callbacks=[_link_rel], skip_tags={"pre", "code"})  # type: ignore[list-item]
     ],
 )
 

@@ -182,7 +182,7 @@ def filter_options(blog: LiveBlog) -> dict:
 CHANGE_TIMES_KEPT = 1024
 
 
-def last_change_at(blog: LiveBlog) -> datetime | None:
+def last_change_at(blog: LiveBlog) -> datetime:
     """When the blog's newest change was written (its Last-Modified).
 
     A change row never changes, so (blog, seq) names its time in every

@@ -48,7 +48,10 @@ def login():
 
 
 def _devices() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="showfloor-known-device")
+    secret = current_app.secret_key
+    if secret is None:  # the config always sets one (blog/platform/config.py)
+        raise RuntimeError("SECRET_KEY is not set; the app cannot sign a known device.")
+    return URLSafeTimedSerializer(secret, salt="showfloor-known-device")
 
 
 def _remember_device(response, user_id: int) -> None:

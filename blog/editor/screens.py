@@ -80,7 +80,10 @@ def _feature_rows(event: Event) -> list[dict]:
             card = payloads.key_moment_card(entry)
             label = f"{entry.blog.title}: {card['headline'] or card['text']}"
         else:
-            label = queries.blog_by_id(feature.blog_id).title
+            blog = queries.blog_by_id(feature.blog_id) if feature.blog_id else None
+            if blog is None:  # a feature names an entry or a blog and is deleted with it
+                continue
+            label = blog.title
         rows.append(
             {
                 "id": feature.id,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
 from flask_socketio import SocketIO, join_room, leave_room, rooms
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,7 +13,7 @@ from blog.live import heads, presence, push, reader_counts, reconnects, repair, 
 from blog.models import Event
 from blog.models.base import client_int
 from blog.platform import db
-from blog.platform.extensions import socketio
+from blog.platform.extensions import current_sid, socket_server, socketio
 from blog.platform.socket_limits import guarded, guarded_connect, replay_allowed
 
 # A follower further behind than this is told to reload instead of replaying.
@@ -42,7 +41,7 @@ def follow(data):
     if blog_id is None or since is None:
         return {"ok": False, "error": "follow needs {blog_id: int, since: int >= 0}"}
     room = push.blog_room(blog_id)
-    joined = not _in_room(request.sid, room)
+    joined = not _in_room(current_sid(), room)
     # Join before reading the head: every change past it then reaches this
     # reader live, so the replay stops at the head instead of asking again.
     join_room(room)
@@ -59,7 +58,7 @@ def follow(data):
         repair.note_followed(room, known)
         if not replay_allowed(known - since):
             return _catch_up_over_http(known)
-        sent = _replay(blog_id, since, known, request.sid)
+        sent = _replay(blog_id, since, known, current_sid())
     except SQLAlchemyError:
         logger.exception("follow failed")
         return {"ok": False, "error": "temporarily unavailable; retry"}
@@ -102,7 +101,7 @@ def _in_room(sid: str, room: str) -> bool:
     socket, so a follow cost time in proportion to all readers: every reader
     re-follows every 30 s, which made the head checks quadratic in readers.
     """
-    by_room = getattr(socketio.server.manager, "rooms", None)
+    by_room = getattr(socket_server().manager, "rooms", None)
     if not isinstance(by_room, dict):  # a manager without the usual index
         return room in rooms()
     return sid in by_room.get("/", {}).get(room, ())
@@ -155,7 +154,7 @@ def follow_event(data):
             return {"ok": True, "last_seq": known, "reload": True}
         if not replay_allowed(known - since):
             return _catch_up_over_http(known)
-        sent = _replay_event(event_id, since, request.sid)
+        sent = _replay_event(event_id, since, current_sid())
     finally:
         db.session.remove()
     return {"ok": True, "last_seq": max(sent, known) if since <= known else known}
@@ -182,7 +181,7 @@ def unfollow_event(data):
 
 def connect(auth=None):
     """Accept every socket; note which account a logged-in one belongs to."""
-    socket_auth.remember(request.sid)
+    socket_auth.remember(current_sid())
 
 
 def hello(_data=None):
@@ -192,7 +191,7 @@ def hello(_data=None):
 
 def disconnect(*_reason):
     """Forget a closed socket and recount the readers of the blogs it followed."""
-    socket_auth.forget(request.sid)
+    socket_auth.forget(current_sid())
     reader_counts.left_rooms(rooms())
     presence.leave_desk()
 

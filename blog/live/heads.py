@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from blog.platform import clock
-from blog.platform.extensions import socketio
+from blog.platform.extensions import socket_server_or_none
 
 # Longer than the gap between changes in a busy blog (so a keynote's follows
 # hit memory), far shorter than the page's 30 s head check (so a lost push
@@ -64,5 +64,5 @@ def note(room: str, seq: int) -> None:
 
 
 def _cache() -> HeadCache | None:
-    heads = getattr(getattr(socketio.server, "manager", None), "heads", None)
+    heads = getattr(getattr(socket_server_or_none(), "manager", None), "heads", None)
     return heads if isinstance(heads, HeadCache) else None

@@ -50,7 +50,10 @@ def _feature_card(feature: HubFeature) -> dict | None:
     entry = hub.reread(Entry, feature.entry_id) if feature.entry_id else None
     if feature.entry_id and (entry is None or entry.status != EntryStatus.PUBLISHED):
         return None
-    blog = hub.reread(LiveBlog, entry.blog_id if entry else feature.blog_id)
+    blog_id = entry.blog_id if entry else feature.blog_id
+    if blog_id is None:  # a feature names an entry or a blog; this one names neither
+        return None
+    blog = hub.reread(LiveBlog, blog_id)
     return {
         "id": feature.id,
         "position": feature.position,
@@ -112,7 +115,7 @@ _BUILDERS = {
     HUB_FEATURES_CHANGED: features_payload,
     KEY_MOMENTS_CHANGED: key_moments_payload,
 }
-_EMPTY = {
+_EMPTY: dict[str, dict] = {
     HUB_FEATURES_CHANGED: {"lead": None, "features": []},
     KEY_MOMENTS_CHANGED: {"key_moments": []},
 }
@@ -127,12 +130,12 @@ def stale_after(changes: list[Change]) -> list[tuple[Event, str, LiveBlog | None
     found: list[tuple[Event, str, LiveBlog | None]] = []
     lists: dict[int, set[str]] = {}
     for change in changes:
-        blog = db.session.get(LiveBlog, change.blog_id)
+        blog = db.session.get_one(LiveBlog, change.blog_id)
         if change.type == BLOG_STATUS_CHANGED:
             found.append((blog.event, BLOG_STATUS_CHANGED, blog))
         lists.setdefault(blog.event_id, set()).update(_stale_lists(change, blog))
     for event_id, kinds in lists.items():
-        event = db.session.get(Event, event_id)
+        event = db.session.get_one(Event, event_id)
         found.extend((event, kind, None) for kind in sorted(kinds))
     return found
 
@@ -144,6 +147,8 @@ def payload_after(event: Event, change_type: str, blog: LiveBlog | None) -> dict
     one the hub was sent, so a hub change is never a no-op and never missing.
     """
     if change_type == BLOG_STATUS_CHANGED:
+        if blog is None:
+            raise ValueError("A blog status change needs the blog it changed.")
         return {"blog": payloads.blog_card(blog)}
     return changed_payload(event, change_type)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 
-from flask import request
 from flask_socketio import SocketIO, join_room, leave_room
 
 from blog.content import queries
@@ -18,6 +17,7 @@ from blog.content.permissions import can_post
 from blog.live import push, socket_auth
 from blog.models.base import client_int
 from blog.platform import db
+from blog.platform.extensions import current_sid
 from blog.platform.socket_limits import guarded
 
 SERVER_ID = uuid.uuid4().hex[:12]
@@ -46,7 +46,7 @@ def join_desk(data):
     if blog is None:
         return {"ok": False, "error": "not allowed"}
     join_room(push.desk_room(blog.id))
-    _desks.setdefault(blog.id, {})[request.sid] = {
+    _desks.setdefault(blog.id, {})[current_sid()] = {
         "user_id": user.id,
         "name": user.name,
         "typing": False,
@@ -59,7 +59,7 @@ def join_desk(data):
 def activity(data):
     """Report that this desk is typing a new entry or editing an entry (None when done)."""
     blog, _user = _authorised_blog(data)
-    person = _desks.get(blog.id, {}).get(request.sid) if blog else None
+    person = _desks.get(blog.id, {}).get(current_sid()) if blog else None
     if person is None:
         return {"ok": False, "error": "join the desk first"}
     editing = data.get("editing")
@@ -72,7 +72,7 @@ def activity(data):
 def leave_desk(data=None):
     """Leave every desk this socket joined (also on disconnect)."""
     for blog_id, people in list(_desks.items()):
-        if people.pop(request.sid, None) is not None:
+        if people.pop(current_sid(), None) is not None:
             leave_room(push.desk_room(blog_id))
             announce(blog_id)
 

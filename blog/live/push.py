@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from blog.live.payloads import change_message, event_change_message
 from blog.models import Change, EventChange
 from blog.platform import metrics
-from blog.platform.extensions import socketio
+from blog.platform.extensions import socket_server, socketio
 
 READERS_CHANGED = "readers_changed"
 # Editors' desk: notices that are not part of any reader's change stream.
@@ -79,13 +79,15 @@ def emit_replay(changes: list[Change], sid: str) -> None:
     for change in changes:
         # The reader is connected to this process: skip the queue, so a replay
         # neither depends on Redis nor echoes to every other process.
-        socketio.emit(change.type, change_message(change), to=sid, ignore_queue=True)
+        # SocketIO.emit takes ignore_queue (documented); Flask-SocketIO's stubs leave it out.
+        socketio.emit(change.type, change_message(change), to=sid, ignore_queue=True)  # type: ignore[call-arg]
 
 
 def emit_event_replay(changes: list[EventChange], sid: str) -> None:
     """Send missed hub changes, in seq order, to one reader who just followed the event."""
     for change in changes:
-        socketio.emit(change.type, event_change_message(change), to=sid, ignore_queue=True)
+        # SocketIO.emit takes ignore_queue (documented); Flask-SocketIO's stubs leave it out.
+        socketio.emit(change.type, event_change_message(change), to=sid, ignore_queue=True)  # type: ignore[call-arg]
 
 
 def emit_readers_changed(blog_id: int, readers: int) -> None:
@@ -131,7 +133,7 @@ class _Publisher:
     """One background task per process that emits queued changes in the order given."""
 
     def __init__(self) -> None:
-        self._queue = socketio.server.eio.create_queue()
+        self._queue = socket_server().eio.create_queue()
         socketio.start_background_task(self._run)
 
     def put(self, item: tuple) -> None:

@@ -18,7 +18,7 @@ import redis
 from flask import current_app
 
 from blog.live import push
-from blog.platform.extensions import socketio
+from blog.platform.extensions import socket_server, socketio
 
 INTERVAL = 5.0
 # Let a disconnect finish leaving its rooms before the count is taken.
@@ -33,7 +33,7 @@ _clients: dict[str, redis.Redis] = {}
 def local_count(blog_id: int) -> int:
     """Readers of the blog connected to this process."""
     room = push.blog_room(blog_id)
-    return sum(1 for _ in socketio.server.manager.get_participants("/", room))
+    return sum(1 for _ in socket_server().manager.get_participants("/", room))
 
 
 def redis_total(url: str, blog_id: int, mine: int, now: float) -> int:
@@ -46,7 +46,8 @@ def redis_total(url: str, blog_id: int, mine: int, now: float) -> int:
     client.expire(key, STALE_AFTER)
     total = 0
     for raw in client.hvals(key):
-        count, _, stamp = raw.decode().partition(":")
+        # Without decode_responses replies are bytes; redis types them bytes | str.
+        count, _, stamp = raw.decode().partition(":")  # type: ignore[union-attr]
         if now - float(stamp or 0) <= STALE_AFTER:
             total += int(count)
     return total
@@ -85,7 +86,8 @@ class ReaderCounter:
         return delay
 
     def _later(self, blog_id: int, delay: float, queue_url: str | None) -> None:
-        socketio.sleep(delay)
+        # Flask-SocketIO's stubs say whole seconds; it passes any number to the server's sleep.
+        socketio.sleep(delay)  # type: ignore[arg-type]
         try:
             self.flush(blog_id, queue_url)
         except Exception:  # a count is cosmetic: never let it kill the task loop

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from blog.platform.extensions import socketio
+from blog.platform.extensions import socket_server_or_none, socketio
 
 # Server→client: this process is stopping; reconnect (elsewhere) within the window.
 RECONNECT_SOON = "reconnect_soon"
@@ -30,17 +30,19 @@ def ask_all_to_reconnect(within_ms: int) -> int:
     """Tell every socket on this process to reconnect within within_ms; return how many."""
     count = open_sockets()
     # ignore_queue: only this process's readers move, not every process's.
-    socketio.emit(RECONNECT_SOON, {"within_ms": within_ms}, ignore_queue=True)
+    # SocketIO.emit takes ignore_queue (documented); Flask-SocketIO's stubs leave it out.
+    socketio.emit(RECONNECT_SOON, {"within_ms": within_ms}, ignore_queue=True)  # type: ignore[call-arg]
     return count
 
 
 def open_sockets() -> int:
     """How many Engine.IO sockets this process holds."""
-    server = socketio.server
+    server = socket_server_or_none()
     return len(server.eio.sockets) if server is not None else 0
 
 
 def disconnect_all() -> None:
     """Close every socket still open (clients that did not move); they reconnect elsewhere."""
-    if socketio.server is not None:
-        socketio.server.eio.disconnect()
+    server = socket_server_or_none()
+    if server is not None:
+        server.eio.disconnect()

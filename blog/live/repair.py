@@ -24,7 +24,7 @@ from blog.live import push
 from blog.live.broadcast import FrameOnceManager
 from blog.live.heads import HeadCache
 from blog.platform import db, metrics
-from blog.platform.extensions import socketio
+from blog.platform.extensions import socket_server_or_none, socketio
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class DeliveryLog(FrameOnceManager):
         super().__init__()
         self.cursors: dict[str, RoomCursor] = {}
         self.heads = HeadCache()
-        self.on_subscribed: Callable[[], None] | None = None
+        self.on_subscribed: Callable[[], object] | None = None
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kw):
         """Deliver to this process's clients, noting a change's seq for its room."""
@@ -108,16 +108,17 @@ class DeliveryLog(FrameOnceManager):
 
 def note_followed(room: str, head: int) -> None:
     """Tell this process's delivery log that a follower of room was replayed up to head."""
-    manager = getattr(socketio.server, "manager", None)
+    manager = getattr(socket_server_or_none(), "manager", None)
     if isinstance(manager, DeliveryLog):
         manager.note_followed(room, head)
 
 
 def init_app(app: Flask) -> None:
     """Repair this process's rooms every time its queue listener is subscribed (again)."""
-    manager = getattr(socketio.server, "manager", None)
+    manager = getattr(socket_server_or_none(), "manager", None)
     if isinstance(manager, DeliveryLog):
-        manager.on_subscribed = lambda: socketio.start_background_task(repair_rooms, app, manager)
+        # Flask-SocketIO's stubs want a task returning None; it ignores what a task returns.
+        manager.on_subscribed = lambda: socketio.start_background_task(repair_rooms, app, manager)  # type: ignore[arg-type]
 
 
 def repair_rooms(app: Flask, manager: DeliveryLog) -> int:

@@ -6,7 +6,7 @@ from flask import session
 
 from blog.models import User
 from blog.platform import db
-from blog.platform.extensions import socketio
+from blog.platform.extensions import socket_server
 
 # Sockets of logged-in users in this process, both ways round; anonymous
 # readers are not recorded. Plain dicts suffice: green threads do not preempt.
@@ -44,6 +44,8 @@ def remember(sid: str) -> None:
 def forget(sid: str) -> None:
     """Drop a closed socket from the registry."""
     user_id = _user_by_sid.pop(sid, None)
+    if user_id is None:  # an anonymous reader's socket
+        return
     sids = _sids_by_user.get(user_id, set())
     sids.discard(sid)
     if not sids:
@@ -60,5 +62,5 @@ def disconnect_user(user_id: int) -> None:
     for sid in sids_of(user_id):
         # Another process's sockets are not known here; they still lose every
         # right at once, because each privileged handler calls session_user().
-        socketio.server.disconnect(sid)
+        socket_server().disconnect(sid)
         forget(sid)

@@ -14,6 +14,7 @@ import collections
 import contextlib
 import logging
 import socket
+from typing import Any
 
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
@@ -45,7 +46,7 @@ def raw_socket(environ: dict):
     """The client's socket under gevent's WSGI server, or None under any other server."""
     if not environ.get("SERVER_SOFTWARE", "").startswith("gevent"):
         return None
-    wsgi_input = environ.get("wsgi.input")
+    wsgi_input: Any = environ.get("wsgi.input")  # whatever the server put there: probed below
     if not hasattr(wsgi_input, "raw") and hasattr(wsgi_input, "rfile"):
         wsgi_input = wsgi_input.rfile
     raw = getattr(wsgi_input, "raw", None)
@@ -70,7 +71,7 @@ class ShowfloorWebSocket:
     def __init__(self, handler, server) -> None:
         self.app = handler
         self.server = server
-        self.sock = None
+        self.sock: socket.socket | None = None  # gevent's socket, once attach() ran
         self.deflate_window_bits: int | None = None
         self.closed = False
         self._conn = WSConnection(ConnectionType.SERVER)
@@ -114,6 +115,12 @@ class ShowfloorWebSocket:
         inner = getattr(sock, "_sock", None)
         self._send_now = inner.send if inner is not None else self._send_without_waiting
 
+    def _attached(self) -> socket.socket:
+        """The client's socket; every read and write comes after attach()."""
+        if self.sock is None:
+            raise OSError("The websocket has no client socket attached.")
+        return self.sock
+
     def _accept(self, environ) -> bool:
         try:
             self._conn.receive_data(_handshake_request(environ))
@@ -125,7 +132,7 @@ class ShowfloorWebSocket:
         # No context carried between messages: one broadcast's deflated frame
         # is then the same for every reader and is built once.
         deflate = PerMessageDeflate(server_no_context_takeover=True)
-        self.sock.sendall(self._conn.send(AcceptConnection(extensions=[deflate])))
+        self._attached().sendall(self._conn.send(AcceptConnection(extensions=[deflate])))
         if deflate.enabled():
             self.deflate_window_bits = deflate.server_max_window_bits
         return True
@@ -138,7 +145,7 @@ class ShowfloorWebSocket:
             if self.closed:
                 return None
             try:
-                data = self.sock.recv(RECEIVE_BYTES)
+                data = self._attached().recv(RECEIVE_BYTES)
             except OSError:
                 data = b""
             if not data:
@@ -213,7 +220,8 @@ class ShowfloorWebSocket:
             self._queue(memoryview(frame)[sent:])
 
     def _send_without_waiting(self, data) -> int:
-        return self.sock.send(data, 0, 0.0)
+        # gevent's send takes a timeout (0.0: never wait); its stubs reuse the stdlib's socket.
+        return self._attached().send(data, 0, 0.0)  # type: ignore[call-arg]
 
     def is_idle(self) -> bool:
         """True when nothing is queued, so a new frame may go straight to the socket."""
@@ -236,7 +244,7 @@ class ShowfloorWebSocket:
             while self._pending:
                 chunk = self._pending.popleft()
                 self._pending_bytes -= len(chunk)
-                self.sock.sendall(chunk)
+                self._attached().sendall(chunk)
         except OSError:
             self._pending.clear()
             self._shut(socket.SHUT_RDWR)
@@ -271,7 +279,7 @@ class ShowfloorWebSocket:
         self.closed = True
         self._is_shut = True
         with contextlib.suppress(OSError):
-            self.sock.shutdown(how)
+            self._attached().shutdown(how)
 
 
 def _library_websocket_class():

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from blog.live import push, queue
 from blog.platform import drain
-from blog.platform.extensions import socketio
+from blog.platform.extensions import socket_server_or_none
 from blog.platform.metrics import REGISTRY, REQUEST_LATENCY, ReaderCollector
 
 bp = Blueprint("ops", __name__)
@@ -25,7 +25,7 @@ RETRY_AFTER_S = "5"
 
 
 def _socket_rooms() -> dict:
-    server = socketio.server
+    server = socket_server_or_none()
     return server.manager.rooms.get("/", {}) if server is not None else {}
 
 
@@ -70,7 +70,7 @@ def _check_queue() -> str:
     if not url:
         return "not configured"
     # Polling readiness subscribes this process if nothing else has yet.
-    queue.start_listening(socketio.server)
+    queue.start_listening(socket_server_or_none())
     client = current_app.extensions.get("showfloor_redis_probe")
     if client is None:
         client = redis.Redis.from_url(
@@ -81,7 +81,7 @@ def _check_queue() -> str:
         client.ping()
     except redis.RedisError as exc:
         return f"unreachable: {type(exc).__name__}"
-    if queue.queue_listening(socketio.server) is False:
+    if queue.queue_listening(socket_server_or_none()) is False:
         # Reachable but not yet (re)subscribed: pushes from other processes
         # would not reach this one's readers.
         return "subscribing"

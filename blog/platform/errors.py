@@ -15,7 +15,7 @@ class ActionError(Exception):
 
     def to_json(self) -> dict:
         """The JSON body the API answers with."""
-        body = {"error": self.message}
+        body: dict[str, object] = {"error": self.message}
         if self.fields:
             body["fields"] = self.fields
         return body

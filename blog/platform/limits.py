@@ -245,10 +245,11 @@ def _retry_after_header(response):
 
 def init_app(app: Flask) -> None:
     """Make the app's limiter; refuse over-limit socket handshakes before they reach Socket.IO."""
-    from blog.platform.extensions import socketio
+    from blog.platform.extensions import socket_server
     from blog.platform.socket_limits import ConnectLimit, count_open_sockets
 
     app.extensions["showfloor_limiter"] = Limiter(app)
-    app.extensions["showfloor_open_sockets"] = count_open_sockets(app, socketio.server)
+    app.extensions["showfloor_open_sockets"] = count_open_sockets(app, socket_server())
     app.after_request(_retry_after_header)
-    app.wsgi_app = ConnectLimit(app.wsgi_app, app)
+    # Flask's documented way to wrap the app in WSGI middleware; its types call wsgi_app a method.
+    app.wsgi_app = ConnectLimit(app.wsgi_app, app)  # type: ignore[method-assign]

@@ -72,7 +72,8 @@ class AnonymousPageCache:
                 start_response("200 OK", list(page.full_headers))
                 return self._observed(page, "200", [page.body], started)
         # A holder, not a value: Flask-SocketIO hands Flask a shallow copy of environ.
-        marks = environ[ENVIRON_MARKS] = {}
+        marks: dict[str, str | None] = {}
+        environ[ENVIRON_MARKS] = marks
         answer = {"generation": self._generation}
 
         def noting(status, headers, exc_info=None):
@@ -80,9 +81,10 @@ class AnonymousPageCache:
             return start_response(status, headers, exc_info)
 
         result = self.wsgi_app(environ, noting)
-        if not marks.get("endpoint") or answer.get("failed"):
+        endpoint = marks.get("endpoint")
+        if not endpoint or answer.get("failed"):
             return result
-        return self._learn(key, marks["endpoint"], answer, result)
+        return self._learn(key, endpoint, answer, result)
 
     def _observed(self, page: RememberedPage, status: str, body: list, started: float) -> list:
         if self.observe is not None:
@@ -153,7 +155,7 @@ def _key(environ) -> tuple | None:
     return scheme, environ.get("HTTP_HOST"), environ.get("PATH_INFO"), environ.get("QUERY_STRING")
 
 
-def mark_replayable(environ, endpoint: str) -> None:
+def mark_replayable(environ, endpoint: str | None) -> None:
     """Let the middleware remember this answer (an anonymous reader's public page)."""
     marks = environ.get(ENVIRON_MARKS)
     if marks is not None:  # None: no middleware in front (a GET with a cookie, say)

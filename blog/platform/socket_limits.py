@@ -19,7 +19,7 @@ from flask import Flask, request
 from flask_socketio import disconnect
 from werkzeug.wrappers import Response
 
-from blog.platform.extensions import socketio
+from blog.platform.extensions import current_sid, socket_server
 from blog.platform.limits import client_ip, limiter, say_seconds
 
 logger = logging.getLogger(__name__)
@@ -158,8 +158,10 @@ def _connection_key() -> str:
     Not the Socket.IO sid: leaving and rejoining the namespace on one
     connection must not start a fresh count.
     """
-    eio_sid = socketio.server.manager.eio_sid_from_sid(request.sid, request.namespace or "/")
-    return eio_sid or request.sid
+    # Flask-SocketIO sets request.namespace for each socket event; Flask's stubs cannot know.
+    namespace = request.namespace or "/"  # type: ignore[attr-defined]
+    eio_sid = socket_server().manager.eio_sid_from_sid(current_sid(), namespace)
+    return eio_sid or current_sid()
 
 
 def _count_event():
@@ -173,7 +175,7 @@ def replay_allowed(changes: int) -> bool:
         return True
     tally = limiter().count("socket_replay", _connection_key(), local=True, amount=changes)
     if tally.exceeded:
-        logger.info("limits: replay of %d changes refused on socket %s", changes, request.sid)
+        logger.info("limits: replay of %d changes refused on socket %s", changes, current_sid())
     return not tally.exceeded
 
 
@@ -201,7 +203,7 @@ def guarded(handler):
         if not tally.exceeded:
             return handler(*args)
         if tally.count > DISCONNECT_FACTOR * tally.limit:
-            logger.info("limits: socket %s disconnected for flooding", request.sid)
+            logger.info("limits: socket %s disconnected for flooding", current_sid())
             disconnect()
         wait = say_seconds(tally.retry_after)
         error = f"Too many messages on this connection; slow down and retry in {wait}."

@@ -57,11 +57,13 @@ def init_app(
     app.register_error_handler(OverflowError, _out_of_range)
     app.register_error_handler(DataError, _out_of_range)
     app.before_request(_check_schema)
-    app.before_request(lambda: start_scheduler(current_app._get_current_object()))
+    # current_app is a LocalProxy; Flask types it as the Flask object it stands for.
+    app.before_request(lambda: start_scheduler(current_app._get_current_object()))  # type: ignore[attr-defined]
     app.before_request(lambda: setattr(g, "user", session_user()))
     app.after_request(_security_headers)
     # Outermost (the factory registers this last): answers made before Flask too.
-    app.wsgi_app = NoSniff(app.wsgi_app)
+    # Flask's documented way to wrap the app in WSGI middleware; its types call wsgi_app a method.
+    app.wsgi_app = NoSniff(app.wsgi_app)  # type: ignore[method-assign]
     app.teardown_appcontext(lambda _exc: db.session.remove())
     app.register_error_handler(ActionError, _action_error)
     app.register_error_handler(CSRFError, _csrf_error)

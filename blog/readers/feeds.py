@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from flask import abort, url_for
@@ -42,6 +43,8 @@ def _entry_url(entry: Entry) -> str:
 
 
 def _add_entry(feed: ET.Element, entry: Entry, with_blog: bool) -> None:
+    if entry.published_at is None:  # a feed holds published entries only
+        return
     node = _el(feed, "entry")
     url = _entry_url(entry)
     title = entry.headline or excerpt(entry.html, 90) or "Update"
@@ -97,7 +100,7 @@ def blog_feed(event_slug: str, blog_slug: str):
     if caching.not_modified(etag, modified):
         return caching.unchanged(etag, modified)
     entries = _newest(select(Entry).where(Entry.blog_id == blog.id))
-    kw = {"event_slug": event_slug, "blog_slug": blog_slug, "_external": True}
+    kw: dict[str, Any] = {"event_slug": event_slug, "blog_slug": blog_slug, "_external": True}
     page = url_for("readers.blog_page", **kw)
     title = f"{blog.title} — {blog.event.name}"
     body = _feed(title, page, url_for("readers.blog_feed", **kw), modified, entries, False)
@@ -115,7 +118,7 @@ def event_feed(event_slug: str):
     if caching.not_modified(etag, modified):
         return caching.unchanged(etag, modified)
     entries = _newest(select(Entry).join(LiveBlog).where(LiveBlog.event_id == event.id))
-    kw = {"event_slug": event_slug, "_external": True}
+    kw: dict[str, Any] = {"event_slug": event_slug, "_external": True}
     page = url_for("readers.hub", **kw)
     body = _feed(event.name, page, url_for("readers.event_feed", **kw), modified, entries, True)
     return _respond(body, etag, modified)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import url_for
 
 from blog.content.plaintext import plain_text
@@ -28,7 +30,7 @@ def _entry_url(entry: Entry) -> str:
 def update(entry: Entry) -> dict:
     """One entry as a BlogPosting inside the live blog."""
     body = plain_text(entry.html)
-    item = {
+    item: dict[str, Any] = {
         "@type": "BlogPosting",
         "headline": (entry.headline or body)[:110],
         "articleBody": body,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template, request, url_for
+from flask import Response, abort, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
 from blog.content import queries, timeline
@@ -84,7 +84,7 @@ def blog_page(event_slug: str, blog_slug: str):
         return caching.unchanged(etag, modified, replayable=True)
     view = _blog_view(blog)
     if request.args.get("fragment") == "1":
-        body = jsonify(_fragment(blog, view))
+        body: Response | str = jsonify(_fragment(blog, view))
     else:
         body = render_template("readers/blog.html", last_seq=last_seq, **view)
     return caching.conditional(body, etag, modified, replayable=True)
@@ -171,6 +171,12 @@ def entry_page(event_slug: str, blog_slug: str, entry_id: int):
         event=blog.event,
         entry=entry,
         back_url=around_url(entry),
-        permalink=url_for(request.endpoint, _external=True, **request.view_args),
+        permalink=url_for(
+            "readers.entry_page",
+            _external=True,
+            event_slug=event_slug,
+            blog_slug=blog_slug,
+            entry_id=entry_id,
+        ),
     )
     return caching.conditional(body, etag, entry.updated_at)

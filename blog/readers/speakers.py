@@ -47,4 +47,4 @@ def _quote_counts(event_id: int) -> dict[int, int]:
         )
         .group_by(Entry.speaker_id)
     )
-    return {speaker_id: n for speaker_id, n in db.session.execute(stmt)}
+    return {speaker_id: n for speaker_id, n in db.session.execute(stmt) if speaker_id is not None}
