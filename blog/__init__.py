@@ -83,14 +83,14 @@ VIEW_MODULES = {
 
 def _register(app: Flask) -> None:
     from blog import cli
-    from blog.actions import scheduler
+    from blog.actions import lifecycle
     from blog.api import routes
     from blog.desk import json_routes, login, uploads
     from blog.live import handlers
     from blog.ops import routes as ops
     from blog.platform import caching, web
 
-    web.init_app(app, login.current_session_user, scheduler.start)
+    web.init_app(app, login.current_session_user, lifecycle.start_release_loop)
     caching.init_app(app)
     for audience, modules in VIEW_MODULES.items():
         for module in modules:

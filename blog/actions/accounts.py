@@ -10,8 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from zxcvbn import zxcvbn
 
-from blog.actions.audit import audit
-from blog.actions.stream import write_action
+from blog.actions.stream import audit, write_action
 from blog.content.rendering import clean_field
 from blog.live import socket_auth
 from blog.models import Event, Organization, Role, Speaker, User

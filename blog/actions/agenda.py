@@ -14,11 +14,9 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import select
 
-from blog.actions.audit import audit
 from blog.actions.blogs import SLUG
-from blog.actions.load import load_actor
-from blog.actions.scope import as_id, curator_of, media_of, session_of, speaker_of
-from blog.actions.stream import commit_and_push, record_event_change, write_action
+from blog.actions.load import as_id, curator_of, load_actor, media_of, session_of, speaker_of
+from blog.actions.stream import audit, commit_and_push, record_event_change, write_action
 from blog.content.permissions import can_create_event
 from blog.content.rendering import clean_text
 from blog.live import payloads

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from blog.actions.audit import audit
 from blog.actions.load import load_actor, load_blog
 from blog.actions.stream import (
+    audit,
     commit_and_push,
     record_blog_change,
     record_event_change,

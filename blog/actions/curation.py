@@ -11,19 +11,24 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from blog.actions.agenda import in_event_days, slug_field, text_field, venue_time
-from blog.actions.audit import audit
-from blog.actions.load import lock_blog
-from blog.actions.scope import (
+from blog.actions.load import (
     as_id,
     blog_of,
     curator_of,
     entry_of,
     feature_of,
     load_event,
+    lock_blog,
     require_open,
     session_of,
 )
-from blog.actions.stream import commit_and_push, lock_event, record_event_change, write_action
+from blog.actions.stream import (
+    audit,
+    commit_and_push,
+    lock_event,
+    record_event_change,
+    write_action,
+)
 from blog.content import hub
 from blog.content.rendering import RenderError, clean_text, render_markdown
 from blog.live import hub_payloads, payloads

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from blog.actions.audit import audit
 from blog.actions.load import load_actor, load_entry, require_live
-from blog.actions.stream import commit_and_push, record_entry_change, write_action
+from blog.actions.stream import audit, commit_and_push, record_entry_change, write_action
 from blog.content.permissions import can_curate
 from blog.live import payloads
 from blog.models import Entry, EntryStatus, User

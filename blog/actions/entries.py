@@ -7,12 +7,12 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from blog.actions.audit import audit
 from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
 from blog.actions.lifecycle import Placement, initial_status, place
 from blog.actions.load import load_actor, load_blog, load_entry, require_live
 from blog.actions.pending_edits import hold_edit, holds_for_review, pending_edit_of
 from blog.actions.stream import (
+    audit,
     commit_and_push,
     record_entry_change,
     review_notice,

@@ -1,15 +1,20 @@
-"""Drafts, scheduled entries and embargoed batches: entries that go out later."""
+"""Drafts, scheduled entries and embargoed batches: entries that go out later.
+
+Each server process runs one release loop; releasing is idempotent under the
+blog lock, so several processes may race for the same entry and only one wins.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import Flask
 from sqlalchemy import func, select
 
-from blog.actions.audit import audit
 from blog.actions.load import load_actor, load_blog, load_entry, lock_blog, require_live
 from blog.actions.stream import (
+    audit,
     commit_and_push,
     record_entry_change,
     review_notice,
@@ -21,6 +26,7 @@ from blog.live import payloads
 from blog.models import BlogStatus, EmbargoBatch, Entry, EntryStatus, LiveBlog, User
 from blog.platform import clock, db
 from blog.platform.errors import Forbidden, Invalid, NotFound
+from blog.platform.extensions import socketio
 
 PUBLISH = "publish"
 DRAFT = "draft"
@@ -221,3 +227,28 @@ def _release_scheduled(entry_id: int) -> int:
         return 0
     commit_and_push(_publish(entry, None))
     return 1
+
+
+_started: set[int] = set()
+
+
+def start_release_loop(app: Flask) -> None:
+    """Start this process's release loop once, if the app has an interval configured."""
+    interval = app.config.get("SCHEDULER_INTERVAL")
+    if not interval or id(app) in _started:
+        return
+    _started.add(id(app))
+    socketio.start_background_task(_loop, app, float(interval))
+
+
+def _loop(app: Flask, interval: float) -> None:
+    while True:
+        # Flask-SocketIO's stubs say whole seconds; it passes any number to the server's sleep.
+        socketio.sleep(interval)  # type: ignore[arg-type]
+        with app.app_context():
+            try:
+                release_due()
+            except Exception:  # keep the loop alive; the next tick retries
+                app.logger.exception("releasing scheduled entries failed")
+            finally:
+                db.session.remove()

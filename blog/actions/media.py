@@ -7,12 +7,11 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from blog.actions.audit import audit
 from blog.actions.entries import check_editable, revision_of
 from blog.actions.entry_input import IDEMPOTENCY_KEY
 from blog.actions.load import load_actor, load_entry
 from blog.actions.pending_edits import hold_edit, holds_for_review, with_photo
-from blog.actions.stream import commit_and_push, record_entry_change, write_action
+from blog.actions.stream import audit, commit_and_push, record_entry_change, write_action
 from blog.content import photos
 from blog.content.permissions import is_member
 from blog.content.rendering import clean_text

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from blog.actions.audit import audit
 from blog.actions.entries import apply_edit, revision_of
 from blog.actions.load import load_actor, load_entry, require_live
 from blog.actions.pending_edits import as_valid_entry, discard_pending_edit, pending_edit_of
 from blog.actions.stream import (
+    audit,
     commit_and_push,
     record_entry_change,
     review_notice,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from blog.actions.audit import audit
 from blog.actions.entry_input import ValidEntry
-from blog.actions.stream import commit_and_push, review_notice
+from blog.actions.stream import audit, commit_and_push, review_notice
 from blog.content.permissions import needs_approval
 from blog.models import Entry, EntryKind, EntryStatus, Media, PendingEdit, User
 from blog.platform import clock, db

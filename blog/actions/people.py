@@ -11,9 +11,8 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from blog.actions.accounts import USER_NAME_CHARS, check_password_rules
-from blog.actions.audit import audit
 from blog.actions.load import load_actor
-from blog.actions.stream import write_action
+from blog.actions.stream import audit, write_action
 from blog.content.permissions import can_assign, can_change_role, can_grant_role, can_manage_account
 from blog.content.rendering import clean_field
 from blog.live import socket_auth

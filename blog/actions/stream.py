@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from blog.actions import takedown
 from blog.live import hub_payloads, payloads, push
-from blog.models import Change, Entry, Event, EventChange, LiveBlog
+from blog.models import AuditRecord, Change, Entry, Event, EventChange, LiveBlog, User
 from blog.platform import db
 
 
@@ -148,3 +148,24 @@ def write_action(func):
             raise
 
     return wrapper
+
+
+def audit(
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    event_id: int | None,
+    **detail,
+) -> None:
+    """Record that actor did action to an object; commits with the caller's transaction."""
+    db.session.add(
+        AuditRecord(
+            actor_id=actor.id if actor else None,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            event_id=event_id,
+            detail=detail,
+        )
+    )

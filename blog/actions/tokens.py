@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from blog.actions.audit import audit
 from blog.actions.load import load_actor
-from blog.actions.stream import write_action
+from blog.actions.stream import audit, write_action
 from blog.content.permissions import can_revoke_token, is_member
 from blog.content.rendering import clean_text
 from blog.models import ApiToken, Event, User

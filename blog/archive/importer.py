@@ -9,8 +9,7 @@ from sqlalchemy import Date, Enum, Table, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
-from blog.actions.audit import audit
-from blog.actions.stream import write_action
+from blog.actions.stream import audit, write_action
 from blog.archive.export import AUDIT_OBJECT_TABLES, FORMAT, USERS, VERSION, event_tables
 from blog.models import Entry, Event, Media, Role, User
 from blog.models.base import UTCDateTime
