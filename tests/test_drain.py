@@ -9,6 +9,7 @@ following again from the seq they hold.
 from __future__ import annotations
 
 import random
+import re
 import socket
 import threading
 import time
@@ -163,9 +164,25 @@ def start_slow_post(server: procs.Server, token: str, blog_id: int) -> tuple[soc
         f"Accept: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     ).encode()
     conn = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    # One whole request first: once it is answered the server has accepted this
+    # connection, so the post is in flight, not waiting in the listen backlog.
+    conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+    read_one_answer(conn)
     half = len(body) // 2
     conn.sendall(head + body[:half])
     return conn, body[half:]
+
+
+def read_one_answer(conn: socket.socket) -> bytes:
+    """Read one HTTP answer with a Content-Length off the connection, and no more."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(1)
+    length = int(re.search(rb"(?i)content-length: *(\d+)", data)[1])
+    body = b""
+    while len(body) < length:
+        body += conn.recv(length - len(body))
+    return data + body
 
 
 def finish_slow_post(conn: socket.socket, rest: bytes) -> str:

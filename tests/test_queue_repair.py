@@ -116,6 +116,17 @@ def check_repaired(cluster: Cluster, blog_id: int, followers: list[Reader], befo
     assert_exactly_once(followers, cluster.urls[0], blog_id)
 
 
+def subscribers_named(redis_url: str, name: str) -> int:
+    """How many pub/sub connections named name Redis has now."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        return sum(1 for c in client.client_list(_type="pubsub") if c.get("name") == name)
+    finally:
+        client.close()
+
+
 def cut_named_subscribers(redis_url: str, name: str) -> int:
     """CLIENT KILL the pub/sub connections named name; return how many there were."""
     import redis
@@ -137,9 +148,22 @@ def test_subscriber_cut_on_the_shared_redis(named_cluster, readers):
     # Only this cluster's subscribers: CLIENT KILL TYPE pubsub would cut every
     # other user of the shared Redis too.
     redis_url = need_service(REDIS_ENV, "Redis")
-    assert cut_named_subscribers(redis_url, cluster.client_name) == 2
-    lag_s = post_and_measure(cluster, blog_id, followers)
+    # The listener resubscribes within about a second: on a loaded machine the
+    # post may land after that, and nothing is lost to repair. Cut and post
+    # again until one post was lost to the queue; every lag counts.
+    lags = []
+    for _ in range(3):
+        procs.wait_until(
+            lambda: subscribers_named(redis_url, cluster.client_name) == 2,
+            10,
+            "both processes subscribed",
+        )
+        assert cut_named_subscribers(redis_url, cluster.client_name) == 2
+        lags.append(post_and_measure(cluster, blog_id, followers))
+        if metric(cluster.urls[1], "showfloor_changes_repaired_total") > before:
+            break
     check_repaired(cluster, blog_id, followers, before)
+    lag_s = max(lags)
     assert lag_s <= STALE_LIMIT_S
     print(f"subscriber cut: every reader on process 2 had the entry {lag_s:.2f} s after the post")
 
