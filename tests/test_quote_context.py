@@ -125,3 +125,25 @@ def test_the_desk_form_keeps_and_sends_context(client, reporter, blog, speaker):
     assert entry.context == "Pressed on the date:"
     edit_page = client.get(f"/desk/entries/{entry.id}/edit").get_data(as_text=True)
     assert "Pressed on the date:</textarea>" in edit_page
+
+
+def test_a_contributors_held_edit_of_a_quote_keeps_its_context(blog, editor, make_user, speaker):
+    from blog.actions import pending_edits
+    from blog.models import Role
+
+    contributor = make_user(Role.CONTRIBUTOR, events=[blog.event])
+    quote = actions.EntryInput(
+        kind="quote", source="We ship in May.", speaker_id=speaker.id, context="On the delay:"
+    )
+    entry, _ = actions.post_entry(contributor, blog.id, quote, uuid.uuid4().hex)
+    entry = actions.approve_entry(editor, entry.id, entry.version)
+    edit = actions.EntryInput(
+        kind="quote", source="We ship in June.", speaker_id=speaker.id, context="Asked again:"
+    )
+    actions.edit_entry(contributor, entry.id, entry.version, edit)
+    assert db.session.get(Entry, entry.id, populate_existing=True).context == "On the delay:"
+    waiting = pending_edits.pending_edit_of(entry.id)
+    actions.approve_entry(editor, entry.id, entry.version, waiting.revision)
+    published = db.session.get(Entry, entry.id, populate_existing=True)
+    assert (published.source, published.context) == ("We ship in June.", "Asked again:")
+    assert "Asked again:" in published.context_html

@@ -39,6 +39,7 @@ def hold_edit(actor: User, entry: Entry, valid: ValidEntry) -> PendingEdit:
     pending.media_id = valid.media.id if valid.media else None
     pending.embed_url, pending.embed = valid.embed_url, valid.embed
     pending.correction_note = valid.correction_note
+    pending.context, pending.context_html = valid.context, valid.context_html
     pending.tag_names = list(valid.tag_names)
     pending.author_id, pending.submitted_at = actor.id, clock.now()
     db.session.flush()
@@ -72,6 +73,8 @@ def as_valid_entry(pending: PendingEdit, is_key: bool) -> ValidEntry:
         media=pending.media,
         embed_url=pending.embed_url,
         embed=pending.embed,
+        context=pending.context,
+        context_html=pending.context_html,
     )
 
 
@@ -89,4 +92,6 @@ def with_photo(entry: Entry, photo: Media) -> ValidEntry:
         media=photo,
         embed_url=entry.embed_url,
         embed=entry.embed,
+        context=entry.context,
+        context_html=entry.context_html,
     )

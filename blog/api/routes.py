@@ -46,15 +46,7 @@ def get_blog(blog_id: int):
 def get_changes(blog_id: int):
     """Changes after ?since=N in seq order: the cursor for clients without websockets."""
     blog = _blog_or_404(blog_id)
-    since = _since()
-    etag = caching.cursor_etag("blog", blog.id, since, blog.last_seq)
-    if caching.not_modified(etag, None):
-        return caching.cursor_answer("", etag, 304)
-    changes = queries.changes_since(blog.id, since)
-    messages = [payloads.change_message(c) for c in changes]
-    more = bool(changes) and changes[-1].seq < blog.last_seq
-    body = {"blog_id": blog.id, "last_seq": blog.last_seq, "changes": messages, "more": more}
-    return caching.cursor_answer(jsonify(body), etag)
+    return _cursor("blog", blog.id, blog.last_seq, queries.changes_since, payloads.change_message)
 
 
 @bp.get("/events/<int:event_id>/changes")
@@ -63,14 +55,24 @@ def get_event_changes(event_id: int):
     event = hub.event_by_id(event_id)
     if event is None:
         raise NotFound("No such event.")
+    return _cursor(
+        "event", event.id, event.last_seq, hub.event_changes_since, payloads.event_change_message
+    )
+
+
+def _cursor(stream: str, stream_id: int, last_seq: int, read, message_of):
+    """One page of a change cursor after ?since=N, or 304 when the asker has it already."""
     since = _since()
-    etag = caching.cursor_etag("event", event.id, since, event.last_seq)
+    etag = caching.cursor_etag(stream, stream_id, since, last_seq)
     if caching.not_modified(etag, None):
         return caching.cursor_answer("", etag, 304)
-    changes = hub.event_changes_since(event.id, since)
-    messages = [payloads.event_change_message(c) for c in changes]
-    more = bool(changes) and changes[-1].seq < event.last_seq
-    body = {"event_id": event.id, "last_seq": event.last_seq, "changes": messages, "more": more}
+    changes = read(stream_id, since)
+    body = {
+        f"{stream}_id": stream_id,
+        "last_seq": last_seq,
+        "changes": [message_of(c) for c in changes],
+        "more": bool(changes) and changes[-1].seq < last_seq,
+    }
     return caching.cursor_answer(jsonify(body), etag)
 
 

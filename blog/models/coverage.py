@@ -182,6 +182,8 @@ class PendingEdit(Base):
     embed: Mapped[dict | None] = mapped_column(JSON)
     correction_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     tag_names: Mapped[list] = mapped_column(JSON, default=list)
+    context: Mapped[str] = mapped_column(Text, default="", server_default="")
+    context_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,7 +1,7 @@
 """quote context
 
 A quote entry may carry a context paragraph shown before the quotation and
-outside it ("Asked about the delay, she said:"); revisions keep it too.
+outside it ("Asked about the delay, she said:"); revisions and held edits keep it too.
 
 Revision ID: 0007
 Revises: 0006
@@ -29,11 +29,17 @@ def upgrade() -> None:
         batch_op.add_column(_text("context_html"))
     with op.batch_alter_table("entry_revision", schema=None) as batch_op:
         batch_op.add_column(_text("context"))
+    # A contributor's held edit of a published quote keeps its context too.
+    with op.batch_alter_table("pending_edit", schema=None) as batch_op:
+        batch_op.add_column(_text("context"))
+        batch_op.add_column(_text("context_html"))
 
 
 def downgrade() -> None:
     # Plain DROP COLUMN, not a batch copy: copying entry on SQLite would drop the
     # search triggers that live on it (and fail on those that name it).
+    op.drop_column("pending_edit", "context_html")
+    op.drop_column("pending_edit", "context")
     op.drop_column("entry_revision", "context")
     op.drop_column("entry", "context_html")
     op.drop_column("entry", "context")
