@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from conftest import statements_run
+from conftest import dispose_app, statements_run
 
-from blog import actions
+from blog import actions, create_app
 from blog.content import queries
 from blog.live import heads, push
 from blog.platform.clock import utcnow
+from blog.platform.errors import DATABASE_RETRY_AFTER_S
 from blog.platform.extensions import socketio
 
 
@@ -203,3 +204,31 @@ def test_a_stale_or_overtaken_head_is_read_again(app, make_blog, make_entry, rea
     # A head not confirmed for FRESH_S may have missed a lost push: read it again.
     assert statements_run(app, lambda: follow(sio, blog.id, head)) == 1
     assert statements_run(app, lambda: follow(sio, blog.id, head)) == 0
+
+
+def test_a_follow_the_database_cannot_serve_says_when_to_retry_and_joins_nothing(tmp_path):
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}",
+            "ASYNC_MODE": "threading",
+            "MESSAGE_QUEUE_URL": None,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "CHECK_SCHEMA": False,
+            "READERS_COUNT": False,
+        }
+    )
+    sio = socketio.test_client(app)
+    try:
+        unavailable = {
+            "ok": False,
+            "error": "temporarily unavailable; retry",
+            "retry_after": DATABASE_RETRY_AFTER_S,
+        }
+        assert follow(sio, 1, 1) == unavailable
+        assert sio.emit("follow_event", {"event_id": 1, "since": 1}, callback=True) == unavailable
+        members = socketio.server.manager.rooms.get("/", {})
+        assert not members.get(push.blog_room(1)) and not members.get(push.event_room(1))
+    finally:
+        sio.disconnect()
+        dispose_app(app)

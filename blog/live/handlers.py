@@ -13,6 +13,7 @@ from blog.live import heads, presence, push, reader_counts, reconnects, repair, 
 from blog.models import Event
 from blog.models.base import client_int
 from blog.platform import db
+from blog.platform.errors import DATABASE_RETRY_AFTER_S
 from blog.platform.extensions import current_sid, socket_server, socketio
 from blog.platform.socket_limits import guarded, guarded_connect, replay_allowed
 
@@ -61,7 +62,12 @@ def follow(data):
         sent = _replay(blog_id, since, known, current_sid())
     except SQLAlchemyError:
         logger.exception("follow failed")
-        return {"ok": False, "error": "temporarily unavailable; retry"}
+        # Out of the room, even if it was in before: the client follows again
+        # with its seq, and that follow's replay covers what it would miss.
+        leave_room(room)
+        if not joined:
+            reader_counts.left(blog_id)
+        return _unavailable()
     finally:
         db.session.remove()
     reader_counts.followed(blog_id, joined)
@@ -83,6 +89,15 @@ def _head_of(blog_id: int, room: str, since: int) -> int | None:
         return None
     heads.note(room, blog.last_seq)
     return blog.last_seq
+
+
+def _unavailable() -> dict:
+    """The answer to a follow the database could not serve now (docs/protocol.md, section 3)."""
+    return {
+        "ok": False,
+        "error": "temporarily unavailable; retry",
+        "retry_after": DATABASE_RETRY_AFTER_S,
+    }
 
 
 def _catch_up_over_http(known: int) -> dict:
@@ -142,12 +157,12 @@ def follow_event(data):
     since = client_int(data.get("since", 0) if isinstance(data, dict) else 0, minimum=0)
     if event_id is None or since is None:
         return {"ok": False, "error": "follow_event needs {event_id: int, since: int >= 0}"}
+    room = push.event_room(event_id)
     try:
         event = hub.event_by_id(event_id)
         if event is None:
             return {"ok": False, "error": "no such event"}
         known = event.last_seq
-        room = push.event_room(event_id)
         join_room(room)
         repair.note_followed(room, known)
         if known - since > MAX_REPLAY:
@@ -155,6 +170,10 @@ def follow_event(data):
         if not replay_allowed(known - since):
             return _catch_up_over_http(known)
         sent = _replay_event(event_id, since, current_sid())
+    except SQLAlchemyError:
+        logger.exception("follow_event failed")
+        leave_room(room)  # as follow does: the next follow_event replays what it missed
+        return _unavailable()
     finally:
         db.session.remove()
     return {"ok": True, "last_seq": max(sent, known) if since <= known else known}

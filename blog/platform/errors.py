@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Seconds a client waits before retrying while the database is briefly
+# unavailable: the HTTP 503's Retry-After and the socket follow's retry_after.
+DATABASE_RETRY_AFTER_S = 5
+
 
 class ActionError(Exception):
     """A refused write; nothing was changed."""

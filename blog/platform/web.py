@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
 
 from blog.platform import db
-from blog.platform.errors import ActionError
+from blog.platform.errors import DATABASE_RETRY_AFTER_S, ActionError
 from blog.platform.migrate import schema_problem
 from blog.platform.public_origin import NoSniff
 
@@ -153,7 +153,7 @@ def _database_unavailable(exc: OperationalError):
             render_template("error.html", message=message, status=503)
         )
     response.status_code = 503
-    response.headers["Retry-After"] = "5"
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
     return response
 
 
