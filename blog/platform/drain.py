@@ -78,7 +78,19 @@ class Drain:
             return
         _draining.set()
         self.server.close()  # the listening socket: new connections go elsewhere
-        gevent.spawn(self.run)
+        gevent.spawn(self.run_to_the_end)
+        # The bound holds whatever happens inside the drain: a step that raised
+        # or hung must not keep the process alive after SIGTERM.
+        gevent.spawn_later(self.bound_s + STRAGGLER_GRACE_S, self.finished.set)
+
+    def run_to_the_end(self) -> None:
+        """Run the drain; finished is set even when a step fails, so the process exits."""
+        try:
+            self.run()
+        except Exception:
+            logger.exception("draining failed; stopping anyway")
+        finally:
+            self.finished.set()
 
     def run(self) -> None:
         """Move readers, wait for requests and pushes, then mark the drain finished."""
