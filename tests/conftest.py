@@ -303,3 +303,14 @@ def api_headers(user) -> dict:
 # The browser fixture lives with the other browser helpers; importing it here
 # makes it available to every test module.
 from browser_support import chromium  # noqa: E402, F401
+
+
+@pytest.fixture(scope="module")
+def private_redis(tmp_path_factory):
+    """A redis-server of the test module's own, free to be stopped, restarted and flushed."""
+    import procs
+
+    need_service(REDIS_ENV, "Redis")
+    server = procs.RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()

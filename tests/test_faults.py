@@ -358,15 +358,6 @@ def cluster(shared_cluster):
 
 
 @pytest.fixture(scope="module")
-def private_redis(tmp_path_factory):
-    """A redis-server of our own, free to be stopped and flushed."""
-    need_service(REDIS_ENV, "Redis")
-    server = procs.RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def redis_cluster(private_redis, tmp_path_factory):
     """Three processes on the private Redis."""
     with fresh_database() as url:

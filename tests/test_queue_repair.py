@@ -64,15 +64,6 @@ def named_cluster(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def private_redis(tmp_path_factory):
-    """A redis-server of our own, free to be restarted and flushed."""
-    need_service(REDIS_ENV, "Redis")
-    server = procs.RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def private_cluster(private_redis, tmp_path_factory):
     """Two processes on the private Redis."""
     with fresh_database() as url:
