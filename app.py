@@ -41,6 +41,10 @@ def main() -> None:
     # server for hundreds of milliseconds (see docs/operations.md).
     gc.set_threshold(50_000, 50, 1_000)
     start_listening(socketio.server)
+    if app.config["WEBHOOKS_IN_SERVER"]:
+        from blog.webhooks.runner import start_in_server
+
+        start_in_server(app)
     host = os.environ.get("SHOWFLOOR_HOST", "127.0.0.1")
     port = int(os.environ.get("SHOWFLOOR_PORT", "5000"))
     print(f"Showfloor is serving on http://{host}:{port}/ (async mode {socketio.async_mode})")

@@ -76,8 +76,8 @@ def _answer_anonymous_pages_first(app: Flask) -> None:
 VIEW_MODULES = {
     "readers": ("pages", "speakers", "search_page", "feeds", "embed"),
     "desk": ("pages", "irreversible", "login", "json_routes", "uploads"),
-    "editor": ("curation", "coverage", "people", "tokens", "review", "records"),
-    "api": ("routes",),
+    "editor": ("curation", "coverage", "people", "tokens", "review", "records", "webhooks"),
+    "api": ("routes", "webhook_routes"),
 }
 
 

@@ -158,11 +158,13 @@ def _token_or_fail(token_id: int):
 def register(app: Flask) -> None:
     """Attach the command groups to the app's `flask` CLI."""
     from blog.archive.demo import demo_command
+    from blog.webhooks.runner import webhooks_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(event_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(webhooks_cli)
 
 
 @event_cli.command("export")

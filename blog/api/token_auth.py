@@ -15,7 +15,7 @@ from flask import g, request
 from sqlalchemy import select, update
 
 from blog.actions.tokens import TOKEN_PREFIX, expiry_of, token_by_secret
-from blog.models import ApiToken, Entry, Event, LiveBlog
+from blog.models import ApiToken, Entry, Event, LiveBlog, WebhookDelivery, WebhookEndpoint
 from blog.platform import clock, db
 from blog.platform.errors import ActionError, Forbidden
 
@@ -140,5 +140,11 @@ _EVENT_OF = {
     "blog_id": lambda v: select(LiveBlog.event_id).where(LiveBlog.id == v),
     "entry_id": lambda v: (
         select(LiveBlog.event_id).join(Entry, Entry.blog_id == LiveBlog.id).where(Entry.id == v)
+    ),
+    "webhook_id": lambda v: select(WebhookEndpoint.event_id).where(WebhookEndpoint.id == v),
+    "delivery_id": lambda v: (
+        select(WebhookEndpoint.event_id)
+        .join(WebhookDelivery, WebhookDelivery.endpoint_id == WebhookEndpoint.id)
+        .where(WebhookDelivery.id == v)
     ),
 }

@@ -11,6 +11,7 @@ from blog.content.permissions import can_create_event, can_curate
 from blog.live import payloads
 from blog.models import EntryStatus, Event, LiveBlog
 from blog.platform.errors import ActionError
+from blog.webhooks import log as webhook_log
 
 
 def editor_required(view):
@@ -67,6 +68,7 @@ def render_event_desk(event: Event, exc: ActionError | None = None, summary: str
         summary=event.summary_source if summary is None else summary,
         message=exc.message if exc else "",
         errors=exc.fields if exc else {},
+        paused_webhooks=webhook_log.paused_of(event),
     )
     return page, exc.status if exc else 200
 

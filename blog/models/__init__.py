@@ -31,6 +31,7 @@ from blog.models.event import (
 )
 from blog.models.media import Media
 from blog.models.people import ApiToken, User, event_members
+from blog.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookStream
 
 __all__ = [
     "ORDER_NEWEST",
@@ -57,6 +58,10 @@ __all__ = [
     "Tag",
     "UTCDateTime",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookStream",
     "entry_tags",
     "event_members",
     "enum_column",

@@ -29,6 +29,9 @@ ENV_RECONNECT_WINDOW_S = "SHOWFLOOR_RECONNECT_WINDOW_S"
 ENV_PUBLIC_URL = "SHOWFLOOR_PUBLIC_URL"
 ENV_METRICS_ALLOW = "SHOWFLOOR_METRICS_ALLOW"
 ENV_METRICS_TOKEN = "SHOWFLOOR_METRICS_TOKEN"
+ENV_WEBHOOKS_IN_SERVER = "SHOWFLOOR_WEBHOOKS_IN_SERVER"
+ENV_WEBHOOK_TIMEOUT_S = "SHOWFLOOR_WEBHOOK_TIMEOUT_S"
+ENV_WEBHOOK_ALLOW_HOSTS = "SHOWFLOOR_WEBHOOK_ALLOW_HOSTS"
 
 # Abuse limits as (requests, seconds) per fixed window, per client address
 # (_ip) or account (_account); see docs/operations.md, "Abuse limits".
@@ -131,17 +134,42 @@ def load_config(instance_path: Path) -> dict:
         # Who may read /metrics: these addresses or networks, or this bearer token.
         "METRICS_ALLOW": networks(os.environ.get(ENV_METRICS_ALLOW) or "127.0.0.1,::1"),
         "METRICS_TOKEN": os.environ.get(ENV_METRICS_TOKEN) or None,
+        **webhook_settings(production),
     }
 
 
-def networks(text: str) -> list[str]:
+def webhook_settings(production: bool) -> dict:
+    """How webhooks are delivered: by the server process or not, time bound, test allowlist."""
+    allow = os.environ.get(ENV_WEBHOOK_ALLOW_HOSTS, "")
+    if allow.strip() and production:
+        raise ValueError(
+            f"{ENV_WEBHOOK_ALLOW_HOSTS} lets webhooks reach private addresses over plain "
+            f"HTTP: it is for tests and development, never with {ENV_PRODUCTION}=1"
+        )
+    return {
+        # A background task of each server process delivers webhooks unless this is 0
+        # (then run `flask --app app webhooks work` as a process of its own).
+        "WEBHOOKS_IN_SERVER": os.environ.get(ENV_WEBHOOKS_IN_SERVER, "1") != "0",
+        # The longest one delivery may take, connect to last byte read.
+        "WEBHOOK_TIMEOUT_S": positive_float(ENV_WEBHOOK_TIMEOUT_S, 10.0),
+        # Private addresses or networks deliveries may reach anyway (tests, development);
+        # with any set, http:// URLs are accepted too.
+        "WEBHOOK_ALLOW_HOSTS": networks(allow, ENV_WEBHOOK_ALLOW_HOSTS),
+        # Seconds between a worker's looks for due deliveries when it found none.
+        "WEBHOOK_POLL_S": 1.0,
+        # How names are resolved: (host, port) -> addresses; tests inject their own.
+        "WEBHOOK_RESOLVER": None,
+    }
+
+
+def networks(text: str, variable: str = ENV_METRICS_ALLOW) -> list[str]:
     """Comma-separated addresses or networks (10.0.0.0/8), each checked."""
     found = [item.strip() for item in text.split(",") if item.strip()]
     for item in found:
         try:
             ipaddress.ip_network(item, strict=False)
         except ValueError as exc:
-            raise ValueError(f"{ENV_METRICS_ALLOW}: {item!r} is not an address or network") from exc
+            raise ValueError(f"{variable}: {item!r} is not an address or network") from exc
     return found
 
 
