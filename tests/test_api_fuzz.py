@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from webhook_support import seed_webhook
 
 from blog import actions
 from blog.api import openapi
@@ -103,6 +104,7 @@ def seed(make_event, make_blog, make_entry, make_user, editor) -> dict:
     contributor = make_user(Role.CONTRIBUTOR, events=[event])
     make_entry(live, author=contributor, source="Waiting for approval")
     ids = {"blog_id": live.id, "entry_id": first.id, "event_id": event.id, "event_slug": event.slug}
+    ids |= seed_webhook(editor, event, lambda: make_entry(live, source="After the webhook"))
     return api_headers(editor), ids
 
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import csrf_token, login
 from PIL import Image
 from sqlalchemy import func, select
+from webhook_support import seed_webhook
 
 from blog import actions
 from blog.actions.tokens import hash_token
@@ -72,23 +73,29 @@ def test_token_has_256_random_bits_and_only_its_hash_is_stored(make_user):
 
 
 @pytest.fixture
-def two_events(make_event, make_blog, make_entry, make_user):
+def two_events(make_event, make_blog, make_entry, make_user, editor):
     """A reporter assigned to events A and B, each with a live blog and an entry of theirs."""
     a, b = make_event(), make_event()
     reporter = make_user(Role.REPORTER, events=[a, b])
     blog_a, blog_b = make_blog(a), make_blog(b)
     entry_a, entry_b = make_entry(blog_a, reporter), make_entry(blog_b, reporter)
     token = actions.create_api_token(reporter, "only A", event_id=a.id)
-    return {"token": token, "a": (a, blog_a, entry_a), "b": (b, blog_b, entry_b), "user": reporter}
+    hooks_b = seed_webhook(editor, b, lambda: make_entry(blog_b))
+    return {
+        "token": token,
+        "a": (a, blog_a, entry_a),
+        "b": (b, blog_b, entry_b, hooks_b),
+        "user": reporter,
+    }
 
 
 def api_rules(app):
     return [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/") and r.arguments]
 
 
-def url_for_event(rule, event, blog, entry) -> str:
+def url_for_event(rule, event, blog, entry, hooks) -> str:
     values = {"event_id": event.id, "event_slug": event.slug, "blog_id": blog.id}
-    values["entry_id"] = entry.id
+    values |= {"entry_id": entry.id, **hooks}
     url = rule.rule
     for name in rule.arguments:
         url = re.sub(rf"<[^>]*:?{name}>", str(values[name]), url)
@@ -96,11 +103,11 @@ def url_for_event(rule, event, blog, entry) -> str:
 
 
 def test_scoped_token_is_refused_on_every_api_route_of_another_event(app, client, two_events):
-    token, (event_b, blog_b, entry_b) = two_events["token"], two_events["b"]
+    token, (event_b, blog_b, entry_b, hooks_b) = two_events["token"], two_events["b"]
     before = (entry_count(), queries.blog_by_id(blog_b.id).last_seq)
     walked = 0
     for rule in api_rules(app):
-        url = url_for_event(rule, event_b, blog_b, entry_b)
+        url = url_for_event(rule, event_b, blog_b, entry_b, hooks_b)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(url, method=method, json={}, headers=bearer(token))
             assert response.status_code == 403, (method, url, response.get_json())
@@ -130,7 +137,7 @@ def jpeg() -> bytes:
 
 
 def test_scoped_token_cannot_upload_a_photo_to_another_event(client, two_events):
-    token, (_, blog_b, _) = two_events["token"], two_events["b"]
+    token, (_, blog_b, _, _) = two_events["token"], two_events["b"]
     form = {"file": (io.BytesIO(jpeg()), "p.jpg"), "blog_id": str(blog_b.id), "alt": "A stand"}
     response = client.post("/api/v1/media", data=form, headers=bearer(token))
     assert response.status_code == 403 and "limited to the event" in response.get_json()["error"]

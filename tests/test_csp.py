@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import login
+from webhook_support import seed_webhook
 
 from blog import actions
 from blog.models import Role
@@ -69,6 +70,7 @@ def seeded(client, make_event, make_blog, make_entry, make_user):
         "user_id": reporter.id,
         "token": actions.issue_password_link(admin, reporter.id),
         "batch_id": actions.create_batch(admin, blog.id, "Launch").id,
+        **seed_webhook(admin, event, lambda: make_entry(blog, source="Hooked")),
         **UNSEEDED_ARGS,
     }
     assert login(client, admin).status_code == 302

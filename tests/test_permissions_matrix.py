@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pytest
 from conftest import BACKEND, PASSWORD, _truncate_all, csrf_token, dispose_app, login
 from sqlalchemy import select
+from webhook_support import seed_webhook
 
 try:  # moving from test_api into conftest; either place works
     from conftest import IsolatedClient
@@ -26,10 +27,20 @@ except ImportError:
     from test_api import IsolatedClient
 
 from blog import actions, create_app
-from blog.models import BlogStatus, EmbargoBatch, Entry, Event, HubFeature, Role, User
+from blog.models import (
+    BlogStatus,
+    EmbargoBatch,
+    Entry,
+    Event,
+    HubFeature,
+    Role,
+    User,
+    WebhookEndpoint,
+)
 from blog.platform import db
 from blog.platform.config import DEFAULT_LIMITS
 from blog.platform.extensions import socketio
+from blog.webhooks import endpoints
 
 ROLES = ("admin", "editor", "reporter", "contributor", "anonymous", "deactivated")
 SCOPES = ("own", "other")
@@ -601,6 +612,84 @@ ROWS.update(
 def _entry_flag(c: Cell) -> Req:
     entry = c.published()
     return _curate(c, f"/blogs/{entry.blog_id}/entries/{entry.id}/key")
+
+
+# ---- webhooks: editors manage an event's endpoints, over the API and the editor pages -------
+
+HOOK_FIELDS = {"url": "https://hooks.example.org/matrix", "change_types": ["entry_published"]}
+
+
+def _no_webhooks(c: Cell) -> Cell:
+    """An event holds ten endpoints at most; cells keep adding, so start each from none."""
+    for endpoint in db.session.scalars(
+        select(WebhookEndpoint).where(WebhookEndpoint.event_id == c.event.id)
+    ).all():
+        endpoints.delete_endpoint(c.world.users["editor"], endpoint.id)
+    return c
+
+
+def _hooked(c: Cell) -> dict:
+    """A fresh endpoint of the cell's event with one delivery: its webhook_id and delivery_id."""
+    _no_webhooks(c)
+    return seed_webhook(c.world.users["editor"], c.event, c.published)
+
+
+def _hook_page(c: Cell, tail: str = "", data: dict | None = None) -> Req:
+    return Req(f"/curate/events/{c.event.id}/webhooks/{_hooked(c)['webhook_id']}{tail}", data or {})
+
+
+ROWS.update(
+    {
+        ("api.create_webhook", "POST"): (
+            lambda c: Req(
+                f"/api/v1/events/{_no_webhooks(c).event.slug}/webhooks", HOOK_FIELDS, "api"
+            ),
+            EDITORS,
+        ),
+        ("api.update_webhook", "PATCH"): (
+            lambda c: Req(
+                f"/api/v1/webhooks/{_hooked(c)['webhook_id']}", {"paused": True}, "api", "PATCH"
+            ),
+            EDITORS,
+        ),
+        ("api.delete_webhook", "DELETE"): (
+            lambda c: Req(f"/api/v1/webhooks/{_hooked(c)['webhook_id']}", {}, "api", "DELETE"),
+            EDITORS,
+        ),
+        ("api.rotate_webhook_secret", "POST"): (
+            lambda c: Req(f"/api/v1/webhooks/{_hooked(c)['webhook_id']}/rotate", {}, "api"),
+            EDITORS,
+        ),
+        ("api.redeliver", "POST"): (
+            lambda c: Req(f"/api/v1/deliveries/{_hooked(c)['delivery_id']}/redeliver", {}, "api"),
+            EDITORS,
+        ),
+        ("editor.new_webhook", "POST"): (
+            lambda c: Req(f"/curate/events/{_no_webhooks(c).event.id}/webhooks", HOOK_FIELDS),
+            EDITORS,
+        ),
+        ("editor.webhook", "POST"): (
+            lambda c: _hook_page(c, "", {**HOOK_FIELDS, "description": "Renamed"}),
+            EDITORS,
+        ),
+        ("editor.pause_webhook", "POST"): (
+            lambda c: _hook_page(c, "/pause", {"paused": "1"}),
+            EDITORS,
+        ),
+        ("editor.rotate_webhook", "POST"): (lambda c: _hook_page(c, "/rotate"), EDITORS),
+        ("editor.remove_webhook", "POST"): (
+            lambda c: _hook_page(c, "/remove", {"confirm": "yes"}),
+            EDITORS,
+        ),
+        ("editor.redeliver_webhook", "POST"): (lambda c: _redeliver_page(c), EDITORS),
+    }
+)
+
+
+def _redeliver_page(c: Cell) -> Req:
+    hook = _hooked(c)
+    tail = f"/webhooks/{hook['webhook_id']}/deliveries/{hook['delivery_id']}"
+    return Req(f"/curate/events/{c.event.id}{tail}")
 
 
 # ---- socket events: name → (payload for a cell, set-up on the socket, allowed cells) -------

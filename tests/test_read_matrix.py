@@ -19,7 +19,7 @@ from blog import actions
 # URL arguments that name an object of an event or a person.
 OBJECT_ARGS = frozenset(
     {"event_id", "event_slug", "blog_id", "blog_slug", "entry_id", "speaker_id"}
-    | {"session_id", "user_id", "token_id"}
+    | {"session_id", "user_id", "token_id", "webhook_id", "delivery_id"}
 )
 EDITORS = {"admin", "editor"}
 MEMBERS = {"reporter", "contributor"}
@@ -40,7 +40,16 @@ def members(role: str, scope: str) -> bool:
     return role in EDITORS or (role in MEMBERS and scope == "own")
 
 
+def token_only(role: str, scope: str) -> bool:
+    """API reads that need a token (a webhook's URL is not public): no cookie opens them."""
+    return False
+
+
 POLICY = {
+    "api.list_webhooks": token_only,
+    "api.webhook_deliveries": token_only,
+    "editor.webhooks": editors,
+    "editor.webhook": editors,
     "api.get_blog": everyone,
     "api.get_changes": everyone,
     "api.get_entry": everyone,

@@ -16,6 +16,7 @@ import pytest
 from conftest import PASSWORD, login
 from PIL import Image
 from sqlalchemy import select
+from webhook_support import seed_webhook
 from werkzeug.routing import AnyConverter, Rule
 
 from blog import actions
@@ -76,6 +77,10 @@ def seed_world(name: str = "walk", users: dict | None = None) -> World:
         # curate's entry flags take a free string; pin is one it knows.
         "what": "pin",
     }
+    later = actions.EntryInput(source="After the webhook")
+    values |= seed_webhook(
+        editor, event, lambda: actions.post_entry(editor, blog.id, later, uuid.uuid4().hex)
+    )
     return World(users=users, url_values=values)
 
 

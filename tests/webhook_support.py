@@ -116,6 +116,31 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+def seed_webhook(editor, event, post_entry) -> dict:
+    """An endpoint of the event and one delivery planned for it (never sent: no worker runs).
+
+    post_entry() publishes an entry in one of the event's blogs; the endpoint is
+    registered first, so that entry's change becomes the delivery.
+    """
+    from sqlalchemy import select
+
+    from blog.models import WebhookDelivery, WebhookStream
+    from blog.platform import db
+    from blog.webhooks import endpoints, worker
+
+    url, types = "https://hooks.example.org/in", ["entry_published"]
+    data = endpoints.EndpointInput(url=url, change_types=types)
+    endpoint, _ = endpoints.create_endpoint(editor, event.id, data)
+    post_entry()
+    worker.add_missing_streams()  # the entry may be in a blog made after the endpoint
+    for stream in db.session.scalars(
+        select(WebhookStream.id).where(WebhookStream.endpoint_id == endpoint.id)
+    ).all():
+        worker.plan(stream)
+    of_endpoint = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id)
+    return {"webhook_id": endpoint.id, "delivery_id": db.session.scalars(of_endpoint).first()}
+
+
 # The verification a receiver runs, exactly as docs/api.md shows it in Python.
 def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300) -> bool:
     fields = [part.split("=", 1) for part in header.split(",") if "=" in part]

@@ -38,7 +38,8 @@ def _error(code: str) -> dict:
     return response
 
 
-def _ok(schema: str, description: str, code: str = "200") -> dict:
+def ok_response(schema: str, description: str, code: str = "200") -> dict:
+    """A success response whose JSON body is the named schema."""
     return {
         code: {
             "description": description,
@@ -47,39 +48,42 @@ def _ok(schema: str, description: str, code: str = "200") -> dict:
     }
 
 
-def _path_id(name: str) -> dict:
+def path_id(name: str) -> dict:
+    """A required integer id in the path."""
     return {"name": name, "in": "path", "required": True, "schema": ID, "example": 1}
 
 
-def _json_body(schema: dict) -> dict:
+def json_body_of(schema: dict) -> dict:
+    """A required JSON request body of this schema."""
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def _operation(summary: str, responses: dict, errors, params=(), body=None, auth=TOKEN) -> dict:
-    operation = {
+def operation(summary: str, responses: dict, errors, params=(), body=None, auth=TOKEN) -> dict:
+    """One operation: its responses plus the listed error codes, its parameters and body."""
+    described = {
         "summary": summary,
         "security": auth,
         "parameters": list(params),
         "responses": {**responses, **{code: _error(code) for code in errors}},
     }
     if body is not None:
-        operation["requestBody"] = body
-    return operation
+        described["requestBody"] = body
+    return described
 
 
 def _read(summary: str, schema: str, params=(), extra=()) -> dict:
-    return _operation(
-        summary, _ok(schema, summary), (*READ_ERRORS, *extra), params, auth=OPTIONAL_TOKEN
+    return operation(
+        summary, ok_response(schema, summary), (*READ_ERRORS, *extra), params, auth=OPTIONAL_TOKEN
     )
 
 
 def _entry_write(summary: str, body=None, extra=(), held: bool = False) -> dict:
-    params = [_path_id("entry_id")]
-    responses = _ok("Entry", "The entry.")
+    params = [path_id("entry_id")]
+    responses = ok_response("Entry", "The entry.")
     if held:
         waiting = "A contributor's change of a published entry awaits an editor; as published."
-        responses |= _ok("Entry", waiting, "202")
-    return _operation(summary, responses, (*WRITE_ERRORS, *extra), params, body)
+        responses |= ok_response("Entry", waiting, "202")
+    return operation(summary, responses, (*WRITE_ERRORS, *extra), params, body)
 
 
 def _paths() -> dict:
@@ -89,37 +93,38 @@ def _paths() -> dict:
     status_body = obj({"status": {"enum": [s.value for s in BlogStatus]}})
     return {
         "/blogs/{blog_id}": {
-            "get": _read("A blog and its head seq.", "Blog", [_path_id("blog_id")])
+            "get": _read("A blog and its head seq.", "Blog", [path_id("blog_id")])
         },
         "/blogs/{blog_id}/changes": {
-            "get": _read(
-                "Changes after since.", "ChangePage", [_path_id("blog_id"), since], ["422"]
-            )
+            "get": _read("Changes after since.", "ChangePage", [path_id("blog_id"), since], ["422"])
         },
         "/events/{event_id}/changes": {
             "get": _read(
                 "Hub changes after since.",
                 "EventChangePage",
-                [_path_id("event_id"), since],
+                [path_id("event_id"), since],
                 ["422"],
             )
         },
         "/blogs/{blog_id}/entries": {
             "get": _read(
-                "Published entries, newest first.", "EntryPage", [_path_id("blog_id"), before]
+                "Published entries, newest first.", "EntryPage", [path_id("blog_id"), before]
             ),
-            "post": _operation(
+            "post": operation(
                 "Post an entry (201), or return the entry of a known idempotency key (200).",
-                {**_ok("Entry", "Created.", "201"), **_ok("Entry", "Known key: the first entry.")},
+                {
+                    **ok_response("Entry", "Created.", "201"),
+                    **ok_response("Entry", "Known key: the first entry."),
+                },
                 WRITE_ERRORS,
-                [_path_id("blog_id")],
-                _json_body(ref("EntryFields")),
+                [path_id("blog_id")],
+                json_body_of(ref("EntryFields")),
             ),
         },
         "/entries/{entry_id}": {
-            "get": _read("One published entry.", "Entry", [_path_id("entry_id")], ["410"]),
+            "get": _read("One published entry.", "Entry", [path_id("entry_id")], ["410"]),
             "patch": _entry_write(
-                "Edit an entry.", _json_body(ref("EntryEdit")), ["409"], held=True
+                "Edit an entry.", json_body_of(ref("EntryEdit")), ["409"], held=True
             ),
         },
         "/entries/{entry_id}/retract": {"post": _entry_write("Retract an entry.")},
@@ -137,16 +142,16 @@ def _paths() -> dict:
         },
         "/entries/{entry_id}/media": {
             "post": _entry_write(
-                "Attach an uploaded photo.", _json_body(obj({"media_id": ID})), ["409"], held=True
+                "Attach an uploaded photo.", json_body_of(obj({"media_id": ID})), ["409"], held=True
             )
         },
         "/blogs/{blog_id}/status": {
-            "post": _operation(
+            "post": operation(
                 "Set a blog live or ended (editors).",
-                _ok("Blog", "The blog."),
+                ok_response("Blog", "The blog."),
                 WRITE_ERRORS,
-                [_path_id("blog_id")],
-                _json_body(status_body),
+                [path_id("blog_id")],
+                json_body_of(status_body),
             )
         },
         "/events/{event_slug}/speakers": {
@@ -186,9 +191,12 @@ def _upload_operation() -> dict:
         optional=("caption", "credit", "idempotency_key"),
     )
     body = {"required": True, "content": {"multipart/form-data": {"schema": form}}}
-    return _operation(
+    return operation(
         "Upload a photo for a blog's event.",
-        {**_ok("Media", "Stored.", "201"), **_ok("Media", "Known key: the first photo.")},
+        {
+            **ok_response("Media", "Stored.", "201"),
+            **ok_response("Media", "Known key: the first photo."),
+        },
         WRITE_ERRORS,
         body=body,
     )
@@ -196,6 +204,9 @@ def _upload_operation() -> dict:
 
 def document() -> dict:
     """The whole OpenAPI document, as a JSON-ready dict."""
+    # Here, not at the top: the webhook paths are built with this module's helpers.
+    from blog.api.openapi_webhooks import webhook_paths, webhook_schemas
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -205,9 +216,9 @@ def document() -> dict:
             "The guide with examples is docs/api.md.",
         },
         "servers": [{"url": "/api/v1"}],
-        "paths": _paths(),
+        "paths": {**_paths(), **webhook_paths()},
         "components": {
-            "schemas": schemas(),
+            "schemas": {**schemas(), **webhook_schemas()},
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "sf_…"}
             },

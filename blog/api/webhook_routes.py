@@ -31,6 +31,9 @@ def _event(event_slug: str) -> Event:
 
 def _input(body: dict) -> endpoints.EndpointInput:
     reject_unknown(body, known=FIELDS)
+    nulls = [k for k in FIELDS if k in body and body[k] is None]
+    if nulls:  # leave a field out to keep it; null is not a value any of them takes
+        raise Invalid(f"{', '.join(nulls)} may not be null.", dict.fromkeys(nulls, "null"))
     return endpoints.EndpointInput(**{k: body[k] for k in FIELDS if k in body})
 
 

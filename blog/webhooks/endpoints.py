@@ -70,7 +70,9 @@ def _check_url(raw: object) -> str:
 
 
 def _check_description(raw: object) -> str:
-    return clean_field(raw or "", "The description", 200, "description")
+    if not isinstance(raw, str):
+        raise Invalid("description must be a string.", {"description": "not a string"})
+    return clean_field(raw, "The description", 200, "description")
 
 
 def _curated(actor: User, event: Event) -> None:
@@ -95,7 +97,7 @@ def create_endpoint(user: User, event_id: int, data: EndpointInput) -> tuple[Web
         event_id=event.id,
         url=_check_url(data.url),
         change_types=check_types(data.change_types if data.change_types is not None else []),
-        description=_check_description(data.description),
+        description=_check_description(data.description or ""),
         secret=secret,
         created_by_id=actor.id,
         created_at=clock.now(),

@@ -75,7 +75,7 @@ def _literal(host: str) -> Address | None:
     """The address a host written as a number stands for (127.1 and 2130706433 too)."""
     try:
         found = socket.getaddrinfo(host, None, flags=socket.AI_NUMERICHOST)
-    except (socket.gaierror, UnicodeError):
+    except (socket.gaierror, UnicodeError, ValueError):  # a name, or no host at all
         return None
     return ipaddress.ip_address(str(found[0][4][0]).split("%")[0])
 
