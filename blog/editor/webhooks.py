@@ -1,12 +1,12 @@
 """The editor's webhook pages: an event's endpoints, one endpoint's settings and delivery log.
 
 A secret appears on the page that follows its creation or rotation, and never
-again; those pages, like every page here, are not stored by any cache.
+again; like every staff page, those are sent "private, no-store".
 """
 
 from __future__ import annotations
 
-from flask import abort, g, make_response, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 
 from blog.editor import bp
 from blog.editor.screens import curated_event, editor_required
@@ -17,9 +17,8 @@ from blog.webhooks import endpoints, log
 
 
 def _page(template: str, status: int = 200, **context):
-    response = make_response(render_template(f"editor/webhooks/{template}", **context), status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # Staff pages are sent "private, no-store" (blog/platform/web.py): no cache keeps a secret.
+    return render_template(f"editor/webhooks/{template}", **context), status
 
 
 def _render_list(event: Event, exc: ActionError | None = None, form=None):
