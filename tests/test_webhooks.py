@@ -311,3 +311,52 @@ def test_plain_http_and_bad_input_are_refused_without_change(client, headers, bl
         refused = client.post(path, json=body, headers=headers)
         assert refused.status_code == 422 and field in refused.get_json()["fields"], body
     assert db.session.scalars(select(WebhookEndpoint)).all() == []
+
+
+# ---- the documented verifiers -------------------------------------------------------------
+
+
+def documented(language: str) -> str:
+    """The verification example of docs/api.md in this language."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text.split("### Verifying the signature", 1)[1].split("\n### ", 1)[0]
+    return section.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def signed_example() -> tuple[str, str, bytes, int]:
+    from blog.webhooks import signing
+
+    secret, body, now = signing.new_secret(), '{"change": {"text": "é"}}'.encode(), 1796419919
+    return secret, signing.header([signing.new_secret(), secret], now, body), body, now
+
+
+def test_the_documented_python_verifier_accepts_a_signature_and_nothing_else():
+    scope: dict = {}
+    exec(documented("python"), scope)  # noqa: S102 (our own documentation)
+    secret, header, body, now = signed_example()
+    assert scope["verify"](secret, header, body, now)
+    assert not scope["verify"](secret, header, body + b" ", now)
+    assert not scope["verify"](secret, header, body, now + 301)
+    assert not scope["verify"]("whsec_other", header, body, now)
+
+
+def test_the_documented_node_verifier_accepts_a_signature_and_nothing_else(tmp_path):
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed")
+    secret, header, body, now = signed_example()
+    script = tmp_path / "verify.js"
+    script.write_text(
+        documented("js")
+        + "const [s, h, b, n] = process.argv.slice(2); const body = Buffer.from(b, 'hex');\n"
+        + "console.log([verify(s, h, body, +n), verify(s, h, Buffer.concat([body, body]), +n),"
+        + " verify(s, h, body, +n + 301), verify('whsec_other', h, body, +n)].join(' '));\n"
+    )
+    args = [node, str(script), secret, header, body.hex(), str(now)]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=30, check=True)
+    assert done.stdout.split() == ["true", "false", "false", "false"]

@@ -54,7 +54,15 @@ def create_webhook(event_slug: str):
     if "url" not in body or "change_types" not in body:
         raise Invalid("Send url and change_types.", {"url": "required", "change_types": "required"})
     endpoint, secret = endpoints.create_endpoint(g.user, _event(event_slug).id, data)
-    return jsonify({**log.endpoint_json(endpoint), "secret": secret}), 201
+    return _with_secret(endpoint, secret, 201)
+
+
+def _with_secret(endpoint, secret: str, status: int = 200):
+    """The endpoint and its new secret, which no cache may keep."""
+    response = jsonify({**log.endpoint_json(endpoint), "secret": secret})
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.patch("/webhooks/<int:webhook_id>")
@@ -80,8 +88,7 @@ def rotate_webhook_secret(webhook_id: int):
     body = json_body() if request.get_data() else {}
     reject_unknown(body, known=("keep_previous",))
     secret = endpoints.rotate_secret(g.user, webhook_id, body.get("keep_previous", True))
-    endpoint = endpoints.load_endpoint(g.user, webhook_id)
-    return jsonify({**log.endpoint_json(endpoint), "secret": secret})
+    return _with_secret(endpoints.load_endpoint(g.user, webhook_id), secret)
 
 
 @bp.get("/webhooks/<int:webhook_id>/deliveries")
