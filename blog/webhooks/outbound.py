@@ -8,6 +8,7 @@ loop while it waits; in `flask webhooks work` it is a plain blocking call.
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import socket
 import ssl
@@ -43,15 +44,20 @@ class PinnedConnection(http.client.HTTPSConnection):
     def __init__(self, target: guard.Target, address: str, timeout: float, tls: bool):
         super().__init__(target.host, target.port, timeout=timeout)
         self.address, self.tls = address, tls
-        self.tls_context = ssl.create_default_context()
 
     def connect(self) -> None:
         """Open the socket to the pinned address, never to a second lookup of the name."""
         raw = socket.create_connection((self.address, self.port), self.timeout)
         if self.tls:
-            self.sock = self.tls_context.wrap_socket(raw, server_hostname=self.host)
+            self.sock = tls_context().wrap_socket(raw, server_hostname=self.host)
         else:
             self.sock = raw
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process: loading the CA store costs milliseconds of CPU."""
+    return ssl.create_default_context()
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:

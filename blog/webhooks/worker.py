@@ -10,9 +10,7 @@ delivery row is made in the same transaction that moves the stream's cursor.
 
 from __future__ import annotations
 
-import json
 import os
-import random
 import secrets
 import socket
 from collections.abc import Callable
@@ -22,18 +20,12 @@ from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from blog.actions.stream import audit
-from blog.live import payloads
-from blog.models import Change, LiveBlog, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from blog.models import Change, LiveBlog, WebhookDelivery, WebhookEndpoint
 from blog.models import WebhookStream as Stream
 from blog.platform import clock, db
-from blog.webhooks import outbound, signing
+from blog.webhooks import sending
 from blog.webhooks.endpoints import ALWAYS
 
-RETRY_BASE = timedelta(seconds=10)
-RETRY_CAP = timedelta(hours=1)
-# Failing this long without one success pauses an endpoint (retries go on for days before).
-PAUSE_AFTER = timedelta(days=3)
 PLAN_BATCH = 200
 SENDS_PER_CLAIM = 50
 
@@ -137,7 +129,7 @@ def work_stream(stream_id: int, owner: str) -> int:
         if found is None or not renew(stream_id, owner):
             break
         delivery_id, manual = found
-        ok = deliver(delivery_id, manual)
+        ok = sending.deliver(delivery_id, manual)
         sent += 1
         if not ok and not manual:
             break  # the head failed: what follows waits for its retry, keeping seq order
@@ -148,7 +140,10 @@ def work_stream(stream_id: int, owner: str) -> int:
 def plan(stream_id: int) -> None:
     """Make a delivery for each chosen change after the stream's cursor, and move the cursor."""
     db.begin_write()
-    stream = db.session.get_one(Stream, stream_id, populate_existing=True)
+    stream = db.session.get(Stream, stream_id, populate_existing=True)
+    if stream is None:  # removed with its endpoint meanwhile
+        db.session.commit()
+        return
     endpoint = db.session.get_one(WebhookEndpoint, stream.endpoint_id)
     wanted = set(endpoint.change_types) | set(ALWAYS)
     changes = db.session.execute(
@@ -180,12 +175,12 @@ def _delivery(stream: Stream, seq: int, change_type: str, now: datetime) -> Webh
 
 def next_delivery(stream_id: int) -> tuple[int, bool] | None:
     """An editor's redelivery first, else the oldest undelivered one if due; None if neither."""
-    stream = db.session.get_one(Stream, stream_id, populate_existing=True)
+    stream = db.session.get(Stream, stream_id, populate_existing=True)
+    if stream is None:  # removed with its endpoint meanwhile
+        db.session.commit()
+        return None
     endpoint = db.session.get_one(WebhookEndpoint, stream.endpoint_id, populate_existing=True)
-    of_stream = select(WebhookDelivery.id, WebhookDelivery.next_attempt_at).where(
-        WebhookDelivery.endpoint_id == stream.endpoint_id,
-        WebhookDelivery.blog_id == stream.blog_id,
-    )
+    of_stream = _of_stream(stream)
     manual = db.session.scalar(
         of_stream.with_only_columns(WebhookDelivery.id)
         .where(WebhookDelivery.redeliver_at.is_not(None))
@@ -202,6 +197,13 @@ def next_delivery(stream_id: int) -> tuple[int, bool] | None:
     return None
 
 
+def _of_stream(stream: Stream):
+    return select(WebhookDelivery.id, WebhookDelivery.next_attempt_at).where(
+        WebhookDelivery.endpoint_id == stream.endpoint_id,
+        WebhookDelivery.blog_id == stream.blog_id,
+    )
+
+
 def _head(of_stream):
     waiting = of_stream.where(WebhookDelivery.delivered_at.is_(None))
     return db.session.execute(waiting.order_by(WebhookDelivery.seq).limit(1)).first()
@@ -210,119 +212,15 @@ def _head(of_stream):
 def release(stream_id: int, owner: str) -> None:
     """Give the lease back and note when the stream is next due."""
     db.begin_write()
-    stream = db.session.get_one(Stream, stream_id, populate_existing=True)
-    of_stream = select(WebhookDelivery.id, WebhookDelivery.next_attempt_at).where(
-        WebhookDelivery.endpoint_id == stream.endpoint_id,
-        WebhookDelivery.blog_id == stream.blog_id,
-    )
-    head = _head(of_stream)
+    stream = db.session.get(Stream, stream_id, populate_existing=True)
+    if stream is None:  # removed with its endpoint meanwhile
+        db.session.commit()
+        return
+    head = _head(_of_stream(stream))
     if stream.lease_owner == owner:
         stream.next_due_at = head.next_attempt_at if head is not None else None
         stream.lease_owner, stream.lease_until = None, None
     db.session.commit()
-
-
-def deliver(delivery_id: int, manual: bool) -> bool:
-    """Record an attempt, send the delivery outside any transaction, record the answer."""
-    prepared = _prepare(delivery_id, manual)
-    if prepared is None:
-        return True  # its endpoint or blog was removed meanwhile
-    attempt_id, url, body, headers = prepared
-    answer = outbound.post(url, body, headers, float(current_app.config["WEBHOOK_TIMEOUT_S"]))
-    _record(delivery_id, attempt_id, answer, manual)
-    return answer.ok
-
-
-def _prepare(delivery_id: int, manual: bool) -> tuple[int, str, bytes, dict] | None:
-    db.begin_write()
-    delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
-    if delivery is None:
-        db.session.commit()
-        return None
-    endpoint = db.session.get_one(WebhookEndpoint, delivery.endpoint_id)
-    now = clock.now()
-    attempt = WebhookAttempt(delivery_id=delivery.id, started_at=now, manual=manual)
-    db.session.add(attempt)
-    delivery.attempts += 1
-    db.session.flush()
-    body = delivery_body(delivery, endpoint)
-    headers = {
-        "Content-Type": "application/json",
-        signing.DELIVERY_HEADER: str(delivery.id),
-        signing.SIGNATURE_HEADER: signing.header(_secrets(endpoint, now), _unix(now), body),
-    }
-    prepared = (attempt.id, endpoint.url, body, headers)
-    db.session.commit()
-    return prepared
-
-
-def delivery_body(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> bytes:
-    """The signed body: the delivery's id and the change as the stream serves it now.
-
-    Read at send time, so a change whose entry was retracted since goes out as
-    its tombstone: a receiver never gets text that was taken down.
-    """
-    change = db.session.scalars(
-        select(Change).where(Change.blog_id == delivery.blog_id, Change.seq == delivery.seq)
-    ).one()
-    envelope = {
-        "delivery_id": delivery.id,
-        "event": endpoint.event.slug,
-        "change": payloads.change_message(change),
-    }
-    return json.dumps(envelope, ensure_ascii=False, sort_keys=True).encode()
-
-
-def _secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
-    keys = [endpoint.secret]
-    if endpoint.previous_secret and endpoint.previous_until and endpoint.previous_until > now:
-        keys.append(endpoint.previous_secret)
-    return keys
-
-
-def _unix(when: datetime) -> int:
-    return int(when.timestamp())
-
-
-def _record(delivery_id: int, attempt_id: int, answer: outbound.Answer, manual: bool) -> None:
-    db.begin_write()
-    now = clock.now()
-    attempt = db.session.get(WebhookAttempt, attempt_id, populate_existing=True)
-    delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
-    if attempt is None or delivery is None:  # removed with its endpoint meanwhile
-        db.session.commit()
-        return
-    endpoint = db.session.get_one(WebhookEndpoint, delivery.endpoint_id, populate_existing=True)
-    attempt.duration_ms, attempt.status_code = answer.duration_ms, answer.status
-    attempt.error = delivery.last_error = answer.error[:300]
-    delivery.last_status = answer.status
-    if manual:
-        delivery.redeliver_at = None
-    if answer.ok:
-        delivery.delivered_at = delivery.delivered_at or now
-        endpoint.failing_since, endpoint.last_success_at = None, now
-    elif delivery.delivered_at is None:
-        delivery.next_attempt_at = now + backoff(delivery.attempts)
-        _note_failure(endpoint, attempt.started_at, answer, now)
-    db.session.commit()
-
-
-def backoff(attempts: int) -> timedelta:
-    """Wait after the nth failed attempt: 10 s doubling to an hour, spread by up to a tenth."""
-    base = min(RETRY_BASE * 2 ** min(attempts - 1, 20), RETRY_CAP)
-    return base * (1 + random.random() / 10)
-
-
-def _note_failure(endpoint: WebhookEndpoint, started: datetime, answer, now: datetime) -> None:
-    endpoint.failing_since = endpoint.failing_since or started
-    if endpoint.paused_at is None and now - endpoint.failing_since >= PAUSE_AFTER:
-        last = answer.error or f"HTTP {answer.status}"
-        endpoint.paused_at = now
-        endpoint.pause_reason = (
-            f"Paused by Showfloor: every delivery failed since "
-            f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC (last: {last})."
-        )[:300]
-        audit(None, "webhook.pause", "webhook", endpoint.id, endpoint.event_id, last=last[:200])
 
 
 def run_forever(app: Flask, sleep: Callable[[float], object]) -> None:
