@@ -101,3 +101,33 @@ def check_received(receiver: Receiver, expected: list[int]) -> None:
     # The killed worker's attempt has no recorded answer; the second one has a 200.
     answers = [(a.duration_ms is None, a.status_code) for a in attempts]
     assert answers == [(True, None), (False, 200)]
+
+
+def test_the_server_process_delivers_webhooks_by_default(
+    app, client, database_url, editor, blog, tmp_path
+):
+    """`python app.py` under gevent runs worker loops of its own: a post through it is delivered."""
+    import procs
+
+    app.config["WEBHOOK_ALLOW_HOSTS"] = ["127.0.0.1"]
+    receiver = Receiver().start()
+    headers = api_headers(editor)
+    env = {
+        "SHOWFLOOR_DATABASE_URL": database_url,
+        "SHOWFLOOR_SECRET_KEY": "server-test",
+        "SHOWFLOOR_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
+    }
+    server = procs.Server(env, tmp_path, "server")
+    try:
+        body = {"url": receiver.url, "change_types": ["entry_published"]}
+        path = f"/api/v1/events/{blog.event.slug}/webhooks"
+        assert client.post(path, json=body, headers=headers).status_code == 201
+        server.start().wait_healthy()
+        entry = {"source": "Through the server", "idempotency_key": "server-webhook-1"}
+        posted = procs.http("POST", f"{server.url}/api/v1/blogs/{blog.id}/entries", entry, headers)
+        assert posted.status == 201, posted.text
+        receiver.wait_for(lambda got: len(got) == 1)
+        assert receiver.received[0].json["change"]["entry_id"] == posted.json()["id"]
+    finally:
+        server.stop()
+        receiver.stop()
