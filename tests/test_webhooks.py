@@ -360,3 +360,11 @@ def test_the_documented_node_verifier_accepts_a_signature_and_nothing_else(tmp_p
     args = [node, str(script), secret, header, body.hex(), str(now)]
     done = subprocess.run(args, capture_output=True, text=True, timeout=30, check=True)
     assert done.stdout.split() == ["true", "false", "false", "false"]
+
+
+def test_an_event_export_carries_no_webhook_nor_its_secret(client, headers, blog):
+    from blog.archive.export import export_event
+
+    hook = register(client, headers, blog.event, "https://hooks.example.org/in")
+    exported = str(export_event(blog.event))
+    assert hook["secret"] not in exported and "webhook_endpoint" not in exported
