@@ -20,7 +20,6 @@
     // The provider learns our origin (some players refuse to play without it), never the page.
     frame.setAttribute("referrerpolicy", "strict-origin");
     frame.setAttribute("allow", "fullscreen; picture-in-picture; encrypted-media");
-    frame.setAttribute("allowfullscreen", "");
     frame.title = card.dataset.embedProvider + ": " + (title ? title.textContent : "");
     frame.src = src;
     var box = document.createElement("div");
