@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from browser_support import WAIT_MS, Server
-from conftest import BACKEND, _truncate_all, dispose_app
+from conftest import BACKEND, _truncate_all, dispose_app, make_test_app
 from playwright.sync_api import expect
 
-from blog import actions, create_app
+from blog import actions
 from blog.models import BlogStatus, Role
 from blog.platform import db
 
@@ -82,11 +82,7 @@ def _database(migrated_template, tmp_path_factory) -> str:
 
 def _seed(url: str, instance) -> tuple[dict, str]:
     """A live blog of link cards and a live blog for alerts; an editor's API token."""
-    app = create_app(
-        {"DATABASE_URL": url, "ASYNC_MODE": "threading", "MESSAGE_QUEUE_URL": None, "TESTING": True,
-         "SECRET_KEY": "seed", "SCHEDULER_INTERVAL": None}
-    )  # fmt: skip
-    app.instance_path = str(instance)
+    app = make_test_app(url, instance)
     try:
         with app.app_context():
             editor = actions.create_user("ed@example.test", "Ed", "a long password 1", Role.EDITOR)

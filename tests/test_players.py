@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import dispose_app
+from conftest import dispose_app, make_test_app
 from flask import render_template
 from test_csp import directives
 from test_media import camera_jpeg, upload
 
-from blog import create_app
 from blog.content.players import player_for
 from blog.platform.config import DEFAULT_MASTODON_HOSTS, host_names
 
@@ -162,18 +161,7 @@ def test_frame_src_names_exactly_the_players(client, make_blog):
 
 
 def test_frame_src_follows_the_configured_mastodon_servers(database_url, tmp_path):
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "ASYNC_MODE": "threading",
-            "MESSAGE_QUEUE_URL": None,
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SCHEDULER_INTERVAL": None,
-            "EMBED_MASTODON_HOSTS": ("social.example",),
-        }
-    )
-    app.instance_path = str(tmp_path)
+    app = make_test_app(database_url, tmp_path, EMBED_MASTODON_HOSTS=("social.example",))
     try:
         with app.app_context():
             policy = app.test_client().get("/").headers["Content-Security-Policy"]
