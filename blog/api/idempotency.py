@@ -51,8 +51,8 @@ def idempotent(required: bool = False):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            key = request.headers.get(HEADER, "")
-            if not key:
+            key = request.headers.get(HEADER)
+            if key is None:
                 if required:
                     raise Invalid(MISSING, {"idempotency_key": "missing or malformed"})
                 return view(*args, **kwargs)
