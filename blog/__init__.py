@@ -77,7 +77,7 @@ VIEW_MODULES = {
     "readers": ("pages", "speakers", "search_page", "feeds", "embed"),
     "desk": ("pages", "irreversible", "login", "json_routes", "uploads"),
     "editor": ("curation", "coverage", "people", "tokens", "review", "records"),
-    "api": ("routes",),
+    "api": ("routes", "discovery", "editor_routes", "hub_routes"),
 }
 
 
