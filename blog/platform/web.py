@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
 
-from blog.platform import db
+from blog.platform import dates, db
 from blog.platform.errors import DATABASE_RETRY_AFTER_S, ActionError
 from blog.platform.migrate import schema_problem
 from blog.platform.public_origin import NoSniff
@@ -82,7 +82,9 @@ def init_app(
         app.register_error_handler(status, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.jinja_env.filters["venue_time"] = venue_time
-    app.jinja_env.filters["iso"] = lambda dt: dt.isoformat() if dt else ""
+    app.jinja_env.filters["iso"] = dates.iso
+    app.jinja_env.filters["when"] = dates.venue_when
+    app.jinja_env.filters["date_range"] = dates.date_range
     app.context_processor(lambda: {"current_user": g.get("user")})
 
 
