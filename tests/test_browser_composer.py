@@ -41,6 +41,15 @@ def newest(site, text):
     return found
 
 
+def publish_and_close(site, page, text, byline):
+    """Tap Publish, wait for the outbox to empty, check the entry's byline and the console."""
+    page.click("#composer button[value=publish]")
+    expect(page.locator("#outbox-items li")).to_have_count(0, timeout=WAIT_MS)
+    assert newest(site, text) == ("published", byline)
+    page.context.close()
+    assert page.errors == []
+
+
 def in_view(page, selector) -> bool:
     box = page.locator(selector).bounding_box()
     height = page.viewport_size["height"]
@@ -55,11 +64,7 @@ def test_text_first_and_publish_in_reach_with_the_keyboard_open(site, chromium):
     page.keyboard.type("Typed with the keyboard up.")
     assert in_view(page, "#composer button[value=publish]")
     assert in_view(page, "#kind-switch") and in_view(page, "input[data-photo=camera] + svg")
-    page.click("#composer button[value=publish]")
-    expect(page.locator("#outbox-items li")).to_have_count(0, timeout=WAIT_MS)
-    assert newest(site, "Typed with the keyboard up.") == ("published", "Reporter")
-    page.context.close()
-    assert page.errors == []
+    publish_and_close(site, page, "Typed with the keyboard up.", "Reporter")
 
 
 def test_the_kind_switch_shows_only_that_kinds_fields(site, chromium):
@@ -136,11 +141,7 @@ def test_co_authors_are_picked_in_the_composer(site, chromium):
     page.fill("textarea[name=source]", "Written by two.")
     page.click(".more summary")
     page.get_by_label("Colleague").check()
-    page.click("#composer button[value=publish]")
-    expect(page.locator("#outbox-items li")).to_have_count(0, timeout=WAIT_MS)
-    assert newest(site, "Written by two.") == ("published", "Reporter and Colleague")
-    page.context.close()
-    assert page.errors == []
+    publish_and_close(site, page, "Written by two.", "Reporter and Colleague")
 
 
 def test_a_laptop_shows_the_blog_as_readers_see_it_beside_the_composer(site, chromium):

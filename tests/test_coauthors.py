@@ -135,3 +135,26 @@ def test_an_edit_keeps_co_authors_unless_it_names_others(client, blog, reporter,
         .order_by(AuditRecord.id.desc())
     )
     assert audit.detail["coauthors"] == [ana.id, ben.id]
+
+
+def test_a_contributors_held_edit_names_co_authors_that_apply_when_approved(
+    client, blog, editor, team, make_user
+):
+    ana, _, _ = team
+    contributor = make_user(Role.CONTRIBUTOR, events=[blog.event], email="con@example.test")
+    entry, _ = actions.post_entry(
+        contributor, blog.id, actions.EntryInput(source="From the booth."), "held-coauthor-1"
+    )
+    actions.approve_entry(editor, entry.id, entry.version)
+    headers = api_headers(contributor)
+    version = newest().version
+    edit = {
+        "source": "From the booth, with Ana.",
+        "base_version": version,
+        "coauthor_ids": [ana.id],
+    }
+    response = client.patch(f"/api/v1/entries/{entry.id}", json=edit, headers=headers)
+    assert response.status_code == 202, response.get_json()
+    assert newest().coauthors == []  # readers keep the approved byline meanwhile
+    actions.approve_entry(editor, entry.id, version, edit_revision=1)
+    assert newest().byline == f"{contributor.name} and {ana.name}"
