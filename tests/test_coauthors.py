@@ -54,7 +54,7 @@ def test_the_desk_form_offers_the_events_reporters_and_posts_a_shared_byline(
     assert [u.id for u in entry.coauthors] == [ana.id]
     assert entry.byline == f"{reporter.name} and {ana.name}"
     reader = client.get(f"/e/{blog.event.slug}/{blog.slug}/").get_data(as_text=True)
-    assert f'<span class="entry__author">{reporter.name} and {ana.name}</span>' in reader
+    assert f'<span class="entry__byline">{reporter.name} and {ana.name}' in reader
     feed = client.get(f"/e/{blog.event.slug}/{blog.slug}/feed.atom").get_data(as_text=True)
     assert f"<name>{ana.name}</name>" in feed and f"<name>{reporter.name}</name>" in feed
     audit = db.session.scalar(

@@ -37,6 +37,8 @@ def content_security_policy(frame_sources: list[str]) -> str:
 
 def site_policy() -> str:
     """The current app's Content Security Policy, as every page but the embed sends it."""
+    if request and request.blueprint in STAFF_BLUEPRINTS:
+        return current_app.extensions["showfloor_staff_csp"]
     return current_app.extensions["showfloor_csp"]
 
 
@@ -63,6 +65,8 @@ def init_app(
     players pages may frame: all live above this layer.
     """
     app.extensions["showfloor_csp"] = content_security_policy(frame_sources)
+    # Staff pages also frame the site's own pages: the composer shows the blog as readers see it.
+    app.extensions["showfloor_staff_csp"] = content_security_policy(["'self'", *frame_sources])
     # Before any blueprint adds rules: every <int:…> in a URL is bounded.
     app.url_map.converters["int"] = BoundedInt
     app.register_error_handler(OverflowError, _out_of_range)
