@@ -49,6 +49,8 @@ def coverage(make_event, make_blog, make_user, editor):
     reporter = make_user(Role.REPORTER, events=[event])
     contributor = make_user(Role.CONTRIBUTOR, events=[event])
     first = post(reporter, blog, "Doors **open**", headline="Opening", tags=["5g", "keynote"])
+    colleague = make_user(Role.REPORTER, events=[event])
+    post(reporter, blog, "Seen by two of us", coauthor_ids=[colleague.id])
     quote = post(editor, blog, "We ship in *May*.", kind="quote", speaker_id=speaker.id)
     actions.edit_entry(reporter, first.id, first.version, actions.EntryInput(source="Doors open"))
     actions.pin_entry(editor, quote.id)
@@ -184,7 +186,8 @@ def test_round_trip_into_an_empty_instance_keeps_every_field(coverage, other_ins
     assert set(before) == set(after)
     for name in before:
         assert after[name] == before[name], f"table {name} changed on the way"
-    assert len(before["entry"]) == 4 and len(before["entry_revision"]) == 1
+    assert len(before["entry"]) == 5 and len(before["entry_revision"]) == 1
+    assert len(before["entry_coauthor"]) == 1
     assert users == [(u["email"], u["role"], u["active"]) for u in exported["tables"][USERS]]
 
 

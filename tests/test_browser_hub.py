@@ -73,7 +73,8 @@ def test_hub_counts_down_to_the_next_session_and_moves_it_on_stage(chromium, hub
     countdown = page.locator("#agenda-next .countdown")
     countdown.wait_for()
     assert countdown.inner_text() == "in 5 min 0 s"
-    assert page.inner_text("#agenda-next .session__time") == "10:00–11:00"
+    # In the page language's own clock (lang="en": 12 hours), as every time on the page.
+    assert page.inner_text("#agenda-next .session__time") == "10:00 AM–11:00 AM"
     assert page.locator("#agenda-now-empty").is_visible()
     page.clock.fast_forward("05:01")
     page.locator("#agenda-now .session__title:text('Opening keynote')").wait_for(timeout=WAIT_MS)

@@ -6,6 +6,8 @@ tests allow that one address (SHOWFLOOR_WEBHOOK_ALLOW_HOSTS's setting).
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from conftest import api_headers
 from sqlalchemy import select
@@ -48,7 +50,10 @@ def headers(editor):
 
 def register(client, headers, event, url, types=None) -> dict:
     body = {"url": url, "change_types": types or EVERY, "description": "CMS"}
-    response = client.post(f"/api/v1/events/{event.slug}/webhooks", json=body, headers=headers)
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    response = client.post(
+        f"/api/v1/events/{event.slug}/webhooks", json=body, headers=headers | key
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -245,7 +250,10 @@ BY_NUMBER = [
 @pytest.mark.parametrize("url", BY_NUMBER)
 def test_private_loopback_and_metadata_addresses_are_refused_by_number(client, headers, blog, url):
     body = {"url": url, "change_types": EVERY}
-    refused = client.post(f"/api/v1/events/{blog.event.slug}/webhooks", json=body, headers=headers)
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    refused = client.post(
+        f"/api/v1/events/{blog.event.slug}/webhooks", json=body, headers=headers | key
+    )
     assert refused.status_code == 422, refused.get_json()
     assert "public addresses" in refused.get_json()["error"]
     assert db.session.scalars(select(WebhookEndpoint)).all() == []
@@ -308,7 +316,8 @@ def test_plain_http_and_bad_input_are_refused_without_change(client, headers, bl
         ({"url": "https://example.org/hook", "change_types": []}, "change_types"),
         ({"url": "https://example.org/hook", "change_types": "entry_published"}, "change_types"),
     ]:
-        refused = client.post(path, json=body, headers=headers)
+        key = {"Idempotency-Key": uuid.uuid4().hex}
+        refused = client.post(path, json=body, headers=headers | key)
         assert refused.status_code == 422 and field in refused.get_json()["fields"], body
     assert db.session.scalars(select(WebhookEndpoint)).all() == []
 

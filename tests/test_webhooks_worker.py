@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 
 from conftest import api_headers
 from procs import ROOT, wait_until
@@ -48,7 +49,8 @@ def test_a_worker_killed_mid_delivery_loses_and_doubles_nothing(
     try:
         body = {"url": receiver.url, "change_types": ["entry_published"]}
         path = f"/api/v1/events/{blog.event.slug}/webhooks"
-        assert client.post(path, json=body, headers=api_headers(editor)).status_code == 201
+        key = {"Idempotency-Key": uuid.uuid4().hex}
+        assert client.post(path, json=body, headers=api_headers(editor) | key).status_code == 201
         start = db.session.get_one(LiveBlog, blog.id, populate_existing=True).last_seq
         for n in range(5):
             make_entry(blog, source=f"entry {n}")
@@ -121,7 +123,8 @@ def test_the_server_process_delivers_webhooks_by_default(
     try:
         body = {"url": receiver.url, "change_types": ["entry_published"]}
         path = f"/api/v1/events/{blog.event.slug}/webhooks"
-        assert client.post(path, json=body, headers=headers).status_code == 201
+        key = {"Idempotency-Key": uuid.uuid4().hex}
+        assert client.post(path, json=body, headers=headers | key).status_code == 201
         server.start().wait_healthy()
         entry = {"source": "Through the server", "idempotency_key": "server-webhook-1"}
         posted = procs.http("POST", f"{server.url}/api/v1/blogs/{blog.id}/entries", entry, headers)

@@ -37,12 +37,15 @@ class EntryInput:
     # Shown to readers under an edited entry, e.g. "Corrected the price".
     correction_note: str = ""
     # Image entries: an uploaded photo of the event; none yet shows "Photo coming…".
+    # Embed entries: an optional thumbnail for the card.
     media_id: int | str | None = None
     # Embed entries: the pasted link and an optional title typed by the writer.
     embed_url: str = ""
     embed_title: str = ""
     # Quote entries: an optional paragraph setting the scene, shown outside the quotation.
     context: str = ""
+    # User ids sharing the byline; None: not said, so an edit keeps the entry's co-authors.
+    coauthor_ids: list | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,7 +184,7 @@ def _speaker_in_event(event: Event, speaker_id) -> Speaker | None:
 
 
 def _check_media(event: Event, kind: EntryKind, media_id, errors) -> Media | None:
-    if kind != EntryKind.IMAGE or media_id in (None, ""):
+    if kind not in (EntryKind.IMAGE, EntryKind.EMBED) or media_id in (None, ""):
         return None
     try:
         media_id = int(media_id)

@@ -17,7 +17,8 @@ ERRORS = {
     "401": "No token, or one that is unknown, revoked, expired or of a deactivated account.",
     "403": "The account may not do this, or the token is limited to another event.",
     "404": "No such blog, entry or event (or not visible to readers yet).",
-    "409": "The entry changed since base_version; `current` is the entry as it is now.",
+    "409": "The entry changed since base_version (`current` is the entry as it is now), "
+    "or the first request with this idempotency key is still running.",
     "410": "The entry was retracted.",
     "413": "The body is too large.",
     "422": "The input breaks a rule; `fields` names what to fix.",
@@ -26,6 +27,15 @@ ERRORS = {
 }
 READ_ERRORS = ("400", "401", "403", "404", "503")
 WRITE_ERRORS = ("400", "401", "403", "404", "413", "422", "429", "503")
+
+
+KEY_PATTERN = "^[A-Za-z0-9_-]{8,64}$"
+
+
+def key_param(required: bool = False) -> dict:
+    """The Idempotency-Key header: required on creates, optional on every other write."""
+    schema = {"type": "string", "pattern": KEY_PATTERN}
+    return {"name": "Idempotency-Key", "in": "header", "required": required, "schema": schema}
 
 
 def _error(code: str) -> dict:
@@ -38,8 +48,8 @@ def _error(code: str) -> dict:
     return response
 
 
-def ok_response(schema: str, description: str, code: str = "200") -> dict:
-    """A success response whose JSON body is the named schema."""
+def ok(schema: str, description: str, code: str = "200") -> dict:
+    """A success response carrying one of the document's schemas."""
     return {
         code: {
             "description": description,
@@ -49,41 +59,42 @@ def ok_response(schema: str, description: str, code: str = "200") -> dict:
 
 
 def path_id(name: str) -> dict:
-    """A required integer id in the path."""
+    """An integer id in the path."""
     return {"name": name, "in": "path", "required": True, "schema": ID, "example": 1}
 
 
-def json_body_of(schema: dict) -> dict:
+def json_request(schema: dict) -> dict:
     """A required JSON request body of this schema."""
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
 def operation(summary: str, responses: dict, errors, params=(), body=None, auth=TOKEN) -> dict:
-    """One operation: its responses plus the listed error codes, its parameters and body."""
-    described = {
+    """One operation: its summary, security, parameters, responses and error responses."""
+    operation = {
         "summary": summary,
         "security": auth,
         "parameters": list(params),
         "responses": {**responses, **{code: _error(code) for code in errors}},
     }
     if body is not None:
-        described["requestBody"] = body
-    return described
+        operation["requestBody"] = body
+    return operation
 
 
-def _read(summary: str, schema: str, params=(), extra=()) -> dict:
+def read(summary: str, schema: str, params=(), extra=()) -> dict:
+    """A read: no token needed (one sent is checked), the usual read errors."""
     return operation(
-        summary, ok_response(schema, summary), (*READ_ERRORS, *extra), params, auth=OPTIONAL_TOKEN
+        summary, ok(schema, summary), (*READ_ERRORS, *extra), params, auth=OPTIONAL_TOKEN
     )
 
 
 def _entry_write(summary: str, body=None, extra=(), held: bool = False) -> dict:
-    params = [path_id("entry_id")]
-    responses = ok_response("Entry", "The entry.")
+    params = [path_id("entry_id"), key_param()]
+    responses = ok("Entry", "The entry.")
     if held:
         waiting = "A contributor's change of a published entry awaits an editor; as published."
-        responses |= ok_response("Entry", waiting, "202")
-    return operation(summary, responses, (*WRITE_ERRORS, *extra), params, body)
+        responses |= ok("Entry", waiting, "202")
+    return operation(summary, responses, (*WRITE_ERRORS, "409", *extra), params, body)
 
 
 def _paths() -> dict:
@@ -92,14 +103,12 @@ def _paths() -> dict:
     slug = {"name": "event_slug", "in": "path", "required": True, "schema": STRING}
     status_body = obj({"status": {"enum": [s.value for s in BlogStatus]}})
     return {
-        "/blogs/{blog_id}": {
-            "get": _read("A blog and its head seq.", "Blog", [path_id("blog_id")])
-        },
+        "/blogs/{blog_id}": {"get": read("A blog and its head seq.", "Blog", [path_id("blog_id")])},
         "/blogs/{blog_id}/changes": {
-            "get": _read("Changes after since.", "ChangePage", [path_id("blog_id"), since], ["422"])
+            "get": read("Changes after since.", "ChangePage", [path_id("blog_id"), since], ["422"])
         },
         "/events/{event_id}/changes": {
-            "get": _read(
+            "get": read(
                 "Hub changes after since.",
                 "EventChangePage",
                 [path_id("event_id"), since],
@@ -107,24 +116,21 @@ def _paths() -> dict:
             )
         },
         "/blogs/{blog_id}/entries": {
-            "get": _read(
+            "get": read(
                 "Published entries, newest first.", "EntryPage", [path_id("blog_id"), before]
             ),
             "post": operation(
                 "Post an entry (201), or return the entry of a known idempotency key (200).",
-                {
-                    **ok_response("Entry", "Created.", "201"),
-                    **ok_response("Entry", "Known key: the first entry."),
-                },
+                {**ok("Entry", "Created.", "201"), **ok("Entry", "Known key: the first entry.")},
                 WRITE_ERRORS,
                 [path_id("blog_id")],
-                json_body_of(ref("EntryFields")),
+                json_request(ref("EntryFields")),
             ),
         },
         "/entries/{entry_id}": {
-            "get": _read("One published entry.", "Entry", [path_id("entry_id")], ["410"]),
+            "get": read("One published entry.", "Entry", [path_id("entry_id")], ["410"]),
             "patch": _entry_write(
-                "Edit an entry.", json_body_of(ref("EntryEdit")), ["409"], held=True
+                "Edit an entry.", json_request(ref("EntryEdit")), ["409"], held=True
             ),
         },
         "/entries/{entry_id}/retract": {"post": _entry_write("Retract an entry.")},
@@ -142,20 +148,20 @@ def _paths() -> dict:
         },
         "/entries/{entry_id}/media": {
             "post": _entry_write(
-                "Attach an uploaded photo.", json_body_of(obj({"media_id": ID})), ["409"], held=True
+                "Attach an uploaded photo.", json_request(obj({"media_id": ID})), ["409"], held=True
             )
         },
         "/blogs/{blog_id}/status": {
             "post": operation(
-                "Set a blog live or ended (editors).",
-                ok_response("Blog", "The blog."),
-                WRITE_ERRORS,
-                [path_id("blog_id")],
-                json_body_of(status_body),
+                "Set a blog live or ended, or reopen an ended one (editors).",
+                ok("Blog", "The blog."),
+                (*WRITE_ERRORS, "409"),
+                [path_id("blog_id"), key_param()],
+                json_request(status_body),
             )
         },
         "/events/{event_slug}/speakers": {
-            "get": _read(
+            "get": read(
                 "The event's speaker roster, or those matching q (accents and case aside).",
                 "SpeakerList",
                 [slug, {"name": "q", "in": "query", "schema": STRING}],
@@ -193,18 +199,22 @@ def _upload_operation() -> dict:
     body = {"required": True, "content": {"multipart/form-data": {"schema": form}}}
     return operation(
         "Upload a photo for a blog's event.",
-        {
-            **ok_response("Media", "Stored.", "201"),
-            **ok_response("Media", "Known key: the first photo."),
-        },
+        {**ok("Media", "Stored.", "201"), **ok("Media", "Known key: the first photo.")},
         WRITE_ERRORS,
         body=body,
     )
 
 
+def _merged(paths: dict, more: dict) -> dict:
+    for path, methods in more.items():
+        paths.setdefault(path, {}).update(methods)
+    return paths
+
+
 def document() -> dict:
     """The whole OpenAPI document, as a JSON-ready dict."""
-    # Here, not at the top: the webhook paths are built with this module's helpers.
+    # Here, not at the top: the editor's and webhooks' paths are built with this module's helpers.
+    from blog.api.openapi_editor import editor_paths, editor_schemas
     from blog.api.openapi_webhooks import webhook_paths, webhook_schemas
 
     return {
@@ -216,9 +226,9 @@ def document() -> dict:
             "The guide with examples is docs/api.md.",
         },
         "servers": [{"url": "/api/v1"}],
-        "paths": {**_paths(), **webhook_paths()},
+        "paths": _merged(_merged(_paths(), editor_paths()), webhook_paths()),
         "components": {
-            "schemas": {**schemas(), **webhook_schemas()},
+            "schemas": {**schemas(), **editor_schemas(), **webhook_schemas()},
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "sf_…"}
             },

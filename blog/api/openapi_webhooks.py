@@ -5,8 +5,9 @@ from __future__ import annotations
 from blog.api.openapi import (
     READ_ERRORS,
     WRITE_ERRORS,
-    json_body_of,
-    ok_response,
+    json_request,
+    key_param,
+    ok,
     operation,
     path_id,
 )
@@ -17,6 +18,10 @@ from blog.webhooks.guard import MAX_URL_CHARS
 TYPES = {"type": "array", "items": {"enum": list(CHOOSABLE)}, "minItems": 1}
 URL = {"type": "string", "minLength": 1, "maxLength": MAX_URL_CHARS}
 DESCRIPTION = {"type": "string", "maxLength": 200}
+
+
+# Every write takes an Idempotency-Key; a repeat while the first still runs is a 409.
+KEYED = (*WRITE_ERRORS, "409")
 
 
 def webhook_paths() -> dict:
@@ -33,46 +38,46 @@ def webhook_paths() -> dict:
         "/events/{event_slug}/webhooks": {
             "get": operation(
                 "The event's webhook endpoints (editors).",
-                ok_response("WebhookList", "The endpoints, without their secrets."),
+                ok("WebhookList", "The endpoints, without their secrets."),
                 READ_ERRORS,
                 [slug],
             ),
             "post": operation(
                 "Register an endpoint (editors); its secret is in this answer only.",
-                ok_response("WebhookWithSecret", "Registered.", "201"),
-                WRITE_ERRORS,
-                [slug],
-                json_body_of(ref("WebhookFields")),
+                ok("WebhookWithSecret", "Registered.", "201"),
+                KEYED,
+                [slug, key_param(required=True)],
+                json_request(ref("WebhookFields")),
             ),
         },
         "/webhooks/{webhook_id}": {
             "patch": operation(
                 "Change an endpoint, or pause and resume it.",
-                ok_response("Webhook", "The endpoint."),
-                WRITE_ERRORS,
-                webhook,
-                json_body_of(edit),
+                ok("Webhook", "The endpoint."),
+                KEYED,
+                [*webhook, key_param()],
+                json_request(edit),
             ),
             "delete": operation(
                 "Remove an endpoint and its delivery log.",
                 {"204": {"description": "Removed."}},
-                WRITE_ERRORS,
-                webhook,
+                KEYED,
+                [*webhook, key_param()],
             ),
         },
         "/webhooks/{webhook_id}/rotate": {
             "post": operation(
                 "A new signing secret, in this answer only.",
-                ok_response("WebhookWithSecret", "The endpoint and its new secret."),
-                WRITE_ERRORS,
-                webhook,
+                ok("WebhookWithSecret", "The endpoint and its new secret."),
+                KEYED,
+                [*webhook, key_param()],
                 rotate,
             )
         },
         "/webhooks/{webhook_id}/deliveries": {
             "get": operation(
                 "The endpoint's deliveries, newest first, with their last attempts.",
-                ok_response("DeliveryPage", "A page of deliveries."),
+                ok("DeliveryPage", "A page of deliveries."),
                 (*READ_ERRORS, "422"),
                 [*webhook, before],
             )
@@ -80,9 +85,9 @@ def webhook_paths() -> dict:
         "/deliveries/{delivery_id}/redeliver": {
             "post": operation(
                 "Send a delivery again with the same delivery id (the worker sends it).",
-                ok_response("Delivery", "Redelivery asked.", "202"),
-                WRITE_ERRORS,
-                [path_id("delivery_id")],
+                ok("Delivery", "Redelivery asked.", "202"),
+                KEYED,
+                [path_id("delivery_id"), key_param()],
             )
         },
     }

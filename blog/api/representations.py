@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import jsonify, url_for
 
 from blog.actions.pending_edits import holds_for_review
@@ -30,6 +32,8 @@ def entry_json(entry: Entry) -> dict:
         "context": entry.context,
         "context_html": entry.context_html,
         "author": entry.author.name,
+        # Everyone on the byline, the author first; "author" stays for older clients.
+        "authors": [{"id": u.id, "name": u.name} for u in entry.authors],
         "published_at": entry.published_at.isoformat() if entry.published_at else None,
         "updated_at": entry.updated_at.isoformat(),
         "url": url_for(
@@ -54,9 +58,21 @@ def blog_json(blog: LiveBlog) -> dict:
         "event": blog.event.slug,
         "slug": blog.slug,
         "title": blog.title,
+        "description": blog.description,
         "status": blog.status.value,
         "last_seq": blog.last_seq,
+        "default_order": blog.default_order,
+        "session_id": blog.session_id,
+        "starts_at": iso(blog.starts_at),
+        "started_at": iso(blog.started_at),
+        "ended_at": iso(blog.ended_at),
+        "url": url_for("readers.blog_page", event_slug=blog.event.slug, blog_slug=blog.slug),
     }
+
+
+def iso(at: datetime | None) -> str | None:
+    """A stored time as the API writes it, or None."""
+    return at.isoformat() if at is not None else None
 
 
 def edit_answer(user, entry: Entry):

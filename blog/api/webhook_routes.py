@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from blog.api.body import json_body, reject_unknown
+from blog.api.idempotency import idempotent
 from blog.api.routes import bp
 from blog.api.token_auth import token_required
 from blog.content import queries
@@ -47,6 +48,7 @@ def list_webhooks(event_slug: str):
 
 @bp.post("/events/<event_slug>/webhooks")
 @token_required
+@idempotent(required=True)
 def create_webhook(event_slug: str):
     """Register an endpoint; its signing secret is in this answer only."""
     body = json_body()
@@ -67,6 +69,7 @@ def _with_secret(endpoint, secret: str, status: int = 200):
 
 @bp.patch("/webhooks/<int:webhook_id>")
 @token_required
+@idempotent()
 def update_webhook(webhook_id: int):
     """Change an endpoint's URL, change types or description; pause or resume it."""
     endpoint = endpoints.update_endpoint(g.user, webhook_id, _input(json_body()))
@@ -75,6 +78,7 @@ def update_webhook(webhook_id: int):
 
 @bp.delete("/webhooks/<int:webhook_id>")
 @token_required
+@idempotent()
 def delete_webhook(webhook_id: int):
     """Remove an endpoint and its delivery log."""
     endpoints.delete_endpoint(g.user, webhook_id)
@@ -83,6 +87,7 @@ def delete_webhook(webhook_id: int):
 
 @bp.post("/webhooks/<int:webhook_id>/rotate")
 @token_required
+@idempotent()
 def rotate_webhook_secret(webhook_id: int):
     """A new secret, in this answer only; the old one signs for a day more unless not kept."""
     body = json_body() if request.get_data() else {}
@@ -107,6 +112,7 @@ def webhook_deliveries(webhook_id: int):
 
 @bp.post("/deliveries/<int:delivery_id>/redeliver")
 @token_required
+@idempotent()
 def redeliver(delivery_id: int):
     """Send a delivery again, at once, with the same delivery id (202: the worker sends it)."""
     delivery = endpoints.redeliver(g.user, delivery_id)

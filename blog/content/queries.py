@@ -15,7 +15,9 @@ from blog.models import (
     Event,
     LiveBlog,
     Media,
+    Organization,
     Speaker,
+    Tag,
     User,
 )
 from blog.platform import db
@@ -48,6 +50,11 @@ def blog_by_id(blog_id: int) -> LiveBlog | None:
 def entry_by_id(entry_id: int) -> Entry | None:
     """Find an entry by id, whatever its status."""
     return db.session.get(Entry, entry_id)
+
+
+def user_by_id(user_id: int) -> User | None:
+    """Find a user by id."""
+    return db.session.get(User, user_id)
 
 
 def user_by_email(email: str) -> User | None:
@@ -106,6 +113,12 @@ def speakers_of(event: Event) -> list[Speaker]:
     return list(db.session.scalars(stmt))
 
 
+def organizations_of(event: Event) -> list[Organization]:
+    """The organisations of the event's roster, by name."""
+    stmt = select(Organization).where(Organization.event_id == event.id)
+    return list(db.session.scalars(stmt.order_by(Organization.name, Organization.id)))
+
+
 SPEAKER_QUERY_CHARS = 200
 
 
@@ -114,6 +127,22 @@ def speakers_matching(event: Event, needle: str) -> list[Speaker]:
     # A name is short; a longer needle matches nothing and costs nothing to fold.
     wanted = fold(needle.strip()[:SPEAKER_QUERY_CHARS])
     return [s for s in speakers_of(event) if wanted in fold(s.attribution)]
+
+
+MAX_TAG_SUGGESTIONS = 300
+
+
+def tag_names_of(event: Event) -> list[str]:
+    """The event's tags by name: what the composer suggests while a reporter types tags."""
+    stmt = select(Tag.name).where(Tag.event_id == event.id).order_by(Tag.name)
+    return list(db.session.scalars(stmt.limit(MAX_TAG_SUGGESTIONS)))
+
+
+def coauthor_choices(event: Event, author_id: int) -> list[User]:
+    """Who may share an entry's byline with its author: the event's other active members."""
+    return sorted(
+        (u for u in event.members if u.active and u.id != author_id), key=lambda u: u.name
+    )
 
 
 def revisions_of(entry: Entry) -> list[EntryRevision]:

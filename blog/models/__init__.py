@@ -18,6 +18,7 @@ from blog.models.coverage import (
     EntryRevision,
     LiveBlog,
     PendingEdit,
+    entry_coauthors,
     entry_tags,
 )
 from blog.models.event import (
@@ -29,6 +30,7 @@ from blog.models.event import (
     Speaker,
     Tag,
 )
+from blog.models.idempotency import IdempotentAnswer
 from blog.models.media import Media
 from blog.models.people import ApiToken, User, event_members
 from blog.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookStream
@@ -49,6 +51,7 @@ __all__ = [
     "EntryStatus",
     "Event",
     "EventChange",
+    "IdempotentAnswer",
     "HubFeature",
     "LiveBlog",
     "Media",
@@ -62,6 +65,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookStream",
+    "entry_coauthors",
     "entry_tags",
     "event_members",
     "enum_column",

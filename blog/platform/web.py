@@ -11,24 +11,35 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
 
-from blog.platform import db
+from blog.platform import dates, db
 from blog.platform.errors import DATABASE_RETRY_AFTER_S, ActionError
 from blog.platform.migrate import schema_problem
 from blog.platform.public_origin import NoSniff
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    ]
-)
+BASE_POLICY = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+]
+
+
+def content_security_policy(frame_sources: list[str]) -> str:
+    """The site's policy; frame-src names exactly the players a link card may load on a click."""
+    frames = " ".join(frame_sources) or "'none'"
+    return "; ".join([*BASE_POLICY, f"frame-src {frames}"])
+
+
+def site_policy() -> str:
+    """The current app's Content Security Policy, as every page but the embed sends it."""
+    if request and request.blueprint in STAFF_BLUEPRINTS:
+        return current_app.extensions["showfloor_staff_csp"]
+    return current_app.extensions["showfloor_csp"]
 
 
 class BoundedInt(IntegerConverter):
@@ -46,12 +57,16 @@ def init_app(
     app: Flask,
     session_user: Callable[[], object | None],
     start_scheduler: Callable[[Flask], None],
+    frame_sources: list[str],
 ) -> None:
     """Install request hooks, headers, error handlers and template helpers.
 
-    The factory hands in who is logged in and how the scheduler starts: both
-    live above this layer, and each request needs them in this order.
+    The factory hands in who is logged in, how the scheduler starts and which
+    players pages may frame: all live above this layer.
     """
+    app.extensions["showfloor_csp"] = content_security_policy(frame_sources)
+    # Staff pages also frame the site's own pages: the composer shows the blog as readers see it.
+    app.extensions["showfloor_staff_csp"] = content_security_policy(["'self'", *frame_sources])
     # Before any blueprint adds rules: every <int:…> in a URL is bounded.
     app.url_map.converters["int"] = BoundedInt
     app.register_error_handler(OverflowError, _out_of_range)
@@ -71,7 +86,9 @@ def init_app(
         app.register_error_handler(status, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.jinja_env.filters["venue_time"] = venue_time
-    app.jinja_env.filters["iso"] = lambda dt: dt.isoformat() if dt else ""
+    app.jinja_env.filters["iso"] = dates.iso
+    app.jinja_env.filters["when"] = dates.venue_when
+    app.jinja_env.filters["date_range"] = dates.date_range
     app.context_processor(lambda: {"current_user": g.get("user")})
 
 
@@ -94,7 +111,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    policy = site_policy()
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers["X-Content-Type-Options"] = "nosniff"
     if g.get("user") is not None and request.blueprint in STAFF_BLUEPRINTS:
         response.headers["Cache-Control"] = "private, no-store"
@@ -102,7 +120,7 @@ def _security_headers(response):
         response.headers["Strict-Transport-Security"] = HSTS
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     # A route that set its own frame-ancestors (the embed) decides framing alone.
-    if response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY:
+    if response.headers["Content-Security-Policy"] == policy:
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     return response
 

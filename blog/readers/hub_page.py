@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 NEXT_SESSIONS = 3
 
@@ -32,8 +31,3 @@ def countdown(iso: str, now: datetime) -> str:
     if hours:
         return f"in {hours} h {minutes} min"
     return f"in {minutes} min"
-
-
-def venue_clock(iso: str | None, tz: str, fmt: str = "%H:%M") -> str:
-    """An ISO timestamp from a hub card, shown in the event's timezone."""
-    return _at(iso).astimezone(ZoneInfo(tz)).strftime(fmt) if iso else ""

@@ -9,9 +9,9 @@
   if (!root || !stateEl || !window.Showfloor) return;
   var $ = function (id) { return document.getElementById(id); };
   var state = JSON.parse(stateEl.textContent);
-  var tz = root.dataset.tz;
   var NEXT = 3, GROUP_KEYS = 3;
-  var clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz });
+  var times = window.Showfloor.times;
+  var STATUS = { live: "Live", scheduled: "Coming up", ended: "Ended" };
 
   function h(tag, attrs, kids) {
     var el = document.createElement(tag);
@@ -20,7 +20,8 @@
     return el;
   }
   function html(tag, attrs, markup) { var el = h(tag, attrs); el.innerHTML = markup; return el; }
-  function time(iso) { return h("time", { datetime: iso }, [clock.format(new Date(iso))]); }
+  // A <time> in the reader's locale (times.js), with the day unless it is today.
+  function time(iso, style) { var el = times.timeEl(iso, style); times.render(el); return el; }
   function fill(el, kids) { el.replaceChildren.apply(el, kids); }
 
   // ---- sections ------------------------------------------------------------
@@ -36,7 +37,7 @@
     fill($("hub-features"), cards.map(function (c) {
       var b = c.blog;
       return h("article", { "class": "feature" + (c.lead ? " feature--lead" : ""), "data-feature-id": c.id }, [
-        h("p", { "class": "feature__blog" }, [h("a", { href: b.url }, [b.title]), " ", h("span", { "class": "badge badge--" + b.status }, [b.status])]),
+        h("p", { "class": "feature__blog" }, [h("a", { href: b.url }, [b.title]), " ", h("span", { "class": "badge badge--" + b.status }, [STATUS[b.status] || b.status])]),
         c.entry ? html("div", { "class": "feature__entry" }, c.entry.html) : b.description ? h("p", { "class": "feature__desc" }, [b.description]) : null
       ]);
     }));
@@ -44,7 +45,8 @@
 
   function keyItem(k, withBlog) {
     return h("li", { "data-entry-id": k.entry_id }, [h("a", { href: k.url }, [
-      time(k.published_at), " ", withBlog ? h("span", { "class": "muted" }, [k.blog_title + ":"]) : null, withBlog ? " " : null, k.headline || k.text
+      time(k.published_at), " ", withBlog ? h("span", { "class": "keylist__blog" }, [k.blog_title]) : null, withBlog ? " " : null,
+      h("span", { "class": "keylist__text" }, [k.headline || k.text])
     ])]);
   }
 
@@ -56,8 +58,9 @@
       return h("section", { "class": "hub__group hub__group--" + pair[0] }, [h("h2", {}, [pair[1]]), h("ul", { "class": "cards" }, blogs.map(function (b) {
         var keys = state.key_moments.filter(function (k) { return k.blog_id === b.id; }).slice(0, GROUP_KEYS);
         return h("li", { "class": "card", "data-blog-id": b.id }, [
-          h("a", { href: b.url }, [h("strong", {}, [b.title])]), " ",
           b.status === "live" ? h("span", { "class": "badge badge--live" }, ["Live"]) : null,
+          h("h3", { "class": "card__title" }, [h("a", { href: b.url }, [b.title])]),
+          b.description ? h("p", { "class": "card__desc" }, [b.description]) : null,
           keys.length ? h("ul", { "class": "keylist" }, keys.map(function (k) { return keyItem(k, false); })) : null
         ]);
       }))]);
@@ -82,7 +85,7 @@
   function session(s, next) {
     var blogs = state.blogs.filter(function (b) { return b.session_id === s.id; });
     return h("li", { "class": "session", "data-session-id": s.id }, [
-      h("span", { "class": "session__time" }, [time(s.starts_at), "–", time(s.ends_at)]), " ",
+      h("span", { "class": "session__time" }, [time(s.starts_at), "–", time(s.ends_at, "clock")]), " ",
       h("strong", { "class": "session__title" }, [s.title]), s.stage ? h("span", { "class": "muted" }, [" · " + s.stage]) : null,
       next ? " " : null, next ? h("span", { "class": "countdown", "data-starts": s.starts_at }, [countdown(s.starts_at)]) : null
     ].concat(blogs.map(function (b) {
@@ -105,17 +108,26 @@
     ]);
   }
 
-  function day(iso, year) {
-    var opts = { day: "2-digit", month: "short", timeZone: "UTC" };
-    if (year) opts.year = "numeric";
-    return new Intl.DateTimeFormat("en-GB", opts).format(new Date(iso + "T00:00:00Z"));
+  // The show's days, "3–6 Mar 2027" as the reader's locale writes a range.
+  function days(from, to) {
+    var f = new Intl.DateTimeFormat(times.lang, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+    var a = new Date(from + "T00:00:00Z"), b = new Date(to + "T00:00:00Z");
+    return f.formatRange ? f.formatRange(a, b) : f.format(a) + " – " + f.format(b);
+  }
+
+  function renderDays() {
+    var el = $("hub-days");
+    el.dataset.starts = state.event.starts_on;
+    el.dataset.ends = state.event.ends_on;
+    el.textContent = days(el.dataset.starts, el.dataset.ends);
   }
 
   function renderHead() {
     var e = state.event;
     document.querySelector("#hub-head h1").textContent = e.name;
     var place = [e.venue, e.city].filter(Boolean).join(", ");
-    $("hub-meta").textContent = place + " · " + day(e.starts_on) + "–" + day(e.ends_on, true) + " · times in " + e.timezone;
+    $("hub-meta").replaceChildren(place ? place + " · " : "", h("span", { id: "hub-days" }));
+    renderDays();
     $("hub-desc").textContent = e.description || "";
     $("hub-desc").hidden = !e.description;
     renderCover(e.cover);
@@ -190,6 +202,7 @@
   }
 
   renderAgenda(); // the reader's clock may be past a boundary the server rendered
+  renderDays();
   setInterval(tick, 1000);
   window.Showfloor.hub = window.Showfloor.stream({
     follow: "follow_event",
