@@ -41,13 +41,20 @@ def members(role: str, scope: str) -> bool:
 
 
 def token_only(role: str, scope: str) -> bool:
-    """API reads that need a token (a webhook's URL is not public): no cookie opens them."""
+    """API reads that need a token (a webhook's URL, a review queue): no cookie opens them."""
     return False
 
 
 POLICY = {
     "api.list_webhooks": token_only,
     "api.webhook_deliveries": token_only,
+    "api.features": token_only,
+    "api.reporters": token_only,
+    "api.review_queue": token_only,
+    "api.get_event": everyone,
+    "api.list_blogs": everyone,
+    "api.agenda": everyone,
+    "api.list_organisations": everyone,
     "editor.webhooks": editors,
     "editor.webhook": editors,
     "api.get_blog": everyone,
