@@ -45,7 +45,7 @@ def form_value(page: str, name: str) -> str:
 
 
 def textarea(page: str) -> str:
-    match = re.search(r'<textarea name="source"[^>]*>(.*?)</textarea>', page, re.S)
+    match = re.search(r'<textarea[^>]*\bname="source"[^>]*>(.*?)</textarea>', page, re.S)
     assert match, "no source textarea"
     return html.unescape(match.group(1))
 

@@ -159,6 +159,17 @@ class Entry(Base):
         return [self.author, *self.coauthors]
 
     @property
+    def is_edited(self) -> bool:
+        """Whether readers see "edited": the entry changed after it was published.
+
+        A new version alone is not enough (the photo announced with a photo entry is
+        attached as version 2 at its publishing time), nor a later updated_at alone
+        (an editor moving the display time touches the row, not what it says).
+        """
+        published = self.published_at
+        return self.version > 1 and published is not None and self.updated_at > published
+
+    @property
     def byline(self) -> str:
         """The authors' names as a reader reads them: "A", "A and B", "A, B and C"."""
         names = [u.name for u in self.authors]
