@@ -13,6 +13,7 @@ from blog.content import queries, timeline
 from blog.content.plaintext import excerpt
 from blog.models import Entry, EntryStatus, LiveBlog
 from blog.platform import caching, db
+from blog.platform.i18n import use_event_locale
 from blog.readers import bp
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -95,6 +96,7 @@ def _respond(body: bytes, etag: str, modified: datetime):
 def blog_feed(event_slug: str, blog_slug: str):
     """The newest entries of one live blog as Atom."""
     blog = queries.blog_by_slugs(event_slug, blog_slug) or abort(404)
+    use_event_locale(blog.event.locale)
     etag = caching.page_etag("blog-feed", blog.id, blog.last_seq, blog.title)
     modified = timeline.last_change_at(blog)
     if caching.not_modified(etag, modified):
@@ -111,6 +113,7 @@ def blog_feed(event_slug: str, blog_slug: str):
 def event_feed(event_slug: str):
     """The newest entries of every blog of an event as one Atom feed."""
     event = queries.event_by_slug(event_slug) or abort(404)
+    use_event_locale(event.locale)
     blogs = list(db.session.scalars(select(LiveBlog).where(LiveBlog.event_id == event.id)))
     heads = sorted((b.id, b.last_seq) for b in blogs)
     etag = caching.page_etag("event-feed", event.id, heads, event.name)
