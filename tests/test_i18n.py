@@ -8,6 +8,7 @@ import pytest
 from conftest import csrf_token, login
 
 from blog import actions
+from blog.live.payloads import entry_payload
 from blog.platform import dates, db
 from blog.platform.errors import Invalid
 from blog.platform.i18n import compile_catalogues, in_locale, reader_choice
@@ -146,3 +147,10 @@ def test_catalogues_compile_when_their_text_changes(tmp_path):
     po.write_text(po.read_text(encoding="utf-8").replace("En directo", "Ahora"), encoding="utf-8")
     compile_catalogues(source, target)
     assert b"Ahora" in mo.read_bytes()
+
+
+def test_a_pushed_entry_is_in_its_events_language_whoever_asked(make_event, make_blog, make_entry):
+    event = make_event(locale="es")
+    entry = make_entry(make_blog(event), is_key=True)
+    html = entry_payload(entry)["html"]
+    assert 'data-l10n="Key moment"' in html and ">Momento clave<" in html

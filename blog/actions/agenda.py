@@ -134,7 +134,8 @@ def timezone_names() -> tuple[str, ...]:
 # ---- events -----------------------------------------------------------------
 
 
-def _validate_event(data: EventInput) -> dict:
+def _validate_event(data: EventInput, locale: str = DEFAULT_LOCALE) -> dict:
+    """The event's fields checked; locale is kept when the input leaves it out."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {
         "name": text_field(data.name, "name", 200, errors, "An event needs a name."),
@@ -143,7 +144,7 @@ def _validate_event(data: EventInput) -> dict:
         "city": text_field(data.city, "city", 120, errors),
         "description": text_field(data.description, "description", MAX_DESCRIPTION_CHARS, errors),
         "timezone": str(data.timezone or "").strip(),
-        "locale": str(data.locale or "").strip(),
+        "locale": str(data.locale or "").strip() or locale,
         "starts_on": _date_field(data.starts_on, "starts_on", errors),
         "ends_on": _date_field(data.ends_on, "ends_on", errors),
     }
@@ -203,7 +204,7 @@ def _create_event(user: User, data: EventInput) -> Event:
 
 def _update_event(user: User, event_id: int, data: EventInput) -> Event:
     actor, event = curator_of(user, event_id)
-    clean = _validate_event(data)
+    clean = _validate_event(data, event.locale)
     _check_slug_free(clean["slug"], event.id)
     _check_agenda_fits(event, clean)
     cover = media_of(event, data.cover_media_id).id if as_id(data.cover_media_id) else None

@@ -51,13 +51,16 @@ def day_and_clock(dt: datetime | None, tz: Zone) -> str:
     return pattern.replace("{1}", day(dt, tz)).replace("{0}", clock(dt, tz))
 
 
+def on_same_day(dt: datetime | None, other: datetime | None, tz: Zone) -> bool:
+    """Tell whether two instants fall on the same day at the venue (False if one is missing)."""
+    if dt is None or other is None:
+        return False
+    return at_venue(dt, tz).date() == at_venue(other, tz).date()
+
+
 def when(dt: datetime | None, tz: Zone, same_day: datetime | None = None) -> str:
     """The time, with its day too unless it falls on the venue day of same_day."""
-    if dt is None:
-        return ""
-    if same_day is not None and at_venue(dt, tz).date() == at_venue(same_day, tz).date():
-        return clock(dt, tz)
-    return day_and_clock(dt, tz)
+    return clock(dt, tz) if on_same_day(dt, same_day, tz) else day_and_clock(dt, tz)
 
 
 def full(dt: datetime | None, tz: Zone) -> str:
@@ -91,6 +94,7 @@ def init_app(app) -> None:
         ("day", day),
         ("day_and_clock", day_and_clock),
         ("when", when),
+        ("on_same_day", on_same_day),
         ("full_time", full),
         ("day_span", day_span),
     ):

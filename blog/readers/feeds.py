@@ -7,13 +7,14 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from flask import abort, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from blog.content import queries, timeline
 from blog.content.plaintext import excerpt
 from blog.models import Entry, EntryStatus, LiveBlog
 from blog.platform import caching, db
-from blog.platform.i18n import use_event_locale
+from blog.platform.i18n import page_lang, use_event_locale
 from blog.readers import bp
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -48,7 +49,7 @@ def _add_entry(feed: ET.Element, entry: Entry, with_blog: bool) -> None:
         return
     node = _el(feed, "entry")
     url = _entry_url(entry)
-    title = entry.headline or excerpt(entry.html, 90) or "Update"
+    title = entry.headline or excerpt(entry.html, 90) or _("Update")
     if with_blog:
         title = f"{entry.blog.title}: {title}"
     _el(node, "title", title)
@@ -74,7 +75,8 @@ def _escape(text: str) -> str:
 
 
 def _feed(title: str, page_url: str, self_url: str, updated: datetime, entries, with_blog):
-    feed = ET.Element("feed", {"xmlns": ATOM})
+    # The feed's language: the locale its words and the reader's choice are in.
+    feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": page_lang()})
     _el(feed, "title", title)
     _el(feed, "id", page_url)
     _el(feed, "link", rel="alternate", type="text/html", href=page_url)

@@ -20,7 +20,7 @@ from blog.platform.i18n import ROOT, page_locale
 
 BABEL_CFG = ROOT / "babel.cfg"
 ENTRY_PARTIALS = ("templates/_entry.html", "templates/_photo.html")
-JINJA = "jinja2.ext:babel_extract"
+JINJA = "jinja2"
 
 
 @functools.cache

@@ -6,12 +6,12 @@
 
   var root = document.getElementById("hub");
   var stateEl = document.getElementById("hub-state");
-  if (!root || !stateEl || !window.Showfloor) return;
+  if (!root || !stateEl || !window.Showfloor || !window.Showfloor.l10n) return;
+  var L = window.Showfloor.l10n, _ = L._;
   var $ = function (id) { return document.getElementById(id); };
   var state = JSON.parse(stateEl.textContent);
   var tz = root.dataset.tz;
   var NEXT = 3, GROUP_KEYS = 3;
-  var clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz });
 
   function h(tag, attrs, kids) {
     var el = document.createElement(tag);
@@ -20,7 +20,15 @@
     return el;
   }
   function html(tag, attrs, markup) { var el = h(tag, attrs); el.innerHTML = markup; return el; }
-  function time(iso) { return h("time", { datetime: iso }, [clock.format(new Date(iso))]); }
+  // A time with its day when the event lasts several days (blog/readers/hub_page.py venue_when).
+  function time(iso, withDay) {
+    var date = new Date(iso);
+    var several = state.event.starts_on !== state.event.ends_on;
+    return h("time", { datetime: iso }, [withDay && several ? L.dayAndClock(date, tz) : L.clock(date, tz)]);
+  }
+  function statusName(status) {
+    return { live: _("Live"), scheduled: _("Not started"), ended: _("Ended") }[status] || status;
+  }
   function fill(el, kids) { el.replaceChildren.apply(el, kids); }
 
   // ---- sections ------------------------------------------------------------
@@ -36,20 +44,22 @@
     fill($("hub-features"), cards.map(function (c) {
       var b = c.blog;
       return h("article", { "class": "feature" + (c.lead ? " feature--lead" : ""), "data-feature-id": c.id }, [
-        h("p", { "class": "feature__blog" }, [h("a", { href: b.url }, [b.title]), " ", h("span", { "class": "badge badge--" + b.status }, [b.status])]),
-        c.entry ? html("div", { "class": "feature__entry" }, c.entry.html) : b.description ? h("p", { "class": "feature__desc" }, [b.description]) : null
+        h("p", { "class": "feature__blog" }, [h("a", { href: b.url }, [b.title]), " ", h("span", { "class": "badge badge--" + b.status }, [statusName(b.status)])]),
+        c.entry ? relabelled(html("div", { "class": "feature__entry" }, c.entry.html)) : b.description ? h("p", { "class": "feature__desc" }, [b.description]) : null
       ]);
     }));
   }
 
+  function relabelled(el) { L.relabel(el, tz); return el; }
+
   function keyItem(k, withBlog) {
     return h("li", { "data-entry-id": k.entry_id }, [h("a", { href: k.url }, [
-      time(k.published_at), " ", withBlog ? h("span", { "class": "muted" }, [k.blog_title + ":"]) : null, withBlog ? " " : null, k.headline || k.text
+      time(k.published_at, true), " ", withBlog ? h("span", { "class": "muted" }, [k.blog_title + ":"]) : null, withBlog ? " " : null, k.headline || k.text
     ])]);
   }
 
   function renderGroups() {
-    var labels = [["live", "Live now"], ["scheduled", "Coming up"], ["ended", "Ended"]];
+    var labels = [["live", _("Live now")], ["scheduled", _("Coming up")], ["ended", _("Ended")]];
     fill($("hub-groups"), labels.map(function (pair) {
       var blogs = state.blogs.filter(function (b) { return b.status === pair[0]; });
       if (!blogs.length) return null;
@@ -57,7 +67,7 @@
         var keys = state.key_moments.filter(function (k) { return k.blog_id === b.id; }).slice(0, GROUP_KEYS);
         return h("li", { "class": "card", "data-blog-id": b.id }, [
           h("a", { href: b.url }, [h("strong", {}, [b.title])]), " ",
-          b.status === "live" ? h("span", { "class": "badge badge--live" }, ["Live"]) : null,
+          b.status === "live" ? h("span", { "class": "badge badge--live" }, [_("Live")]) : null,
           keys.length ? h("ul", { "class": "keylist" }, keys.map(function (k) { return keyItem(k, false); })) : null
         ]);
       }))]);
@@ -71,22 +81,22 @@
 
   function countdown(iso) {
     var s = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
-    if (s <= 0) return "now";
+    if (s <= 0) return _("now");
     var d = Math.floor(s / 86400), hr = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
-    if (d) return "in " + d + " d " + hr + " h";
-    if (hr) return "in " + hr + " h " + m + " min";
-    if (m >= 10) return "in " + m + " min";
-    return "in " + m + " min " + (s % 60) + " s";
+    if (d) return _("in %(days)s d %(hours)s h", { days: d, hours: hr });
+    if (hr) return _("in %(hours)s h %(minutes)s min", { hours: hr, minutes: m });
+    if (m >= 10) return _("in %(minutes)s min", { minutes: m });
+    return _("in %(minutes)s min %(seconds)s s", { minutes: m, seconds: s % 60 });
   }
 
   function session(s, next) {
     var blogs = state.blogs.filter(function (b) { return b.session_id === s.id; });
     return h("li", { "class": "session", "data-session-id": s.id }, [
-      h("span", { "class": "session__time" }, [time(s.starts_at), "–", time(s.ends_at)]), " ",
+      h("span", { "class": "session__time" }, [time(s.starts_at, next), "–", time(s.ends_at)]), " ",
       h("strong", { "class": "session__title" }, [s.title]), s.stage ? h("span", { "class": "muted" }, [" · " + s.stage]) : null,
       next ? " " : null, next ? h("span", { "class": "countdown", "data-starts": s.starts_at }, [countdown(s.starts_at)]) : null
     ].concat(blogs.map(function (b) {
-      return [" ", h("a", { "class": "session__blog", href: b.url }, [b.status === "live" ? "Follow live" : "Live blog"])];
+      return [" ", h("a", { "class": "session__blog", href: b.url }, [b.status === "live" ? _("Follow live") : _("Live blog")])];
     }).flat()));
   }
 
@@ -96,26 +106,22 @@
     var next = state.agenda.filter(function (s) { return at(s.starts_at) > now; })
       .sort(function (a, b) { return at(a.starts_at) - at(b.starts_at); }).slice(0, NEXT);
     fill($("hub-agenda"), [
-      h("h2", {}, ["On stage"]),
+      h("h2", {}, [_("On stage")]),
       onNow.length ? h("ul", { "class": "sessions", id: "agenda-now" }, onNow.map(function (s) { return session(s, false); }))
-        : h("p", { "class": "muted", id: "agenda-now-empty" }, ["Nothing on stage right now."]),
-      h("h2", {}, ["Next on the agenda"]),
+        : h("p", { "class": "muted", id: "agenda-now-empty" }, [_("Nothing on stage right now.")]),
+      h("h2", {}, [_("Next on the agenda")]),
       next.length ? h("ul", { "class": "sessions", id: "agenda-next" }, next.map(function (s) { return session(s, true); }))
-        : h("p", { "class": "muted" }, ["Nothing else scheduled."])
+        : h("p", { "class": "muted" }, [_("Nothing else scheduled.")])
     ]);
   }
 
-  function day(iso, year) {
-    var opts = { day: "2-digit", month: "short", timeZone: "UTC" };
-    if (year) opts.year = "numeric";
-    return new Intl.DateTimeFormat("en-GB", opts).format(new Date(iso + "T00:00:00Z"));
-  }
 
   function renderHead() {
     var e = state.event;
     document.querySelector("#hub-head h1").textContent = e.name;
     var place = [e.venue, e.city].filter(Boolean).join(", ");
-    $("hub-meta").textContent = place + " · " + day(e.starts_on) + "–" + day(e.ends_on, true) + " · times in " + e.timezone;
+    var days = L.daySpan(new Date(e.starts_on + "T00:00:00Z"), new Date(e.ends_on + "T00:00:00Z"));
+    $("hub-meta").textContent = place + " · " + days + " · " + _("times in %(timezone)s", { timezone: e.timezone });
     $("hub-desc").textContent = e.description || "";
     $("hub-desc").hidden = !e.description;
     renderCover(e.cover);
@@ -132,7 +138,7 @@
       img.height = cover.height;
     }
     img.alt = cover.alt;
-    $("hub-cover-credit").textContent = cover.credit ? "Photo: " + cover.credit : "";
+    $("hub-cover-credit").textContent = cover.credit ? _("Photo: %(credit)s", { credit: cover.credit }) : "";
     $("hub-cover-credit").hidden = !cover.credit;
   }
 
@@ -173,7 +179,7 @@
     if (handlers[msg.type]) handlers[msg.type](msg);
     var announce = $("announce");
     if (announce && msg.type === "key_moments_changed" && msg.key_moments.length) {
-      announce.textContent = "Key moment: " + (msg.key_moments[0].headline || msg.key_moments[0].text);
+      announce.textContent = _("Key moment: %(text)s", { text: msg.key_moments[0].headline || msg.key_moments[0].text });
     }
   }
 
@@ -182,10 +188,10 @@
     conn.hidden = false;
     conn.className = "connection connection--" + name;
     conn.textContent = {
-      live: "Connected",
-      polling: "Live (updates every few seconds)",
-      reconnecting: "Reconnecting…",
-      offline: "Offline"
+      live: _("Connected"),
+      polling: _("Live (updates every few seconds)"),
+      reconnecting: _("Reconnecting…"),
+      offline: _("Offline")
     }[name];
   }
 

@@ -41,13 +41,15 @@
     var key = kind + "|" + zone;
     if (!formats[key]) {
       var opts = { hour: "numeric", minute: "2-digit", timeZone: zone };
-      if (kind === "day") { opts.day = "numeric"; opts.month = "short"; }
+      if (kind !== "clock") { opts.day = "numeric"; opts.month = "short"; }
+      if (kind === "full") opts.year = "numeric";
       formats[key] = new Intl.DateTimeFormat(lang, opts);
     }
     return formats[key].format(date);
   }
   function clock(date, zone) { return format("clock", zone, date); }
   function dayAndClock(date, zone) { return format("day", zone, date); }
+  function full(date, zone) { return format("full", zone, date); }
   function daySpan(first, last) {
     var f = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
     return f.formatRange ? f.formatRange(first, last) : f.format(first) + "–" + f.format(last);
@@ -70,6 +72,6 @@
   window.Showfloor = window.Showfloor || {};
   window.Showfloor.l10n = {
     lang: lang, _: gettext, ngettext: ngettext,
-    clock: clock, dayAndClock: dayAndClock, daySpan: daySpan, relabel: relabel
+    clock: clock, dayAndClock: dayAndClock, full: full, daySpan: daySpan, relabel: relabel
   };
 })();

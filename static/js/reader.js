@@ -7,7 +7,8 @@
   "use strict";
 
   var root = document.getElementById("live");
-  if (!root || !window.Showfloor) return;
+  if (!root || !window.Showfloor || !window.Showfloor.l10n) return;
+  var L = window.Showfloor.l10n, _ = L._, ngettext = L.ngettext;
   var $ = function (id) { return document.getElementById(id); };
   var entriesEl = $("entries"), pinnedEl = $("pinned"), barEl = $("newbar");
   var blogId = Number(root.dataset.blogId);
@@ -79,6 +80,7 @@
     var old = $("entry-" + msg.entry_id);
     var q = findQueued(msg.entry_id);
     var el = msg.status === "published" && msg.html ? fromHtml(msg.html) : null;
+    if (el) L.relabel(el, tz); // rendered in the event's locale, shown in the page's
     updateKeys(msg, el);
     if (el && !matches(el)) el = null;
     if (q >= 0) {
@@ -108,13 +110,13 @@
     if (document.visibilityState === "hidden") unseenHidden += els.length;
     else rememberSeen();
     updateTitle();
-    announce(els.length === 1 ? "New update: " + summary(els[0]) : els.length + " new updates");
+    announce(els.length === 1 ? _("New update: %(text)s", { text: summary(els[0]) }) : ngettext("%(num)s new update", "%(num)s new updates", els.length));
   }
 
   function setStatus(status) {
     var el = $("blog-status");
     if (!el) return;
-    el.textContent = { live: "Live", scheduled: "Not started", ended: "Ended" }[status] || status;
+    el.textContent = { live: _("Live"), scheduled: _("Not started"), ended: _("Ended") }[status] || status;
     el.className = "badge badge--" + status;
   }
 
@@ -135,7 +137,7 @@
     if (!barEl) return;
     var n = queue.length;
     barEl.hidden = n === 0;
-    barEl.textContent = n === 1 ? "1 new update" : n + " new updates";
+    barEl.textContent = ngettext("%(num)s new update", "%(num)s new updates", n);
     if (n) announce(barEl.textContent);
   }
 
@@ -222,12 +224,9 @@
 
   // ---- times: relative, in the event's zone and the reader's ---------------
 
-  var rtf = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }) : null;
+  var rtf = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(L.lang, { numeric: "auto" }) : null;
   var readerTz = window.Intl ? Intl.DateTimeFormat().resolvedOptions().timeZone : "";
 
-  function fmt(date, zone) {
-    return new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZone: zone, timeZoneName: "short" }).format(date);
-  }
 
   function ago(date) {
     var s = Math.round((date.getTime() - Date.now()) / 1000);
@@ -236,22 +235,22 @@
     for (var i = 0; i < units.length; i++) {
       if (Math.abs(s) >= units[i][1]) return rtf.format(Math.round(s / units[i][1]), units[i][0]);
     }
-    return rtf.format(0, "second") === "now" ? "just now" : rtf.format(0, "second");
+    return rtf.format(0, "second");
   }
 
   function decorate(el) {
     var time = el.querySelector && el.querySelector(".entry__meta time");
     if (!time) return;
     var date = new Date(time.getAttribute("datetime"));
-    var local = readerTz && readerTz !== tz ? fmt(date, readerTz) : "";
-    time.title = fmt(date, tz) + " (" + tz + ")" + (local ? " · " + local + " your time" : "");
+    var local = readerTz && readerTz !== tz ? _("%(time)s your time", { time: L.clock(date, readerTz) }) : "";
+    time.title = L.full(date, tz) + " (" + tz + ")" + (local ? " · " + local : "");
     var span = el.querySelector(".entry__ago");
     if (!span) {
       span = document.createElement("span");
       span.className = "entry__ago";
       time.parentNode.insertAdjacentElement("afterend", span);
     }
-    span.textContent = ago(date) + (local ? " · " + local + " your time" : "");
+    span.textContent = ago(date) + (local ? " · " + local : "");
   }
 
   function tick() { document.querySelectorAll(".entry").forEach(decorate); }
@@ -280,10 +279,10 @@
     unread.forEach(function (e) { e.classList.add("entry--unread"); });
     var first = unread.reduce(function (a, b) { return newer(a, b) ? b : a; });
     var n = unread.length + (root.dataset.more === "1" && unread.length >= entriesEl.children.length ? "+" : "");
-    box.textContent = n + (n === 1 ? " new update" : " new updates") + " since your last visit. ";
+    box.textContent = ngettext("%(num)s new update since your last visit.", "%(num)s new updates since your last visit.", unread.length, { num: n }) + " ";
     var a = document.createElement("a");
     a.href = "#" + first.id;
-    a.textContent = "Jump to the first unread";
+    a.textContent = _("Jump to the first unread");
     box.appendChild(a);
     box.hidden = false;
   }
@@ -328,10 +327,10 @@
     conn.hidden = false;
     conn.className = "connection connection--" + name;
     conn.textContent = {
-      live: "Connected",
-      polling: "Live (updates every few seconds)",
-      reconnecting: "Reconnecting…",
-      offline: "Offline"
+      live: _("Connected"),
+      polling: _("Live (updates every few seconds)"),
+      reconnecting: _("Reconnecting…"),
+      offline: _("Offline")
     }[name];
     if (retry) retry.hidden = name === "live" || name === "polling";
   }
@@ -341,7 +340,7 @@
     var el = $("readers");
     if (!el || typeof n !== "number") return;
     el.hidden = n < 1;
-    el.textContent = n === 1 ? "1 reader" : n + " readers";
+    el.textContent = ngettext("%(num)s reader", "%(num)s readers", n);
   }
 
   var announcer = $("announce");

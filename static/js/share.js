@@ -2,6 +2,8 @@
 // browser has it, the clipboard otherwise; the plain share links work everywhere.
 (function () {
   "use strict";
+  var l10n = window.Showfloor && window.Showfloor.l10n;
+  var _ = l10n ? l10n._ : function (s) { return s; };
 
   document.addEventListener("click", function (ev) {
     var b = ev.target.closest && ev.target.closest("[data-share],[data-copy],[data-copy-from]");
@@ -14,7 +16,7 @@
     var text = b.dataset.copy || document.querySelector(b.dataset.copyFrom).value;
     navigator.clipboard.writeText(text).then(function () {
       var label = b.textContent;
-      b.textContent = "Copied";
+      b.textContent = _("Copied");
       setTimeout(function () { b.textContent = label; }, 2000);
     });
   });
