@@ -34,8 +34,28 @@ async def post_cost(server: Service, reporter: Reporter, entries: int) -> float:
     return (cpu_seconds(server.pid) - before) / entries
 
 
+def redis_cpu(redis_url: str | None) -> tuple[float, int]:
+    """Redis's own CPU seconds so far and how many PUBLISH commands it has run."""
+    if not redis_url:
+        return 0.0, 0
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        cpu = client.info("cpu")
+        publish = client.info("commandstats").get("cmdstat_publish", {}).get("calls", 0)
+        return cpu["used_cpu_sys"] + cpu["used_cpu_user"], int(publish)
+    finally:
+        client.close()
+
+
 async def measure(
-    servers: list[Service], seed: dict, readers_n: int, entries: int, gen_cores: str | None
+    servers: list[Service],
+    seed: dict,
+    readers_n: int,
+    entries: int,
+    gen_cores: str | None,
+    redis_url: str | None = None,
 ) -> dict:
     """Connect readers to the servers (round robin), post entries to the first, time it all."""
     blog_id, head = seed["blog_id"], servers[0]
@@ -48,7 +68,9 @@ async def measure(
         connected = await readers.connect(since=last_seq)
         await asyncio.sleep(SETTLE_S)
         rss_after = sum(rss_bytes(s.pid) for s in servers)
+        redis_before = redis_cpu(redis_url)
         posts, cpu, wall = await _post_entries(servers, reporter, readers, entries, readers_n)
+        redis_after = redis_cpu(redis_url)
         reports = await readers.all({"cmd": "report", "posts": posts})
     finally:
         await reporter.close()
@@ -58,6 +80,10 @@ async def measure(
     result["connect_errors"] = [e for c in connected for e in c["errors"]][:5]
     result["rss_per_reader_kib"] = (rss_after - rss_before) / max(1, result["readers"]) / 1024
     result["generator_pids"] = len(readers.pids)
+    if redis_url:
+        publishes = max(1, redis_after[1] - redis_before[1])
+        result["redis_publishes"] = publishes
+        result["redis_us_per_publish"] = (redis_after[0] - redis_before[0]) / publishes * 1e6
     return result
 
 
@@ -139,7 +165,7 @@ async def scaleout(ws: Workspace, seed: dict, readers_n: int, entries: int, proc
     try:
         for n in range(procs):
             servers.append(ws.showfloor(f"scale{procs}-{n}-{readers_n}", str(n % 2), redis=True))
-        result = await measure(servers, seed, readers_n, entries, "0,1")
+        result = await measure(servers, seed, readers_n, entries, "0,1", ws.redis_url)
         result["processes"] = procs
         return result
     finally:

@@ -44,10 +44,12 @@ def _people(actions, Role, event, reporters: int) -> tuple:
     return editor, tokens
 
 
-def _prefill(actions, reporter, blog_id: int, count: int) -> None:
+def _prefill(actions, reporter, editor, blog_id: int, count: int) -> None:
     for n in range(count):
-        data = actions.EntryInput(kind="text", source=entry_source(n), is_key=n % 50 == 0)
-        actions.post_entry(reporter, blog_id, data, f"prefill-{n}")
+        is_key = n % 50 == 0
+        data = actions.EntryInput(kind="text", source=entry_source(n), is_key=is_key)
+        # Only editors mark key moments; the reporter writes the rest.
+        actions.post_entry(editor if is_key else reporter, blog_id, data, f"prefill-{n}")
 
 
 def seed(reporters: int, prefill: int) -> dict:
@@ -69,7 +71,7 @@ def seed(reporters: int, prefill: int) -> dict:
             if status is not None:
                 actions.set_blog_status(editor, blog.id, status)
         reporter = queries.user_by_email("r0@bench.test")
-        _prefill(actions, reporter, blogs[0].id, prefill)
+        _prefill(actions, reporter, editor, blogs[0].id, prefill)
         live = queries.blog_by_id(blogs[0].id)
         return {
             "event_slug": EVENT_SLUG,

@@ -45,7 +45,29 @@ def instrumented_app() -> Flask:
     flask_app.add_url_rule(
         "/_bench/queries", "bench_queries", lambda: jsonify(_statements), methods=["GET"]
     )
+    if os.environ.get("BENCH_TRACEMALLOC") == "1":
+        flask_app.add_url_rule("/_bench/memory", "bench_memory", _tracemalloc_top)
     return flask_app
+
+
+_baseline: list = []
+
+
+def _tracemalloc_top():
+    """Memory allocated since the first call, by traceback (BENCH_TRACEMALLOC=1)."""
+    import tracemalloc
+
+    snapshot = tracemalloc.take_snapshot()
+    if not _baseline:
+        _baseline.append(snapshot)
+        return jsonify([])
+    stats = snapshot.compare_to(_baseline[0], "traceback")
+    rows = []
+    for stat in stats[:40]:
+        rows.append(
+            [stat.size_diff, stat.count_diff, [str(f) for f in stat.traceback.format()[-12:]]]
+        )
+    return jsonify(rows)
 
 
 _create_app = showfloor.create_app

@@ -79,7 +79,7 @@ VIEW_MODULES = {
     "readers": ("pages", "speakers", "search_page", "feeds", "embed"),
     "desk": ("pages", "irreversible", "login", "json_routes", "uploads"),
     "editor": ("curation", "coverage", "people", "tokens", "review", "records"),
-    "api": ("routes",),
+    "api": ("routes", "discovery", "editor_routes", "hub_routes"),
 }
 
 
@@ -87,12 +87,14 @@ def _register(app: Flask) -> None:
     from blog import cli
     from blog.actions import lifecycle
     from blog.api import routes
+    from blog.content import players
     from blog.desk import json_routes, login, uploads
     from blog.live import handlers
     from blog.ops import routes as ops
     from blog.platform import caching, web
 
-    web.init_app(app, login.current_session_user, lifecycle.start_release_loop)
+    frames = players.frame_sources(app.config["EMBED_MASTODON_HOSTS"])
+    web.init_app(app, login.current_session_user, lifecycle.start_release_loop, frames)
     caching.init_app(app)
     for audience, modules in VIEW_MODULES.items():
         for module in modules:

@@ -101,9 +101,8 @@ def database_url(migrated_template, tmp_path):
     return f"sqlite:///{path}"
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    """The app on a fresh database, in threading mode for the in-process test clients."""
+def make_test_app(database_url: str, instance_path, **overrides):
+    """An app on database_url in threading mode for the in-process test clients."""
     app = create_app(
         {
             "DATABASE_URL": database_url,
@@ -115,9 +114,17 @@ def app(database_url, tmp_path):
             "SCHEDULER_INTERVAL": None,
             # Readers-count broadcasts come from a timer; tests that want them flush it.
             "READERS_COUNT": False,
+            **overrides,
         }
     )
-    app.instance_path = str(tmp_path)
+    app.instance_path = str(instance_path)
+    return app
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The app on a fresh database, in threading mode for the in-process test clients."""
+    app = make_test_app(database_url, tmp_path)
     with app.app_context():
         yield app
     dispose_app(app)

@@ -73,14 +73,23 @@ def test_get_blog(client, blog, make_entry):
     make_entry(blog)
     response = client.get(f"/api/v1/blogs/{blog.id}")
     assert response.status_code == 200
-    assert response.get_json() == {
+    got = response.get_json()
+    assert got == {
         "id": blog.id,
         "event": blog.event.slug,
         "slug": blog.slug,
         "title": "A live blog",
+        "description": "",
         "status": "live",
         "last_seq": 2,  # went live, one entry
+        "default_order": "newest",
+        "session_id": None,
+        "starts_at": None,
+        "started_at": got["started_at"],
+        "ended_at": None,
+        "url": f"/e/{blog.event.slug}/{blog.slug}/",
     }
+    assert got["started_at"].endswith("+00:00")
 
 
 def test_unknown_blog_is_a_json_404(client):

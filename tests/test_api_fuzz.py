@@ -102,7 +102,11 @@ def seed(make_event, make_blog, make_entry, make_user, editor) -> dict:
     actions.retract_entry(editor, retracted.id)
     contributor = make_user(Role.CONTRIBUTOR, events=[event])
     make_entry(live, author=contributor, source="Waiting for approval")
+    times = {"starts_at": "2027-03-01T10:00", "ends_at": "2027-03-01T11:00"}
+    session = actions.save_session(editor, event.id, None, actions.SessionInput(title="T", **times))
     ids = {"blog_id": live.id, "entry_id": first.id, "event_id": event.id, "event_slug": event.slug}
+    ids |= {"speaker_id": speaker.id, "organization_id": speaker.organization_id}
+    ids |= {"session_id": session.id, "who": contributor.email}
     return api_headers(editor), ids
 
 

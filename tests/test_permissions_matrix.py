@@ -66,6 +66,8 @@ class Req:
     # A prepared (client, CSRF token) acting instead of the role's shared client,
     # for requests that would log the shared account out everywhere.
     session: tuple | None = None
+    # Extra headers of an API request (an Idempotency-Key).
+    headers: dict = field(default_factory=dict)
 
 
 class Fresh(dict):
@@ -603,6 +605,119 @@ def _entry_flag(c: Cell) -> Req:
     return _curate(c, f"/blogs/{entry.blog_id}/entries/{entry.id}/key")
 
 
+# ---- the editor's API: the same rights as the screens above ------------------------------
+
+
+def _api(path: str, data: dict | None = None, method: str = "POST", create: bool = False) -> Req:
+    headers = {"Idempotency-Key": uuid.uuid4().hex} if create else {}
+    return Req(f"/api/v1{path}", data or {}, "api", method, headers=headers)
+
+
+def _speaker(c: Cell):
+    return actions.add_speaker(c.event, f"Voice {c.key()[:6]}", "", f"Org {c.key()[:8]}")
+
+
+def _unassigned(c: Cell) -> User:
+    email = f"u-{uuid.uuid4().hex[:10]}@example.test"
+    return actions.create_user(email, "Unassigned", PASSWORD, Role.REPORTER)
+
+
+ROWS.update(
+    {
+        ("api.create_event", "POST"): (
+            lambda c: _api(
+                "/events",
+                {
+                    "name": "API show",
+                    "slug": f"a-{c.key()[:12]}",
+                    "starts_on": "2027-05-01",
+                    "ends_on": "2027-05-02",
+                },
+                create=True,
+            ),
+            EDITORS,
+        ),
+        ("api.update_event", "PATCH"): (
+            lambda c: _api(f"/events/{c.event.slug}", {"city": c.key()[:8]}, "PATCH"),
+            EDITORS,
+        ),
+        ("api.create_blog", "POST"): (
+            lambda c: _api(
+                f"/events/{c.event.slug}/blogs",
+                {"title": "API blog", "slug": f"b-{c.key()[:12]}"},
+                create=True,
+            ),
+            EDITORS,
+        ),
+        ("api.update_blog", "PATCH"): (
+            lambda c: _api(f"/blogs/{c.blog().id}", {"title": "Renamed"}, "PATCH"),
+            EDITORS,
+        ),
+        ("api.add_speaker", "POST"): (
+            lambda c: _api(f"/events/{c.event.slug}/speakers", {"name": "New"}, create=True),
+            POSTERS,
+        ),
+        ("api.update_speaker", "PATCH"): (
+            lambda c: _api(f"/speakers/{_speaker(c).id}", {"title": "CEO"}, "PATCH"),
+            EDITORS,
+        ),
+        ("api.rename_organisation", "PATCH"): (
+            lambda c: _api(
+                f"/organisations/{_speaker(c).organization_id}", {"name": c.key()}, "PATCH"
+            ),
+            EDITORS,
+        ),
+        ("api.add_session", "POST"): (
+            lambda c: _api(
+                f"/events/{c.event.slug}/agenda", {"title": "Panel", **SESSION_TIMES}, create=True
+            ),
+            EDITORS,
+        ),
+        ("api.update_session", "PATCH"): (
+            lambda c: _api(f"/agenda/{_session(c).id}", {"stage": "Hall 2"}, "PATCH"),
+            EDITORS,
+        ),
+        ("api.remove_session", "DELETE"): (
+            lambda c: _api(f"/agenda/{_session(c).id}", method="DELETE"),
+            EDITORS,
+        ),
+        ("api.set_features", "PUT"): (
+            lambda c: (
+                _clear_features(c),
+                _api(
+                    f"/events/{c.event.slug}/features",
+                    {"features": [{"blog_id": c.blog().id}]},
+                    "PUT",
+                ),
+            )[1],
+            EDITORS,
+        ),
+        ("api.assign", "PUT"): (
+            lambda c: _api(f"/events/{c.event.slug}/reporters/{_unassigned(c).id}", method="PUT"),
+            EDITORS,
+        ),
+        ("api.unassign", "DELETE"): (
+            lambda c: _api(
+                f"/events/{c.event.slug}/reporters/{c.target_user().email}", method="DELETE"
+            ),
+            EDITORS,
+        ),
+        ("api.approve", "POST"): (
+            lambda c: (lambda e: _api(f"/entries/{e.id}/approve", {"base_version": e.version}))(
+                c.pending()
+            ),
+            EDITORS,
+        ),
+        ("api.return_entry", "POST"): (
+            lambda c: (
+                lambda e: _api(f"/entries/{e.id}/return", {"base_version": e.version, "note": "x"})
+            )(c.pending()),
+            EDITORS,
+        ),
+    }
+)
+
+
 # ---- socket events: name → (payload for a cell, set-up on the socket, allowed cells) -------
 
 
@@ -718,7 +833,7 @@ def fingerprint() -> str:
 def send(w: World, role: str, req: Req):
     """Send a cell's request the way that kind of client would."""
     if req.kind.startswith("api"):
-        headers = w.bearer.get(role, {})
+        headers = {**w.bearer.get(role, {}), **req.headers}
         client = w.app.test_client()
         if req.kind == "api-multipart":
             return client.post(
@@ -869,3 +984,27 @@ def test_cell_count(world, capsys):
             f"× {len(ROLES)} roles × {len(SCOPES)} scopes = {count} cells"
         )
     assert count >= 12 * 40
+
+
+API_ROWS = sorted((k for k in ROWS if k[0].startswith(("api.", "uploads.api_"))), key=str)
+
+
+@pytest.mark.parametrize("key", API_ROWS, ids=lambda k: "-".join(k[:2]))
+def test_api_route_refuses_a_token_of_another_event(world, key):
+    """An editor's token limited to the other event is refused on this event's objects."""
+    make, allowed = ROWS[key]
+    assert ("editor", "own") in allowed or key[0] == "api.add_speaker"
+    editor = world.users["editor"]
+    token = actions.create_api_token(editor, "other", event_id=world.events["other"].id)
+    req = make(Cell(world, "editor", "own"))
+    before = fingerprint()
+    client = world.app.test_client()
+    headers = {"Authorization": f"Bearer {token}", **req.headers}
+    if req.kind == "api-multipart":
+        response = client.post(
+            req.path, data=req.data, headers=headers, content_type="multipart/form-data"
+        )
+    else:
+        response = client.open(req.path, method=req.method, json=req.data, headers=headers)
+    assert response.status_code == 403, (key, response.get_json())
+    assert fingerprint() == before, f"{key}: refused but the database changed"

@@ -1,10 +1,9 @@
-"""Readers' pages over HTTP: cursors, filters, permalinks, feeds, JSON-LD, caching, search."""
+"""Readers' pages over HTTP: cursors, filters, permalinks, feeds, caching, search."""
 
 from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 
 import feedparser
 import pytest
@@ -12,7 +11,7 @@ from conftest import statements_run
 
 from blog import actions
 from blog.live import reader_counts
-from blog.models import ORDER_OLDEST, BlogStatus, LiveBlog
+from blog.models import ORDER_OLDEST, LiveBlog
 from blog.platform import db
 
 
@@ -237,74 +236,6 @@ def test_event_feed_merges_every_blog(client, make_event, make_blog, make_entry)
     assert not feed.bozo
     assert len(feed.entries) == 2
     assert {e.title.split(": ")[1] for e in feed.entries} == {"From A", "From B"}
-
-
-# ---- JSON-LD ----------------------------------------------------------------------
-
-# schema.org properties by type (each type inherits its parents': Thing → CreativeWork →
-# Article → SocialMediaPosting → BlogPosting → LiveBlogPosting).
-THING = {"@type", "@context", "name", "description", "url"}
-CREATIVE_WORK = THING | {"headline", "datePublished", "dateModified", "author", "about", "keywords"}
-ARTICLE = CREATIVE_WORK | {"articleBody"}
-SCHEMA = {
-    "BlogPosting": ARTICLE,
-    "LiveBlogPosting": ARTICLE | {"coverageStartTime", "coverageEndTime", "liveBlogUpdate"},
-    "Person": THING,
-    "Event": THING | {"startDate", "endDate", "location"},
-    "Place": THING | {"address"},
-}
-
-
-class _LdScripts(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.blocks, self._in = [], False
-
-    def handle_starttag(self, tag, attrs):
-        self._in = tag == "script" and ("type", "application/ld+json") in attrs
-
-    def handle_data(self, data):
-        if self._in:
-            self.blocks.append(json.loads(data))
-
-    def handle_endtag(self, tag):
-        self._in = False
-
-
-def check_schema(node):
-    """Every object has a known type and only properties that type has."""
-    if isinstance(node, list):
-        return [check_schema(n) for n in node]
-    if not isinstance(node, dict):
-        return None
-    kind = node["@type"]
-    assert kind in SCHEMA, kind
-    assert set(node) <= SCHEMA[kind], (kind, set(node) - SCHEMA[kind])
-    for value in node.values():
-        check_schema(value)
-
-
-def json_ld(html: str) -> dict:
-    parser = _LdScripts()
-    parser.feed(html)
-    assert len(parser.blocks) == 1
-    return parser.blocks[0]
-
-
-def test_json_ld_is_a_live_blog_posting_with_updates(client, make_blog, make_entry, editor):
-    blog = make_blog()
-    make_entry(blog, source="Hello </script><script>alert(1)</script>", headline="Hi")
-    data = json_ld(get_html(client, blog_path(blog)))
-    assert data["@context"] == "https://schema.org"
-    assert data["@type"] == "LiveBlogPosting"
-    check_schema(data)
-    assert data["coverageStartTime"] and "coverageEndTime" not in data
-    assert data["liveBlogUpdate"][0]["headline"] == "Hi"
-    assert data["liveBlogUpdate"][0]["@type"] == "BlogPosting"
-    actions.set_blog_status(editor, blog.id, BlogStatus.ENDED)
-    ended = json_ld(get_html(client, blog_path(blog)))
-    check_schema(ended)
-    assert ended["coverageEndTime"] >= ended["coverageStartTime"]
 
 
 # ---- search -----------------------------------------------------------------------

@@ -1,20 +1,19 @@
 """Every write use case: check rights and rules, write rows and change rows, commit, push."""
 
-from blog.actions.accounts import add_speaker, assign_user, create_user, end_sessions
+from blog.actions.accounts import assign_user, create_user, end_sessions
 from blog.actions.agenda import EventInput, SessionInput, remove_session, save_event, save_session
 from blog.actions.blogs import create_blog, create_event, set_blog_status
-from blog.actions.curation import (
-    BlogInput,
-    feature_on_hub,
-    reorder_features,
-    save_blog,
-    set_hub_summary,
-    set_lead_feature,
-    unfeature,
-)
+from blog.actions.curation import BlogInput, save_blog, set_hub_summary
 from blog.actions.display_time import set_display_time
 from blog.actions.entries import edit_entry, mark_key_entry, pin_entry, post_entry, retract_entry
 from blog.actions.entry_input import EntryInput
+from blog.actions.features import (
+    feature_on_hub,
+    reorder_features,
+    set_features,
+    set_lead_feature,
+    unfeature,
+)
 from blog.actions.lifecycle import (
     Placement,
     create_batch,
@@ -35,6 +34,7 @@ from blog.actions.people import (
     set_password_with_token,
     unassign_from_event,
 )
+from blog.actions.roster import add_speaker, edit_speaker, rename_organization
 from blog.actions.tokens import create_api_token, hash_token, revoke_api_token
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "save_blog",
     "save_event",
     "save_session",
+    "set_features",
     "set_hub_summary",
     "set_lead_feature",
     "unfeature",
@@ -72,6 +73,8 @@ __all__ = [
     "create_event",
     "create_user",
     "edit_entry",
+    "edit_speaker",
+    "rename_organization",
     "end_sessions",
     "hash_token",
     "mark_key_entry",

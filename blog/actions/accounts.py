@@ -1,4 +1,4 @@
-"""Accounts, event assignments and the speaker roster (API tokens: tokens.py)."""
+"""Accounts and event assignments (the speaker roster: roster.py; API tokens: tokens.py)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,13 @@ from zxcvbn import zxcvbn
 from blog.actions.stream import audit, write_action
 from blog.content.rendering import clean_field
 from blog.live import socket_auth
-from blog.models import Event, Organization, Role, Speaker, User
+from blog.models import Event, Role, User
 from blog.platform import db
 from blog.platform.errors import Invalid
 
 MIN_PASSWORD_CHARS = 8
 # The columns' widths: a longer name is refused, never cut.
 USER_NAME_CHARS = 120
-NAME_CHARS = 160
-TITLE_CHARS = 200
 MAX_PASSWORD_CHARS = 256
 # zxcvbn's cost grows with length and it refuses more than 72 characters; a
 # longer passphrase is judged by its first 72, which no common password outgrows.
@@ -109,31 +107,3 @@ def assign_user(user: User, event: Event, actor: User | None = None) -> None:
         user.events.append(event)
         audit(actor, "user.assign", "user", user.id, event.id)
     db.session.commit()
-
-
-@write_action
-def add_speaker(
-    event: Event, name: str, title: str = "", organization: str = "", actor: User | None = None
-) -> Speaker:
-    """Add a speaker to the event's roster, creating the organisation if new."""
-    name = clean_field(name, "A speaker's name", NAME_CHARS, "name", required=True)
-    title = clean_field(title, "A speaker's title", TITLE_CHARS, "title")
-    organization = clean_field(organization, "The organisation", NAME_CHARS, "organization")
-    db.begin_write()
-    speaker = Speaker(event_id=event.id, name=name, title=title)
-    if organization:
-        speaker.organization = _organization(event, organization)
-    db.session.add(speaker)
-    db.session.flush()
-    audit(actor, "speaker.create", "speaker", speaker.id, event.id)
-    db.session.commit()
-    return speaker
-
-
-def _organization(event: Event, name: str) -> Organization:
-    stmt = select(Organization).where(Organization.event_id == event.id, Organization.name == name)
-    org = db.session.scalar(stmt)
-    if org is None:
-        org = Organization(event_id=event.id, name=name)
-        db.session.add(org)
-    return org

@@ -1,4 +1,4 @@
-"""Hub curation and blog settings: features, the lead slot, the summary, new blogs, their order.
+"""Hub curation: the summary, new blogs and their settings (the hub's features: features.py).
 
 Each action names the event it curates; ids of another event's objects are not
 found. Every reader-visible change is recorded on the event's hub stream.
@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from blog.actions.agenda import in_event_days, slug_field, text_field, venue_time
+from blog.actions.features import feature_changes
 from blog.actions.load import (
     as_id,
     blog_of,
     curator_of,
-    entry_of,
-    feature_of,
     load_event,
     lock_blog,
     require_open,
@@ -29,14 +28,12 @@ from blog.actions.stream import (
     record_event_change,
     write_action,
 )
-from blog.content import hub
 from blog.content.rendering import RenderError, clean_text, render_markdown
 from blog.live import hub_payloads, payloads
-from blog.models import ORDER_NEWEST, ORDER_OLDEST, EntryStatus, Event, HubFeature, LiveBlog, User
+from blog.models import ORDER_NEWEST, ORDER_OLDEST, Event, LiveBlog, User
 from blog.platform import db
 from blog.platform.errors import Invalid
 
-MAX_FEATURES = 12
 MAX_SUMMARY_CHARS = 3_000
 ORDERS = (ORDER_NEWEST, ORDER_OLDEST)
 
@@ -119,122 +116,8 @@ def save_blog(user: User, event_id: int, blog_id: int | None, data: BlogInput) -
     changes = [
         record_event_change(event, payloads.BLOG_CHANGED, {"blog": payloads.blog_card(blog)})
     ]
-    commit_and_push(changes + _features_if_changed(event))
+    commit_and_push(changes + feature_changes(event))
     return blog
-
-
-def _features_if_changed(event: Event) -> list:
-    payload = hub_payloads.changed_payload(event, payloads.HUB_FEATURES_CHANGED)
-    if payload is None:
-        return []
-    return [record_event_change(event, payloads.HUB_FEATURES_CHANGED, payload)]
-
-
-# ---- hub features -----------------------------------------------------------
-
-
-@write_action
-def feature_on_hub(
-    user: User, event_id: int, *, blog_id=None, entry_id=None, lead: bool = False
-) -> HubFeature:
-    """Feature a blog or a published entry of the event on its hub, last in order (or as lead)."""
-    db.begin_write()
-    actor, event = curator_of(user, event_id, lock=False)
-    if (blog_id is None) == (entry_id is None):
-        raise Invalid("Feature either a blog or an entry.")
-    # The featured blog, then the event (the order every writer keeps); then
-    # _new_feature re-reads, as the entry may have been retracted meanwhile.
-    target = blog_of(event, blog_id) if blog_id is not None else entry_of(event, entry_id).blog
-    lock_blog(target.id)
-    lock_event(event.id)
-    feature = _new_feature(event, blog_id, entry_id)
-    features = hub.features_of(event)
-    if len(features) >= MAX_FEATURES:
-        raise Invalid(f"The hub features at most {MAX_FEATURES} items; remove one first.")
-    feature.position = max((f.position for f in features), default=0) + 1
-    db.session.add(feature)
-    db.session.flush()
-    if lead:
-        _make_lead(features + [feature], feature)
-    audit(actor, "hub.feature", "hub_feature", feature.id, event.id, kind=_kind(feature))
-    commit_and_push(_features_if_changed(event))
-    return feature
-
-
-def _new_feature(event: Event, blog_id, entry_id) -> HubFeature:
-    if blog_id is not None:
-        blog = blog_of(event, blog_id)
-        taken = HubFeature.blog_id == blog.id
-        feature = HubFeature(event_id=event.id, blog_id=blog.id)
-    else:
-        entry = entry_of(event, entry_id)
-        if entry.status != EntryStatus.PUBLISHED:
-            raise Invalid("Only a published entry can be featured on the hub.")
-        taken = HubFeature.entry_id == entry.id
-        feature = HubFeature(event_id=event.id, entry_id=entry.id)
-    stmt = select(func.count()).where(HubFeature.event_id == event.id, taken)
-    if db.session.scalar(stmt):
-        raise Invalid("That is already featured on the hub.")
-    return feature
-
-
-def _kind(feature: HubFeature) -> str:
-    return "entry" if feature.entry_id else "blog"
-
-
-def _make_lead(features: list[HubFeature], lead: HubFeature | None) -> None:
-    for feature in features:
-        feature.is_lead = feature is lead
-
-
-@write_action
-def unfeature(user: User, event_id: int, feature_id: int) -> None:
-    """Take a feature off the hub; the others close up in order."""
-    db.begin_write()
-    actor, event = curator_of(user, event_id)
-    feature = feature_of(event, feature_id)
-    audit(actor, "hub.unfeature", "hub_feature", feature.id, event.id, kind=_kind(feature))
-    db.session.delete(feature)
-    db.session.flush()
-    _renumber(hub.features_of(event))
-    commit_and_push(_features_if_changed(event))
-
-
-def _renumber(features: list[HubFeature]) -> None:
-    for position, feature in enumerate(features, start=1):
-        feature.position = position
-
-
-@write_action
-def reorder_features(user: User, event_id: int, feature_ids: list[int]) -> None:
-    """Put the hub's features in the given order; the list must name each exactly once."""
-    db.begin_write()
-    actor, event = curator_of(user, event_id)
-    features = {f.id: f for f in hub.features_of(event)}
-    wanted = [i for i in map(as_id, feature_ids) if i is not None]
-    if len(wanted) != len(feature_ids) or sorted(wanted) != sorted(features):
-        raise Invalid("The features changed meanwhile; reload the page and try again.")
-    if wanted == list(features):
-        db.session.commit()
-        return
-    _renumber([features[i] for i in wanted])
-    audit(actor, "hub.reorder", "event", event.id, event.id, order=wanted)
-    commit_and_push(_features_if_changed(event))
-
-
-@write_action
-def set_lead_feature(user: User, event_id: int, feature_id: int | None) -> None:
-    """Put one feature in the hub's lead slot, or empty the slot (feature_id None)."""
-    db.begin_write()
-    actor, event = curator_of(user, event_id)
-    lead = feature_of(event, feature_id) if feature_id is not None else None
-    features = hub.features_of(event)
-    if all(f.is_lead == (f is lead) for f in features):
-        db.session.commit()
-        return
-    _make_lead(features, lead)
-    audit(actor, "hub.lead", "event", event.id, event.id, feature_id=lead.id if lead else None)
-    commit_and_push(_features_if_changed(event))
 
 
 # ---- the editor's summary -----------------------------------------------------

@@ -37,6 +37,7 @@ class EntryInput:
     # Shown to readers under an edited entry, e.g. "Corrected the price".
     correction_note: str = ""
     # Image entries: an uploaded photo of the event; none yet shows "Photo coming…".
+    # Embed entries: an optional thumbnail for the card.
     media_id: int | str | None = None
     # Embed entries: the pasted link and an optional title typed by the writer.
     embed_url: str = ""
@@ -181,7 +182,7 @@ def _speaker_in_event(event: Event, speaker_id) -> Speaker | None:
 
 
 def _check_media(event: Event, kind: EntryKind, media_id, errors) -> Media | None:
-    if kind != EntryKind.IMAGE or media_id in (None, ""):
+    if kind not in (EntryKind.IMAGE, EntryKind.EMBED) or media_id in (None, ""):
         return None
     try:
         media_id = int(media_id)

@@ -17,7 +17,8 @@ ERRORS = {
     "401": "No token, or one that is unknown, revoked, expired or of a deactivated account.",
     "403": "The account may not do this, or the token is limited to another event.",
     "404": "No such blog, entry or event (or not visible to readers yet).",
-    "409": "The entry changed since base_version; `current` is the entry as it is now.",
+    "409": "The entry changed since base_version (`current` is the entry as it is now), "
+    "or the first request with this idempotency key is still running.",
     "410": "The entry was retracted.",
     "413": "The body is too large.",
     "422": "The input breaks a rule; `fields` names what to fix.",
@@ -26,6 +27,15 @@ ERRORS = {
 }
 READ_ERRORS = ("400", "401", "403", "404", "503")
 WRITE_ERRORS = ("400", "401", "403", "404", "413", "422", "429", "503")
+
+
+KEY_PATTERN = "^[A-Za-z0-9_-]{8,64}$"
+
+
+def key_param(required: bool = False) -> dict:
+    """The Idempotency-Key header: required on creates, optional on every other write."""
+    schema = {"type": "string", "pattern": KEY_PATTERN}
+    return {"name": "Idempotency-Key", "in": "header", "required": required, "schema": schema}
 
 
 def _error(code: str) -> dict:
@@ -38,7 +48,8 @@ def _error(code: str) -> dict:
     return response
 
 
-def _ok(schema: str, description: str, code: str = "200") -> dict:
+def ok(schema: str, description: str, code: str = "200") -> dict:
+    """A success response carrying one of the document's schemas."""
     return {
         code: {
             "description": description,
@@ -47,15 +58,18 @@ def _ok(schema: str, description: str, code: str = "200") -> dict:
     }
 
 
-def _path_id(name: str) -> dict:
+def path_id(name: str) -> dict:
+    """An integer id in the path."""
     return {"name": name, "in": "path", "required": True, "schema": ID, "example": 1}
 
 
-def _json_body(schema: dict) -> dict:
+def json_request(schema: dict) -> dict:
+    """A required JSON request body of this schema."""
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def _operation(summary: str, responses: dict, errors, params=(), body=None, auth=TOKEN) -> dict:
+def operation(summary: str, responses: dict, errors, params=(), body=None, auth=TOKEN) -> dict:
+    """One operation: its summary, security, parameters, responses and error responses."""
     operation = {
         "summary": summary,
         "security": auth,
@@ -67,19 +81,20 @@ def _operation(summary: str, responses: dict, errors, params=(), body=None, auth
     return operation
 
 
-def _read(summary: str, schema: str, params=(), extra=()) -> dict:
-    return _operation(
-        summary, _ok(schema, summary), (*READ_ERRORS, *extra), params, auth=OPTIONAL_TOKEN
+def read(summary: str, schema: str, params=(), extra=()) -> dict:
+    """A read: no token needed (one sent is checked), the usual read errors."""
+    return operation(
+        summary, ok(schema, summary), (*READ_ERRORS, *extra), params, auth=OPTIONAL_TOKEN
     )
 
 
 def _entry_write(summary: str, body=None, extra=(), held: bool = False) -> dict:
-    params = [_path_id("entry_id")]
-    responses = _ok("Entry", "The entry.")
+    params = [path_id("entry_id"), key_param()]
+    responses = ok("Entry", "The entry.")
     if held:
         waiting = "A contributor's change of a published entry awaits an editor; as published."
-        responses |= _ok("Entry", waiting, "202")
-    return _operation(summary, responses, (*WRITE_ERRORS, *extra), params, body)
+        responses |= ok("Entry", waiting, "202")
+    return operation(summary, responses, (*WRITE_ERRORS, "409", *extra), params, body)
 
 
 def _paths() -> dict:
@@ -88,38 +103,34 @@ def _paths() -> dict:
     slug = {"name": "event_slug", "in": "path", "required": True, "schema": STRING}
     status_body = obj({"status": {"enum": [s.value for s in BlogStatus]}})
     return {
-        "/blogs/{blog_id}": {
-            "get": _read("A blog and its head seq.", "Blog", [_path_id("blog_id")])
-        },
+        "/blogs/{blog_id}": {"get": read("A blog and its head seq.", "Blog", [path_id("blog_id")])},
         "/blogs/{blog_id}/changes": {
-            "get": _read(
-                "Changes after since.", "ChangePage", [_path_id("blog_id"), since], ["422"]
-            )
+            "get": read("Changes after since.", "ChangePage", [path_id("blog_id"), since], ["422"])
         },
         "/events/{event_id}/changes": {
-            "get": _read(
+            "get": read(
                 "Hub changes after since.",
                 "EventChangePage",
-                [_path_id("event_id"), since],
+                [path_id("event_id"), since],
                 ["422"],
             )
         },
         "/blogs/{blog_id}/entries": {
-            "get": _read(
-                "Published entries, newest first.", "EntryPage", [_path_id("blog_id"), before]
+            "get": read(
+                "Published entries, newest first.", "EntryPage", [path_id("blog_id"), before]
             ),
-            "post": _operation(
+            "post": operation(
                 "Post an entry (201), or return the entry of a known idempotency key (200).",
-                {**_ok("Entry", "Created.", "201"), **_ok("Entry", "Known key: the first entry.")},
+                {**ok("Entry", "Created.", "201"), **ok("Entry", "Known key: the first entry.")},
                 WRITE_ERRORS,
-                [_path_id("blog_id")],
-                _json_body(ref("EntryFields")),
+                [path_id("blog_id")],
+                json_request(ref("EntryFields")),
             ),
         },
         "/entries/{entry_id}": {
-            "get": _read("One published entry.", "Entry", [_path_id("entry_id")], ["410"]),
+            "get": read("One published entry.", "Entry", [path_id("entry_id")], ["410"]),
             "patch": _entry_write(
-                "Edit an entry.", _json_body(ref("EntryEdit")), ["409"], held=True
+                "Edit an entry.", json_request(ref("EntryEdit")), ["409"], held=True
             ),
         },
         "/entries/{entry_id}/retract": {"post": _entry_write("Retract an entry.")},
@@ -137,20 +148,20 @@ def _paths() -> dict:
         },
         "/entries/{entry_id}/media": {
             "post": _entry_write(
-                "Attach an uploaded photo.", _json_body(obj({"media_id": ID})), ["409"], held=True
+                "Attach an uploaded photo.", json_request(obj({"media_id": ID})), ["409"], held=True
             )
         },
         "/blogs/{blog_id}/status": {
-            "post": _operation(
-                "Set a blog live or ended (editors).",
-                _ok("Blog", "The blog."),
-                WRITE_ERRORS,
-                [_path_id("blog_id")],
-                _json_body(status_body),
+            "post": operation(
+                "Set a blog live or ended, or reopen an ended one (editors).",
+                ok("Blog", "The blog."),
+                (*WRITE_ERRORS, "409"),
+                [path_id("blog_id"), key_param()],
+                json_request(status_body),
             )
         },
         "/events/{event_slug}/speakers": {
-            "get": _read(
+            "get": read(
                 "The event's speaker roster, or those matching q (accents and case aside).",
                 "SpeakerList",
                 [slug, {"name": "q", "in": "query", "schema": STRING}],
@@ -186,16 +197,25 @@ def _upload_operation() -> dict:
         optional=("caption", "credit", "idempotency_key"),
     )
     body = {"required": True, "content": {"multipart/form-data": {"schema": form}}}
-    return _operation(
+    return operation(
         "Upload a photo for a blog's event.",
-        {**_ok("Media", "Stored.", "201"), **_ok("Media", "Known key: the first photo.")},
+        {**ok("Media", "Stored.", "201"), **ok("Media", "Known key: the first photo.")},
         WRITE_ERRORS,
         body=body,
     )
 
 
+def _merged(paths: dict, more: dict) -> dict:
+    for path, methods in more.items():
+        paths.setdefault(path, {}).update(methods)
+    return paths
+
+
 def document() -> dict:
     """The whole OpenAPI document, as a JSON-ready dict."""
+    # Here, not at the top: the editor's paths are built with this module's helpers.
+    from blog.api.openapi_editor import editor_paths, editor_schemas
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -205,9 +225,9 @@ def document() -> dict:
             "The guide with examples is docs/api.md.",
         },
         "servers": [{"url": "/api/v1"}],
-        "paths": _paths(),
+        "paths": _merged(_paths(), editor_paths()),
         "components": {
-            "schemas": schemas(),
+            "schemas": {**schemas(), **editor_schemas()},
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "sf_…"}
             },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import jsonify, url_for
 
 from blog.actions.pending_edits import holds_for_review
@@ -54,9 +56,21 @@ def blog_json(blog: LiveBlog) -> dict:
         "event": blog.event.slug,
         "slug": blog.slug,
         "title": blog.title,
+        "description": blog.description,
         "status": blog.status.value,
         "last_seq": blog.last_seq,
+        "default_order": blog.default_order,
+        "session_id": blog.session_id,
+        "starts_at": iso(blog.starts_at),
+        "started_at": iso(blog.started_at),
+        "ended_at": iso(blog.ended_at),
+        "url": url_for("readers.blog_page", event_slug=blog.event.slug, blog_slug=blog.slug),
     }
+
+
+def iso(at: datetime | None) -> str | None:
+    """A stored time as the API writes it, or None."""
+    return at.isoformat() if at is not None else None
 
 
 def edit_answer(user, entry: Entry):

@@ -10,6 +10,7 @@ from blog import actions
 from blog.actions.display_time import EDITORS_ONLY
 from blog.api import openapi, token_auth
 from blog.api.body import ENTRY_FIELDS, display_time, entry_input, json_body, reject_unknown
+from blog.api.idempotency import idempotent, refuse_key_of_other_write
 from blog.api.representations import blog_json, edit_answer, entry_json, speaker_json
 from blog.api.token_auth import token_required
 from blog.content import hub, queries
@@ -116,6 +117,7 @@ def create_entry(blog_id: int):
     body = json_body()
     data = entry_input(body)
     key = body.get("idempotency_key") or request.headers.get("Idempotency-Key")
+    refuse_key_of_other_write(g.user.id, key)
     entry, created = actions.post_entry(g.user, blog_id, data, key)
     if entry.blog_id != blog_id:
         raise Invalid("This idempotency key was already used for an entry in another blog.")
@@ -124,6 +126,7 @@ def create_entry(blog_id: int):
 
 @bp.patch("/entries/<int:entry_id>")
 @token_required
+@idempotent()
 def update_entry(entry_id: int):
     """Edit an entry; base_version must be the version the edit started from.
 
@@ -169,6 +172,7 @@ def _current_value(entry: Entry, field: str):
 
 @bp.post("/entries/<int:entry_id>/retract")
 @token_required
+@idempotent()
 def retract(entry_id: int):
     """Retract an entry: readers see it go; its text is kept."""
     return jsonify(entry_json(actions.retract_entry(g.user, entry_id)))
@@ -176,6 +180,7 @@ def retract(entry_id: int):
 
 @bp.post("/entries/<int:entry_id>/pin")
 @token_required
+@idempotent()
 def pin(entry_id: int):
     """Pin an entry on top of its blog (editors)."""
     return jsonify(entry_json(actions.pin_entry(g.user, entry_id, True)))
@@ -183,6 +188,7 @@ def pin(entry_id: int):
 
 @bp.post("/entries/<int:entry_id>/unpin")
 @token_required
+@idempotent()
 def unpin(entry_id: int):
     """Unpin an entry (editors)."""
     return jsonify(entry_json(actions.pin_entry(g.user, entry_id, False)))
@@ -190,6 +196,7 @@ def unpin(entry_id: int):
 
 @bp.post("/entries/<int:entry_id>/key")
 @token_required
+@idempotent()
 def mark_key(entry_id: int):
     """Mark ({"is_key": true}) or unmark an entry as a key event (editors)."""
     body = json_body()
@@ -202,6 +209,7 @@ def mark_key(entry_id: int):
 
 @bp.post("/blogs/<int:blog_id>/status")
 @token_required
+@idempotent()
 def set_status(blog_id: int):
     """Set a blog live or ended (editors)."""
     body = json_body()

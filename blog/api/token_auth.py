@@ -15,7 +15,7 @@ from flask import g, request
 from sqlalchemy import select, update
 
 from blog.actions.tokens import TOKEN_PREFIX, expiry_of, token_by_secret
-from blog.models import ApiToken, Entry, Event, LiveBlog
+from blog.models import AgendaSession, ApiToken, Entry, Event, LiveBlog, Organization, Speaker
 from blog.platform import clock, db
 from blog.platform.errors import ActionError, Forbidden
 
@@ -124,6 +124,8 @@ def event_of_route(view_args: dict) -> int | None:
     tokens rather than let through: a new kind of id must be added here.
     """
     for name, value in view_args.items():
+        if name in NAMES_NO_EVENT:
+            continue
         if name not in _EVENT_OF:
             if g.api_token.event_id is not None:
                 raise Forbidden("An event-scoped API token cannot be used on this route.")
@@ -134,6 +136,8 @@ def event_of_route(view_args: dict) -> int | None:
     return None
 
 
+# URL parts that name no event's object (an account): the route's event_slug scopes it.
+NAMES_NO_EVENT = frozenset({"who"})
 _EVENT_OF = {
     "event_id": lambda v: select(Event.id).where(Event.id == v),
     "event_slug": lambda v: select(Event.id).where(Event.slug == v),
@@ -141,4 +145,7 @@ _EVENT_OF = {
     "entry_id": lambda v: (
         select(LiveBlog.event_id).join(Entry, Entry.blog_id == LiveBlog.id).where(Entry.id == v)
     ),
+    "speaker_id": lambda v: select(Speaker.event_id).where(Speaker.id == v),
+    "organization_id": lambda v: select(Organization.event_id).where(Organization.id == v),
+    "session_id": lambda v: select(AgendaSession.event_id).where(AgendaSession.id == v),
 }

@@ -1,7 +1,8 @@
 """Pasted links as safe link cards: provider and title from the URL and the writer, no fetch.
 
-A card is a plain link: no iframe, no third-party script, nothing requested
-from the linked site when the entry is written or read.
+A card is a plain link: nothing is requested from the linked site when the entry
+is written or read. Cards of known providers also carry a click-to-load player,
+built from the link by blog/content/players.py.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ PROVIDERS = {
     "twitter.com": ("X", "post"),
     "linkedin.com": ("LinkedIn", "post"),
     "lnkd.in": ("LinkedIn", "post"),
+    "bsky.app": ("Bluesky", "post"),
+    "instagram.com": ("Instagram", "post"),
+    "tiktok.com": ("TikTok", "video"),
 }
 # Mastodon servers have any name; their post URLs look like /@user/1234 or /@user@host/1234.
 MASTODON_POST = re.compile(r"^/@[A-Za-z0-9_.]+(?:@[A-Za-z0-9.-]+)?/[0-9]+/?$")

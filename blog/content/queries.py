@@ -15,6 +15,7 @@ from blog.models import (
     Event,
     LiveBlog,
     Media,
+    Organization,
     Speaker,
     User,
 )
@@ -48,6 +49,11 @@ def blog_by_id(blog_id: int) -> LiveBlog | None:
 def entry_by_id(entry_id: int) -> Entry | None:
     """Find an entry by id, whatever its status."""
     return db.session.get(Entry, entry_id)
+
+
+def user_by_id(user_id: int) -> User | None:
+    """Find a user by id."""
+    return db.session.get(User, user_id)
 
 
 def user_by_email(email: str) -> User | None:
@@ -104,6 +110,12 @@ def speakers_of(event: Event) -> list[Speaker]:
     """The event's speaker roster, by name."""
     stmt = select(Speaker).where(Speaker.event_id == event.id).order_by(Speaker.name)
     return list(db.session.scalars(stmt))
+
+
+def organizations_of(event: Event) -> list[Organization]:
+    """The organisations of the event's roster, by name."""
+    stmt = select(Organization).where(Organization.event_id == event.id)
+    return list(db.session.scalars(stmt.order_by(Organization.name, Organization.id)))
 
 
 SPEAKER_QUERY_CHARS = 200

@@ -53,6 +53,7 @@ from blog import actions
 from blog.actions.media import upload_media_once
 from blog.api.body import parsed_json
 from blog.api.client_fields import refuse_server_fields
+from blog.api.idempotency import idempotent, refuse_key_of_other_write
 from blog.api.representations import edit_answer
 from blog.api.token_auth import check_scope, token_required
 from blog.content import photos, queries
@@ -158,6 +159,7 @@ def _upload(user):
     form = request.form
     event_id = _blog_event_id(form.get("blog_id"))
     key = form.get("idempotency_key") or request.headers.get("Idempotency-Key")
+    refuse_key_of_other_write(user.id, key)
     photo, created = upload_media_once(
         user,
         event_id,
@@ -202,6 +204,7 @@ def desk_attach(entry_id: int):
 
 @bp.post("/api/v1/entries/<int:entry_id>/media")
 @token_required
+@idempotent()
 def api_attach(entry_id: int):
     """Attach an uploaded photo to an entry with an API token."""
     return _attach(g.user, entry_id)

@@ -29,6 +29,7 @@ from blog.models.event import (
     Speaker,
     Tag,
 )
+from blog.models.idempotency import IdempotentAnswer
 from blog.models.media import Media
 from blog.models.people import ApiToken, User, event_members
 
@@ -48,6 +49,7 @@ __all__ = [
     "EntryStatus",
     "Event",
     "EventChange",
+    "IdempotentAnswer",
     "HubFeature",
     "LiveBlog",
     "Media",

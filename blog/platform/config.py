@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -29,6 +30,20 @@ ENV_RECONNECT_WINDOW_S = "SHOWFLOOR_RECONNECT_WINDOW_S"
 ENV_PUBLIC_URL = "SHOWFLOOR_PUBLIC_URL"
 ENV_METRICS_ALLOW = "SHOWFLOOR_METRICS_ALLOW"
 ENV_METRICS_TOKEN = "SHOWFLOOR_METRICS_TOKEN"
+ENV_EMBED_MASTODON_HOSTS = "SHOWFLOOR_EMBED_MASTODON_HOSTS"
+ENV_PUBLISHER_NAME = "SHOWFLOOR_PUBLISHER_NAME"
+
+# Mastodon servers whose posts a link card may play (docs/readers.md, "Link cards and players").
+DEFAULT_MASTODON_HOSTS = (
+    "mastodon.social",
+    "mastodon.online",
+    "mstdn.social",
+    "fosstodon.org",
+    "hachyderm.io",
+    "infosec.exchange",
+)
+_LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})+$")
 
 # Abuse limits as (requests, seconds) per fixed window, per client address
 # (_ip) or account (_account); see docs/operations.md, "Abuse limits".
@@ -131,7 +146,29 @@ def load_config(instance_path: Path) -> dict:
         # Who may read /metrics: these addresses or networks, or this bearer token.
         "METRICS_ALLOW": networks(os.environ.get(ENV_METRICS_ALLOW) or "127.0.0.1,::1"),
         "METRICS_TOKEN": os.environ.get(ENV_METRICS_TOKEN) or None,
+        # Who publishes the coverage, as structured data names it for search engines.
+        "PUBLISHER_NAME": " ".join(os.environ.get(ENV_PUBLISHER_NAME, "").split()) or "Showfloor",
+        # Each one is named in the Content Security Policy's frame-src.
+        "EMBED_MASTODON_HOSTS": host_names(os.environ.get(ENV_EMBED_MASTODON_HOSTS)),
     }
+
+
+def host_names(text: str | None) -> tuple[str, ...]:
+    """Mastodon servers from a space- or comma-separated list: unset is the defaults, "none" none.
+
+    A name that is not a plain host name is refused: it goes into a security header.
+    """
+    if text is None or not text.strip():
+        return DEFAULT_MASTODON_HOSTS
+    names = [n.lower() for n in re.split(r"[\s,]+", text.strip()) if n]
+    if names == ["none"]:
+        return ()
+    bad = [n for n in names if not HOST_NAME.match(n)]
+    if bad:
+        raise ValueError(
+            f"{ENV_EMBED_MASTODON_HOSTS}: {bad[0]!r} is not a host name like mastodon.social"
+        )
+    return tuple(dict.fromkeys(names))
 
 
 def networks(text: str) -> list[str]:

@@ -17,19 +17,28 @@ from blog.platform.errors import DATABASE_RETRY_AFTER_S, ActionError
 from blog.platform.migrate import schema_problem
 from blog.platform.public_origin import NoSniff
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    ]
-)
+BASE_POLICY = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+]
+
+
+def content_security_policy(frame_sources: list[str]) -> str:
+    """The site's policy; frame-src names exactly the players a link card may load on a click."""
+    frames = " ".join(frame_sources) or "'none'"
+    return "; ".join([*BASE_POLICY, f"frame-src {frames}"])
+
+
+def site_policy() -> str:
+    """The current app's Content Security Policy, as every page but the embed sends it."""
+    return current_app.extensions["showfloor_csp"]
 
 
 class BoundedInt(IntegerConverter):
@@ -47,12 +56,14 @@ def init_app(
     app: Flask,
     session_user: Callable[[], object | None],
     start_scheduler: Callable[[Flask], None],
+    frame_sources: list[str],
 ) -> None:
     """Install request hooks, headers, error handlers and template helpers.
 
-    The factory hands in who is logged in and how the scheduler starts: both
-    live above this layer, and each request needs them in this order.
+    The factory hands in who is logged in, how the scheduler starts and which
+    players pages may frame: all live above this layer.
     """
+    app.extensions["showfloor_csp"] = content_security_policy(frame_sources)
     # Before any blueprint adds rules: every <int:…> in a URL is bounded.
     app.url_map.converters["int"] = BoundedInt
     app.register_error_handler(OverflowError, _out_of_range)
@@ -95,7 +106,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    policy = site_policy()
+    response.headers.setdefault("Content-Security-Policy", policy)
     response.headers["X-Content-Type-Options"] = "nosniff"
     if g.get("user") is not None and request.blueprint in STAFF_BLUEPRINTS:
         response.headers["Cache-Control"] = "private, no-store"
@@ -103,7 +115,7 @@ def _security_headers(response):
         response.headers["Strict-Transport-Security"] = HSTS
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     # A route that set its own frame-ancestors (the embed) decides framing alone.
-    if response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY:
+    if response.headers["Content-Security-Policy"] == policy:
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     return response
 

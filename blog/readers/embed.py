@@ -11,6 +11,7 @@ from blog.content.timeline import Filters
 from blog.models import ORDER_NEWEST
 from blog.platform import caching
 from blog.platform.i18n import use_event_locale
+from blog.platform.web import site_policy
 from blog.readers import bp
 
 EMBED_ENTRIES = 15
@@ -26,9 +27,7 @@ def _configure(state) -> None:
 
 def embed_policy(ancestors: str) -> str:
     """The embed's Content-Security-Policy: the site's own, but framable by the given origins."""
-    from blog.platform.web import CONTENT_SECURITY_POLICY
-
-    kept = [d for d in CONTENT_SECURITY_POLICY.split("; ") if not d.startswith("frame-ancestors")]
+    kept = [d for d in site_policy().split("; ") if not d.startswith("frame-ancestors")]
     # Sources are space-separated tokens; anything else could break out of the directive.
     sources = " ".join(t for t in ancestors.split(";")[0].split() if "," not in t) or "'none'"
     return "; ".join([*kept, f"frame-ancestors {sources}"])

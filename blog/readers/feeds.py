@@ -1,8 +1,13 @@
-"""Atom feeds of a live blog and of a whole event, with the same validators as the pages."""
+"""Atom feeds of a live blog and of a whole event, with the same validators as the pages.
+
+An entry carries what its page shows: a photo as an enclosure and as Media RSS
+content with its alt text, a link card as a link, a quote with its speaker's name.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -15,9 +20,10 @@ from blog.content.plaintext import excerpt
 from blog.models import Entry, EntryStatus, LiveBlog
 from blog.platform import caching, db
 from blog.platform.i18n import page_lang, use_event_locale
-from blog.readers import bp
+from blog.readers import bp, images
 
 ATOM = "http://www.w3.org/2005/Atom"
+MEDIA_RSS = "http://search.yahoo.com/mrss/"
 FEED_SIZE = 50
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
@@ -49,7 +55,9 @@ def _add_entry(feed: ET.Element, entry: Entry, with_blog: bool) -> None:
         return
     node = _el(feed, "entry")
     url = _entry_url(entry)
-    title = entry.headline or excerpt(entry.html, 90) or _("Update")
+    title = entry.headline or excerpt(entry.html, 90) or _card_title(entry) or _("Update")
+    if entry.speaker is not None and not entry.headline:
+        title = f"{entry.speaker.name}: “{title}”"
     if with_blog:
         title = f"{entry.blog.title}: {title}"
     _el(node, "title", title)
@@ -60,23 +68,62 @@ def _add_entry(feed: ET.Element, entry: Entry, with_blog: bool) -> None:
     _el(_el(node, "author"), "name", entry.author.name)
     for tag in entry.tags:
         _el(node, "category", term=tag.name)
-    _el(node, "content", _content(entry), type="html")
+    if entry.embed:
+        _el(node, "link", rel="related", type="text/html", href=entry.embed["url"])
+    image = images.photo_image(entry.media)
+    if image is not None:
+        _add_photo(node, image)
+    _el(node, "content", _content(entry, image), type="html")
 
 
-def _content(entry: Entry) -> str:
-    html = entry.html
+def _add_photo(node: ET.Element, image: dict) -> None:
+    _el(node, "link", rel="enclosure", type=image["type"], href=image["url"])
+    media = _el(
+        node,
+        "media:content",
+        url=image["url"],
+        type=image["type"],
+        medium="image",
+        width=str(image["width"]),
+        height=str(image["height"]),
+    )
+    _el(media, "media:description", image["alt"], type="plain")
+
+
+def _card_title(entry: Entry) -> str:
+    return (entry.embed or {}).get("title") or ""
+
+
+def _content(entry: Entry, image: dict | None) -> str:
+    """The entry's HTML as its page shows it: photo, quote with its speaker, link card."""
+    parts = []
+    if entry.context_html:
+        parts.append(entry.context_html)
+    if image is not None:
+        parts.append(_photo_html(image))
     if entry.speaker is not None:
-        html = f"<blockquote>{html}</blockquote><p>— {_escape(entry.speaker.attribution)}</p>"
-    return html
+        parts.append(f"<blockquote>{entry.html}</blockquote>")
+        parts.append(f"<p>— {escape(entry.speaker.attribution)}</p>")
+    else:
+        parts.append(entry.html)
+    if entry.embed:
+        card = entry.embed
+        label = escape(f"{card['provider']}: {card.get('title') or card['url']}")
+        parts.append(f'<p><a href="{escape(card["url"])}">{label}</a></p>')
+    return "".join(parts)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _photo_html(image: dict) -> str:
+    caption = f"<figcaption>{escape(image['caption'])}</figcaption>" if image["caption"] else ""
+    return (
+        f'<figure><img src="{escape(image["url"])}" alt="{escape(image["alt"])}">{caption}</figure>'
+    )
 
 
 def _feed(title: str, page_url: str, self_url: str, updated: datetime, entries, with_blog):
-    # The feed's language: the locale its words and the reader's choice are in.
-    feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": page_lang()})
+    # Plain prefixed names: ElementTree would otherwise invent ns0: prefixes. The
+    # feed's language is the locale its words and the reader's choice are in.
+    feed = ET.Element("feed", {"xmlns": ATOM, "xmlns:media": MEDIA_RSS, "xml:lang": page_lang()})
     _el(feed, "title", title)
     _el(feed, "id", page_url)
     _el(feed, "link", rel="alternate", type="text/html", href=page_url)

@@ -19,7 +19,7 @@ from flask_babel import force_locale, get_translations
 from blog.platform.i18n import ROOT, page_locale
 
 BABEL_CFG = ROOT / "babel.cfg"
-ENTRY_PARTIALS = ("templates/_entry.html", "templates/_photo.html")
+ENTRY_PARTIALS = ("templates/_entry.html", "templates/_photo.html", "templates/_link_card.html")
 JINJA = "jinja2"
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, jsonify, render_template, request, url_for
+from flask import Response, abort, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
-from blog.content import queries, timeline
+from blog.content import players, queries, timeline
 from blog.content.plaintext import excerpt
 from blog.content.timeline import Filters
 from blog.live import hub_payloads
@@ -13,7 +13,7 @@ from blog.models import ORDER_NEWEST, ORDER_OLDEST, BlogStatus, EntryStatus, Eve
 from blog.platform import caching, db
 from blog.platform.clock import utcnow
 from blog.platform.i18n import use_event_locale
-from blog.readers import bp, hub_page, jsonld
+from blog.readers import bp, hub_page, images, jsonld
 
 
 @bp.get("/")
@@ -64,6 +64,15 @@ bp.add_app_template_filter(excerpt, "excerpt")
 
 
 @bp.app_template_global()
+def embed_player(card: dict) -> players.Player | None:
+    """The click-to-load player of a link card, if its provider and id are ones we can build."""
+    url = card.get("url") if isinstance(card, dict) else None
+    if not isinstance(url, str):
+        return None
+    return players.player_for(url, current_app.config["EMBED_MASTODON_HOSTS"])
+
+
+@bp.app_template_global()
 def around_url(entry, **args) -> str:
     """The blog page URL that shows entry in its place, scrolled to it."""
     return blog_url(entry.blog, around=entry.id, **args) + f"#entry-{entry.id}"
@@ -81,7 +90,10 @@ def blog_page(event_slug: str, blog_slug: str):
     # Read the cursor before the entries: a change committed in between is
     # then replayed (and applied idempotently by the client), never missed.
     last_seq = blog.last_seq
-    etag = caching.page_etag("blog", blog.id, last_seq, blog.status, blog.title, blog.event.name)
+    event = blog.event  # its cover is the page's og:image when the blog has no photo
+    etag = caching.page_etag(
+        "blog", blog.id, last_seq, blog.status, blog.title, event.name, event.cover_media_id
+    )
     modified = timeline.last_change_at(blog)
     if caching.not_modified(etag, modified):
         return caching.unchanged(etag, modified, replayable=True)
@@ -102,6 +114,7 @@ def _blog_view(blog: LiveBlog) -> dict:
         page.entries = [e for e in page.entries if e.id != pinned.id]
         page.ids.add(pinned.id)
     keys = timeline.key_entries(blog)
+    image = images.blog_image(blog)
     return {
         "blog": blog,
         "event": blog.event,
@@ -112,7 +125,8 @@ def _blog_view(blog: LiveBlog) -> dict:
         "options": timeline.filter_options(blog),
         "key_entries": [(e, _key_href(e, page)) for e in keys],
         "next_url": _next_url(blog, page, filters),
-        "ld": jsonld.live_blog(blog, page.entries if page.at_head else []),
+        "og_image": image,
+        "ld": jsonld.live_blog(blog, page.entries if page.at_head else [], image),
     }
 
 
@@ -175,6 +189,7 @@ def entry_page(event_slug: str, blog_slug: str, entry_id: int):
         event=blog.event,
         entry=entry,
         back_url=around_url(entry),
+        og_image=images.photo_image(entry.media),
         permalink=url_for(
             "readers.entry_page",
             _external=True,

@@ -4,7 +4,7 @@ An event chooses the language and date style of its readers' pages ("en",
 "en_GB" or "es"); existing events stay English.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-10
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0007"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -76,12 +76,18 @@
     return -1;
   }
 
+  // A new key moment: published as one, or marked afterwards (not an edit of one); alerts.js listens.
+  var KEY_TYPES = ["entry_published", "entry_key_changed"];
+
   function applyEntry(msg) {
     var old = $("entry-" + msg.entry_id);
     var q = findQueued(msg.entry_id);
     var el = msg.status === "published" && msg.html ? fromHtml(msg.html) : null;
     if (el) L.relabel(el, tz); // rendered in the event's locale, shown in the page's
     updateKeys(msg, el);
+    if (el && msg.key && KEY_TYPES.indexOf(msg.type) >= 0) {
+      document.dispatchEvent(new CustomEvent("showfloor:key-moment", { detail: { id: msg.entry_id, text: summary(el) } }));
+    }
     if (el && !matches(el)) el = null;
     if (q >= 0) {
       if (el && !msg.pinned) { queue[q] = el; return showBar(); }
