@@ -310,6 +310,7 @@ def api_headers(user) -> dict:
 # The browser fixture lives with the other browser helpers; importing it here
 # makes it available to every test module.
 from browser_support import chromium  # noqa: E402, F401
+from showcase_support import showcase  # noqa: E402, F401
 
 
 @pytest.fixture(scope="module")

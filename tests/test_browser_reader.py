@@ -328,8 +328,8 @@ def test_relative_times_follow_an_injected_clock_and_show_both_zones(chromium, m
     page.goto(site.path)
     ago = page.locator("#entries .entry__ago").first
     ago.wait_for()
-    assert ago.inner_text().startswith("5 minutes ago")
-    assert "your time" in ago.inner_text()
+    assert ago.inner_text() == "5 minutes ago"
+    # The meta line stays short; the zones are in the time's title.
     title = page.locator("#entries .entry time").first.get_attribute("title")
     assert "Europe/Madrid" in title and "your time" in title
     page.clock.fast_forward("02:00:00")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from conftest import csrf_token, login
 
 from blog import actions
 from blog.live.payloads import entry_payload
-from blog.platform import dates, db
+from blog.platform import db
 from blog.platform.errors import Invalid
-from blog.platform.i18n import compile_catalogues, in_locale, reader_choice
+from blog.platform.i18n import compile_catalogues, reader_choice
 
 SPANISH = {"Accept-Language": "es-ES,es;q=0.9"}
 
@@ -37,27 +37,6 @@ SPANISH = {"Accept-Language": "es-ES,es;q=0.9"}
 )
 def test_the_readers_languages_choose_among_ours(header, chosen):
     assert reader_choice(header) == chosen
-
-
-@pytest.mark.parametrize(
-    ("locale", "clock", "day_and_clock", "span"),
-    [
-        ("en", "5:00\u202fPM", "Mar 4, 5:00\u202fPM", "Mar 1\u2009–\u20094, 2027"),
-        ("en_GB", "17:00", "4 Mar, 17:00", "1\u2009–\u20094 Mar 2027"),
-        ("es", "17:00", "4 mar, 17:00", "1–4 mar 2027"),
-    ],
-)
-def test_dates_follow_the_locale_and_the_venue_clock(app, locale, clock, day_and_clock, span):
-    at = datetime(2027, 3, 4, 16, 0, tzinfo=UTC)  # 17:00 in Madrid
-    with in_locale(locale):
-        assert dates.clock(at, "Europe/Madrid") == clock
-        assert dates.day_and_clock(at, "Europe/Madrid") == day_and_clock
-        assert dates.day_span(date(2027, 3, 1), date(2027, 3, 4)) == span
-        # The day is left out only where it is the same day at the venue.
-        assert dates.when(at, "Europe/Madrid", same_day=at.replace(hour=8)) == clock
-        late = at.replace(day=3, hour=23, minute=30)  # 00:30 on the 4th in Madrid
-        assert dates.when(at, "Europe/Madrid", same_day=late) == clock
-        assert dates.when(at, "Europe/Madrid", same_day=at.replace(day=3)) == day_and_clock
 
 
 def test_the_event_chooses_unless_the_reader_asks(client, make_event, make_blog):
@@ -108,7 +87,7 @@ def test_an_editor_sets_the_readers_language(client, editor, make_event):
     event = make_event()
     login(client, editor)
     form = client.get(f"/curate/events/{event.id}/edit").text
-    assert '<option value="es" >Español — 4 mar, 17:00</option>' in form
+    assert '<option value="es" >Español — jue, 4 mar, 17:00</option>' in form
     fields = {
         "name": event.name,
         "slug": event.slug,

@@ -7,6 +7,13 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from blog.actions.coauthors import (
+    audit_detail,
+    check_coauthors,
+    coauthor_ids,
+    same_coauthors,
+    set_coauthors,
+)
 from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
 from blog.actions.lifecycle import Placement, initial_status, place
 from blog.actions.load import load_actor, load_blog, load_entry, require_live
@@ -69,6 +76,7 @@ def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str, placeme
         raise Forbidden("You are not assigned to this event, so you cannot post here.")
     status = initial_status(actor, blog, placement or Placement())
     valid = validate_entry(blog.event, check_key_flag(actor, blog.event, data, current=False))
+    coauthors = check_coauthors(blog.event, actor.id, data.coauthor_ids)
     now = clock.now()
     entry = Entry(
         blog=blog,
@@ -94,7 +102,9 @@ def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str, placeme
     entry.tags = resolve_tags(blog.event, valid.tag_names)
     db.session.add(entry)
     db.session.flush()
-    audit(actor, "entry.create", "entry", entry.id, blog.event_id, status=entry.status.value)
+    set_coauthors(entry, coauthors)
+    detail = {"status": entry.status.value, **audit_detail(coauthors)}
+    audit(actor, "entry.create", "entry", entry.id, blog.event_id, **detail)
     if entry.status != EntryStatus.PUBLISHED:
         return entry, []
     return entry, [record_entry_change(payloads.ENTRY_PUBLISHED, entry)]
@@ -119,16 +129,20 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
         )
     data = check_key_flag(actor, entry.blog.event, data, current=entry.is_key)
     valid = validate_entry(entry.blog.event, data)
-    if _unchanged(entry, valid):
+    # Unsaid (None), the co-authors stay: an edit that does not name them keeps them.
+    coauthors = check_coauthors(entry.blog.event, entry.author_id, data.coauthor_ids)
+    if _unchanged(entry, valid) and same_coauthors(entry, coauthors):
         db.session.commit()  # nothing to save: no revision, no version, no push
         return entry
     if holds_for_review(actor, entry):
         # Readers keep the approved version until an editor approves this one.
-        hold_edit(actor, entry, valid)
+        hold_edit(actor, entry, valid, coauthor_ids(coauthors))
         return entry
     db.session.add(revision_of(entry, actor))
     apply_edit(entry, valid)
-    audit(actor, "entry.edit", "entry", entry.id, entry.blog.event_id, version=entry.version)
+    set_coauthors(entry, coauthors)
+    detail = {"version": entry.version, **audit_detail(coauthors)}
+    audit(actor, "entry.edit", "entry", entry.id, entry.blog.event_id, **detail)
     changes = []
     if entry.status == EntryStatus.PUBLISHED:
         changes.append(record_entry_change(payloads.ENTRY_EDITED, entry))

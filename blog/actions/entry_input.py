@@ -44,6 +44,8 @@ class EntryInput:
     embed_title: str = ""
     # Quote entries: an optional paragraph setting the scene, shown outside the quotation.
     context: str = ""
+    # User ids sharing the byline; None: not said, so an edit keeps the entry's co-authors.
+    coauthor_ids: list | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from blog.actions.coauthors import check_coauthors, set_coauthors
 from blog.actions.entries import apply_edit, revision_of
 from blog.actions.load import load_actor, load_entry, require_live
 from blog.actions.pending_edits import as_valid_entry, discard_pending_edit, pending_edit_of
@@ -87,6 +88,8 @@ def _approve_edit(actor: User, entry: Entry, pending: PendingEdit) -> Entry:
     require_live(entry.blog)
     db.session.add(revision_of(entry, actor))
     apply_edit(entry, as_valid_entry(pending, entry.is_key))
+    # Checked again: a co-author may have left the event while the edit waited.
+    set_coauthors(entry, check_coauthors(entry.blog.event, entry.author_id, pending.coauthor_ids))
     entry.reviewed_by_id = actor.id
     discard_pending_edit(entry.id)
     event_id = entry.blog.event_id

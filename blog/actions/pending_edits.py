@@ -21,7 +21,9 @@ def pending_edit_of(entry_id: int) -> PendingEdit | None:
     return db.session.scalar(select(PendingEdit).where(PendingEdit.entry_id == entry_id))
 
 
-def hold_edit(actor: User, entry: Entry, valid: ValidEntry) -> PendingEdit:
+def hold_edit(
+    actor: User, entry: Entry, valid: ValidEntry, coauthor_ids: list[int] | None = None
+) -> PendingEdit:
     """Keep a validated edit of a published entry for review; commit, then tell the editors.
 
     A newer edit replaces the waiting one under the next revision number, so an
@@ -41,6 +43,7 @@ def hold_edit(actor: User, entry: Entry, valid: ValidEntry) -> PendingEdit:
     pending.correction_note = valid.correction_note
     pending.context, pending.context_html = valid.context, valid.context_html
     pending.tag_names = list(valid.tag_names)
+    pending.coauthor_ids = coauthor_ids
     pending.author_id, pending.submitted_at = actor.id, clock.now()
     db.session.flush()
     event_id = entry.blog.event_id

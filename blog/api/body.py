@@ -23,6 +23,7 @@ ENTRY_FIELDS = (
     "embed_title",
     "correction_note",
     "context",
+    "coauthor_ids",
 )
 TEXT_FIELDS = (
     "kind",

@@ -127,6 +127,7 @@ def _entry_schema() -> dict:
             "context": STRING,
             "context_html": STRING,
             "author": STRING,
+            "authors": {"type": "array", "items": obj({"id": INTEGER, "name": STRING})},
             "published_at": nullable(TIME),
             "updated_at": TIME,
             "url": STRING,
@@ -152,6 +153,7 @@ def _entry_fields() -> dict:
             "embed_title": STRING,
             "correction_note": STRING,
             "context": {"type": "string", "maxLength": MAX_CONTEXT_CHARS},
+            "coauthor_ids": nullable({"type": "array", "items": ID, "maxItems": 4}),
             "idempotency_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
         },
         # idempotency_key is required; the Idempotency-Key header, which may carry it

@@ -32,6 +32,8 @@ def entry_json(entry: Entry) -> dict:
         "context": entry.context,
         "context_html": entry.context_html,
         "author": entry.author.name,
+        # Everyone on the byline, the author first; "author" stays for older clients.
+        "authors": [{"id": u.id, "name": u.name} for u in entry.authors],
         "published_at": entry.published_at.isoformat() if entry.published_at else None,
         "updated_at": entry.updated_at.isoformat(),
         "url": url_for(

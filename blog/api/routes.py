@@ -164,6 +164,8 @@ def _entry_for_write(entry_id: int) -> Entry:
 def _current_value(entry: Entry, field: str):
     if field == "tags":
         return [t.name for t in entry.tags]
+    if field == "coauthor_ids":
+        return None  # unsaid: the entry keeps its co-authors
     if field in ("embed_url", "embed_title"):
         return (entry.embed or {}).get(field.removeprefix("embed_"), "")
     value = getattr(entry, field)

@@ -17,6 +17,7 @@ from blog.models import (
     Media,
     Organization,
     Speaker,
+    Tag,
     User,
 )
 from blog.platform import db
@@ -126,6 +127,22 @@ def speakers_matching(event: Event, needle: str) -> list[Speaker]:
     # A name is short; a longer needle matches nothing and costs nothing to fold.
     wanted = fold(needle.strip()[:SPEAKER_QUERY_CHARS])
     return [s for s in speakers_of(event) if wanted in fold(s.attribution)]
+
+
+MAX_TAG_SUGGESTIONS = 300
+
+
+def tag_names_of(event: Event) -> list[str]:
+    """The event's tags by name: what the composer suggests while a reporter types tags."""
+    stmt = select(Tag.name).where(Tag.event_id == event.id).order_by(Tag.name)
+    return list(db.session.scalars(stmt.limit(MAX_TAG_SUGGESTIONS)))
+
+
+def coauthor_choices(event: Event, author_id: int) -> list[User]:
+    """Who may share an entry's byline with its author: the event's other active members."""
+    return sorted(
+        (u for u in event.members if u.active and u.id != author_id), key=lambda u: u.name
+    )
 
 
 def revisions_of(entry: Entry) -> list[EntryRevision]:

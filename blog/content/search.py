@@ -94,9 +94,15 @@ def _hit(entry: Entry, snippet: str, words: list[str]) -> Hit:
     return Hit(entry=entry, snippet=highlight(snippet), attribution=attribution)
 
 
+# A Markdown link or image, its target possibly cut short by the snippet's end.
+MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)\s]*\)?")
+
+
 def highlight(snippet: str) -> Markup:
     """Escape a snippet, mark the matched words, and drop Markdown punctuation."""
-    plain = re.sub(r"[*_`#>]+", "", snippet or "")
+    # A link shows its words only: "[the proposal](https://…)" reads "the proposal".
+    plain = MARKDOWN_LINK.sub(r"\1", snippet or "")
+    plain = re.sub(r"[*_`#>]+", "", plain)
     safe = str(escape(plain)).replace(START, "<mark>").replace(STOP, "</mark>")
     return Markup(safe)
 

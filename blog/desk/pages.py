@@ -44,6 +44,8 @@ def _form_input() -> actions.EntryInput:
         embed_url=form.get("embed_url", ""),
         embed_title=form.get("embed_title", ""),
         context=form.get("context", ""),
+        # The form says it showed the co-author boxes; without that an edit keeps them.
+        coauthor_ids=form.getlist("coauthor_ids") if form.get("coauthors_shown") else None,
     )
 
 
@@ -85,6 +87,7 @@ def _render_compose(blog: LiveBlog, form, errors, message: str = "", status: int
             event=blog.event,
             entries=entries,
             speakers=queries.speakers_of(blog.event),
+            **_choices(blog.event, g.user.id),
             form=form,
             errors=errors,
             message=message,
@@ -98,6 +101,14 @@ def _render_compose(blog: LiveBlog, form, errors, message: str = "", status: int
         ),
         status,
     )
+
+
+def _choices(event, author_id: int) -> dict:
+    """What the entry form offers to pick from besides speakers: co-authors and tags."""
+    return {
+        "coauthor_choices": queries.coauthor_choices(event, author_id),
+        "tag_names": queries.tag_names_of(event),
+    }
 
 
 @bp.post("/desk/blogs/<int:blog_id>")
@@ -188,6 +199,7 @@ def _form_of(entry: Entry) -> dict:
         "embed_url": entry.embed_url or "",
         "embed_title": (entry.embed or {}).get("title", ""),
         "context": entry.context,
+        "coauthor_ids": [str(u.id) for u in entry.coauthors],
         "base_version": entry.version,
     }
 
@@ -200,6 +212,7 @@ def _render_edit(entry, form, errors, message="", status=200, current=None):
             blog=entry.blog,
             event=entry.blog.event,
             speakers=queries.speakers_of(entry.blog.event),
+            **_choices(entry.blog.event, entry.author_id),
             form=form,
             errors=errors,
             message=message,

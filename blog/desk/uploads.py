@@ -153,8 +153,9 @@ def _blog_event_id(raw) -> int:
 
 def _upload(user):
     limits.check("upload", user)
-    file = request.files.get("file")
-    if file is None or not file.filename:
+    # The composer has two inputs named "file" (camera and gallery): the one holding a file counts.
+    file = next((f for f in request.files.getlist("file") if f.filename), None)
+    if file is None:
         raise Invalid("Choose a photo to upload.", {"file": "no file was sent"})
     form = request.form
     event_id = _blog_event_id(form.get("blog_id"))
@@ -225,8 +226,9 @@ def upload_form_photo(user, event_id: int) -> int | None:
     form = request.form
     if form.get("kind") != "image":
         return None
-    file = request.files.get("file")
-    if file is None or not file.filename:
+    # The composer has two inputs named "file" (camera and gallery): the one holding a file counts.
+    file = next((f for f in request.files.getlist("file") if f.filename), None)
+    if file is None:
         if not form.get("media_id"):
             raise Invalid("Choose a photo to upload.", {"file": "Choose a photo to upload."})
         return None

@@ -18,6 +18,7 @@ from blog.models.coverage import (
     EntryRevision,
     LiveBlog,
     PendingEdit,
+    entry_coauthors,
     entry_tags,
 )
 from blog.models.event import (
@@ -59,6 +60,7 @@ __all__ = [
     "Tag",
     "UTCDateTime",
     "User",
+    "entry_coauthors",
     "entry_tags",
     "event_members",
     "enum_column",

@@ -23,6 +23,7 @@ from blog.models.base import BlogStatus, EntryKind, EntryStatus, UTCDateTime, en
 from blog.models.event import Speaker, Tag
 from blog.platform.clock import utcnow
 from blog.platform.db import Base
+from blog.platform.i18n import join_names
 
 if TYPE_CHECKING:
     from blog.models.event import AgendaSession, Event
@@ -34,6 +35,15 @@ entry_tags = Table(
     Base.metadata,
     Column("entry_id", ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# Reporters sharing an entry's byline with its author, in the order they were named.
+entry_coauthors = Table(
+    "entry_coauthor",
+    Base.metadata,
+    Column("entry_id", ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False, default=0),
 )
 
 ORDER_NEWEST = "newest"
@@ -136,6 +146,23 @@ class Entry(Base):
     speaker: Mapped[Speaker | None] = relationship(lazy="joined")
     media: Mapped[Media | None] = relationship(lazy="joined")
     tags: Mapped[list[Tag]] = relationship(secondary=entry_tags, lazy="selectin", order_by=Tag.name)
+    # Written only by blog.actions.coauthors, which keeps their order in `position`.
+    coauthors: Mapped[list[User]] = relationship(
+        secondary=entry_coauthors,
+        lazy="selectin",
+        viewonly=True,
+        order_by=entry_coauthors.c.position,
+    )
+
+    @property
+    def authors(self) -> list[User]:
+        """Everyone on the byline: the author, then the co-authors."""
+        return [self.author, *self.coauthors]
+
+    @property
+    def byline(self) -> str:
+        """The authors' names as a reader reads them: "A", "A and B", "A, B and C" (translated)."""
+        return join_names([u.name for u in self.authors])
 
 
 class EntryRevision(Base):
@@ -184,6 +211,8 @@ class PendingEdit(Base):
     tag_names: Mapped[list] = mapped_column(JSON, default=list)
     context: Mapped[str] = mapped_column(Text, default="", server_default="")
     context_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The co-authors the edit names; None leaves the entry's as they are.
+    coauthor_ids: Mapped[list | None] = mapped_column(JSON)
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

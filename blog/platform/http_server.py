@@ -103,9 +103,14 @@ def close_idle_connections() -> int:
     """End kept-alive connections waiting for a request with nothing sent; return how many."""
     closed = 0
     for handler in list(WAITING):
-        if not _bytes_waiting(handler.socket):
+        # gevent drops a handler's socket when its connection ends: nothing left to close.
+        sock = getattr(handler, "socket", None)
+        if sock is None:
+            WAITING.discard(handler)
+            continue
+        if not _bytes_waiting(sock):
             with contextlib.suppress(OSError):
-                handler.socket.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RDWR)
             closed += 1
     return closed
 

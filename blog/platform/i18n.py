@@ -20,7 +20,7 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale, refresh
+from flask_babel import Babel, force_locale, get_locale, gettext, refresh
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -77,6 +77,17 @@ def _select_locale() -> str:
     if request.blueprint in ENGLISH_ONLY:
         return DEFAULT_LOCALE
     return reader_choice(request.headers.get("Accept-Language")) or chosen
+
+
+def join_names(names: list[str]) -> str:
+    """People named together in the page's language: "A", "A and B", "A, B and C" ("A y B").
+
+    A translated pattern rather than CLDR's list format, whose English adds a serial
+    comma; static/js/l10n.js joins a pushed entry's co-authors with the same msgid.
+    """
+    if len(names) < 2:
+        return "".join(names)
+    return gettext("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 def use_event_locale(locale: str) -> str:

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
 
-from blog.platform import db
+from blog.platform import dates, db
 from blog.platform.errors import DATABASE_RETRY_AFTER_S, ActionError
 from blog.platform.migrate import schema_problem
 from blog.platform.public_origin import NoSniff
@@ -38,6 +38,8 @@ def content_security_policy(frame_sources: list[str]) -> str:
 
 def site_policy() -> str:
     """The current app's Content Security Policy, as every page but the embed sends it."""
+    if request and request.blueprint in STAFF_BLUEPRINTS:
+        return current_app.extensions["showfloor_staff_csp"]
     return current_app.extensions["showfloor_csp"]
 
 
@@ -64,6 +66,8 @@ def init_app(
     players pages may frame: all live above this layer.
     """
     app.extensions["showfloor_csp"] = content_security_policy(frame_sources)
+    # Staff pages also frame the site's own pages: the composer shows the blog as readers see it.
+    app.extensions["showfloor_staff_csp"] = content_security_policy(["'self'", *frame_sources])
     # Before any blueprint adds rules: every <int:…> in a URL is bounded.
     app.url_map.converters["int"] = BoundedInt
     app.register_error_handler(OverflowError, _out_of_range)
@@ -83,7 +87,9 @@ def init_app(
         app.register_error_handler(status, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.jinja_env.filters["venue_time"] = venue_time
-    app.jinja_env.filters["iso"] = lambda dt: dt.isoformat() if dt else ""
+    app.jinja_env.filters["iso"] = dates.iso
+    app.jinja_env.filters["when"] = dates.venue_when
+    app.jinja_env.filters["date_range"] = dates.date_range
     app.context_processor(lambda: {"current_user": g.get("user")})
 
 

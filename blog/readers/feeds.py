@@ -65,7 +65,8 @@ def _add_entry(feed: ET.Element, entry: Entry, with_blog: bool) -> None:
     _el(node, "link", rel="alternate", type="text/html", href=url)
     _el(node, "published", _stamp(entry.published_at))
     _el(node, "updated", _stamp(max(entry.updated_at, entry.published_at)))
-    _el(_el(node, "author"), "name", entry.author.name)
+    for person in entry.authors:
+        _el(_el(node, "author"), "name", person.name)
     for tag in entry.tags:
         _el(node, "category", term=tag.name)
     if entry.embed:

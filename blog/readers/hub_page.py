@@ -10,7 +10,6 @@ from markupsafe import Markup
 
 from blog.content import queries
 from blog.models import EntryStatus, Event
-from blog.platform import dates
 from blog.platform.i18n import page_locale
 
 NEXT_SESSIONS = 3
@@ -40,21 +39,6 @@ def countdown(iso: str, now: datetime) -> str:
     if hours:
         return _("in %(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
     return _("in %(minutes)s min", minutes=minutes)
-
-
-def venue_clock(iso: str | None, tz: str) -> str:
-    """An ISO timestamp from a hub card: its time of day at the venue."""
-    return dates.clock(_at(iso), tz) if iso else ""
-
-
-def venue_when(at: str | datetime | None, event: Event) -> str:
-    """A time on the hub, with its day when the event lasts several days (hub.js: the same)."""
-    if not at:
-        return ""
-    instant = _at(at) if isinstance(at, str) else at
-    if event.starts_on == event.ends_on:
-        return dates.clock(instant, event.timezone)
-    return dates.day_and_clock(instant, event.timezone)
 
 
 def feature_entry_html(card: dict, event: Event) -> Markup:

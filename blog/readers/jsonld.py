@@ -81,7 +81,7 @@ def update(entry: Entry) -> dict:
         "datePublished": _iso(entry.published_at),
         "dateModified": _iso(entry.updated_at),
         "url": _entry_url(entry),
-        "author": {"@type": "Person", "name": entry.author.name},
+        "author": _people(entry),
     }
     if entry.tags:
         item["keywords"] = [t.name for t in entry.tags]
@@ -97,6 +97,12 @@ def update(entry: Entry) -> dict:
             shared["name"] = entry.embed["title"]
         item["sharedContent"] = shared
     return item
+
+
+def _people(entry: Entry) -> dict | list[dict]:
+    # One Person as before for a single author; a list when co-authors share the byline.
+    people = [{"@type": "Person", "name": u.name} for u in entry.authors]
+    return people[0] if len(people) == 1 else people
 
 
 def publisher() -> dict:

@@ -11,15 +11,29 @@
   var blogId = Number(form.dataset.blogId);
   var eventId = Number(form.dataset.eventId);
   var photos = window.ShowfloorPhotos;
-  var fileInput = form.querySelector("input[type=file]");
-  var keepsPhotos = !!(window.indexedDB && fileInput);
+  // The camera's input and the gallery's: whichever holds a file gives the photo.
+  var fileInputs = Array.prototype.slice.call(form.querySelectorAll("input[type=file]"));
+  var keepsPhotos = !!(window.indexedDB && fileInputs.length);
   var outbox = window.ShowfloorOutbox(form, {
-    maxBytes: fileInput ? Number(fileInput.dataset.maxBytes) : 0,
+    maxBytes: fileInputs.length ? Number(fileInputs[0].dataset.maxBytes) : 0,
     onEdit: backToComposer,
     onSubmitted: listSubmission,
+    onSaved: function (entry) { if (window.ShowfloorDrafts) window.ShowfloorDrafts.add(entry); },
   });
   var post = outbox.post;
   var button = window.ShowfloorOutboxView.button;
+
+  function chosenFile() {
+    var holding = fileInputs.filter(function (i) { return i.files.length; })[0];
+    return holding ? holding.files[0] : null;
+  }
+
+  // Only when the form offers the boxes: otherwise an edit would drop the co-authors.
+  function coauthorIds() {
+    if (!form.elements.coauthors_shown) return null;
+    return Array.prototype.filter.call(form.querySelectorAll("input[name=coauthor_ids]"), function (b) { return b.checked; })
+      .map(function (b) { return Number(b.value); });
+  }
 
   function value(name) {
     var el = form.elements[name];
@@ -43,6 +57,7 @@
       embed_title: value("embed_title"),
       // Only a quote has a context; a context typed before switching kind is not sent.
       context: value("kind") === "quote" ? value("context") : "",
+      coauthor_ids: coauthorIds(),
       mode: mode,
       publish_at: mode === "schedule" ? value("publish_at") : null,
       batch_id: mode === "batch" && value("batch_id") ? Number(value("batch_id")) : null,
@@ -54,16 +69,18 @@
   }
 
   function clearComposer() {
-    ["headline", "source", "context", "tags", "embed_url", "embed_title", "media_id", "file", "alt", "caption", "credit"]
+    ["headline", "source", "context", "tags", "embed_url", "embed_title", "media_id", "alt", "caption", "credit"]
       .forEach(function (n) { if (form.elements[n]) form.elements[n].value = ""; });
-    if (form.elements.is_key) form.elements.is_key.checked = false;
+    fileInputs.forEach(function (i) { i.value = ""; });
+    form.querySelectorAll("input[name=is_key], input[name=coauthor_ids]").forEach(function (b) { b.checked = false; });
+    if (window.ShowfloorDrafts) window.ShowfloorDrafts.photoShown(null);
     showPhotoProblem(null);
     hidePreview();
   }
 
   form.addEventListener("submit", function (ev) {
     var body = collect((ev.submitter && ev.submitter.value) || "publish");
-    var file = body.kind === "image" && fileInput && fileInput.files.length ? fileInput.files[0] : null;
+    var file = body.kind === "image" ? chosenFile() : null;
     if (file && !keepsPhotos) return; // no IndexedDB: the photo goes up as a plain form post
     ev.preventDefault();
     var problem = body.kind === "image" && !body.media_id ? photos.check(file, value("alt"), outbox.maxBytes) : null;
@@ -77,13 +94,6 @@
       showPhotoProblem({ file: "This browser could not keep the photo for sending; send it without script or try again." });
     });
   });
-
-  // Choosing a photo makes the entry a photo entry.
-  if (fileInput) {
-    fileInput.addEventListener("change", function () {
-      if (fileInput.files.length) form.querySelector("input[name=kind][value=image]").checked = true;
-    });
-  }
 
   // A contributor sees what they sent waiting for an editor, as the page shows it after a reload.
   function listSubmission(entry) {
@@ -111,8 +121,10 @@
     msg.className = "field-error photo-problem";
     msg.setAttribute("role", "alert");
     msg.textContent = problem[name];
-    form.elements[name].closest("label").after(msg);
-    form.elements[name].focus();
+    // The photo's problem goes under the line that says which photo is chosen.
+    var field = name === "file" ? fileInputs[fileInputs.length - 1] : form.elements[name];
+    (name === "file" ? document.getElementById("photo-chosen") : field.closest("label")).after(msg);
+    field.focus();
   }
 
   form.addEventListener("keydown", function (ev) {
@@ -129,14 +141,21 @@
     form.elements.tags.value = b.tags.join(", ");
     if (form.elements.is_key) form.elements.is_key.checked = b.is_key;
     var kind = form.querySelector("input[name=kind][value=" + b.kind + "]");
-    if (kind) kind.checked = true;
+    if (kind) {
+      kind.checked = true;
+      kind.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    form.querySelectorAll("input[name=coauthor_ids]").forEach(function (box) {
+      box.checked = (b.coauthor_ids || []).indexOf(Number(box.value)) >= 0;
+    });
     if (item.photo) {
       ["alt", "caption", "credit"].forEach(function (n) { form.elements[n].value = item.photo[n] || ""; });
     }
-    if (file && fileInput && window.DataTransfer) {
+    if (file && fileInputs.length && window.DataTransfer) {
       var files = new DataTransfer();
       files.items.add(file);
-      fileInput.files = files.files;
+      fileInputs[fileInputs.length - 1].files = files.files;
+      if (window.ShowfloorDrafts) window.ShowfloorDrafts.photoShown(file);
     }
     form.elements.source.focus();
   }

@@ -95,6 +95,8 @@
       attempt = 0;
       // A contributor's entry went to the editors' queue: show it among their submissions.
       if (res.json && res.json.status === "pending" && options.onSubmitted) options.onSubmitted(res.json);
+      // A draft or a scheduled entry joins the list of those on the page, no reload needed.
+      if (res.json && /^(draft|scheduled)$/.test(res.json.status) && options.onSaved) options.onSaved(res.json);
       if (!item.photo) return drop(item);
       item.entryId = res.json.id; // readers now see the text with "Photo coming…"
       item.state = "queued";

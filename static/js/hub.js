@@ -10,8 +10,9 @@
   var L = window.Showfloor.l10n, _ = L._;
   var $ = function (id) { return document.getElementById(id); };
   var state = JSON.parse(stateEl.textContent);
-  var tz = root.dataset.tz;
   var NEXT = 3, GROUP_KEYS = 3;
+  var times = window.Showfloor.times;
+  var STATUS = { live: _("Live"), scheduled: _("Coming up"), ended: _("Ended") };
 
   function h(tag, attrs, kids) {
     var el = document.createElement(tag);
@@ -20,15 +21,8 @@
     return el;
   }
   function html(tag, attrs, markup) { var el = h(tag, attrs); el.innerHTML = markup; return el; }
-  // A time with its day when the event lasts several days (blog/readers/hub_page.py venue_when).
-  function time(iso, withDay) {
-    var date = new Date(iso);
-    var several = state.event.starts_on !== state.event.ends_on;
-    return h("time", { datetime: iso }, [withDay && several ? L.dayAndClock(date, tz) : L.clock(date, tz)]);
-  }
-  function statusName(status) {
-    return { live: _("Live"), scheduled: _("Not started"), ended: _("Ended") }[status] || status;
-  }
+  // A <time> in the reader's locale (times.js), with the day unless it is today.
+  function time(iso, style) { var el = times.timeEl(iso, style); times.render(el); return el; }
   function fill(el, kids) { el.replaceChildren.apply(el, kids); }
 
   // ---- sections ------------------------------------------------------------
@@ -44,17 +38,18 @@
     fill($("hub-features"), cards.map(function (c) {
       var b = c.blog;
       return h("article", { "class": "feature" + (c.lead ? " feature--lead" : ""), "data-feature-id": c.id }, [
-        h("p", { "class": "feature__blog" }, [h("a", { href: b.url }, [b.title]), " ", h("span", { "class": "badge badge--" + b.status }, [statusName(b.status)])]),
+        h("p", { "class": "feature__blog" }, [h("a", { href: b.url }, [b.title]), " ", h("span", { "class": "badge badge--" + b.status }, [STATUS[b.status] || b.status])]),
         c.entry ? relabelled(html("div", { "class": "feature__entry" }, c.entry.html)) : b.description ? h("p", { "class": "feature__desc" }, [b.description]) : null
       ]);
     }));
   }
 
-  function relabelled(el) { L.relabel(el, tz); return el; }
+  function relabelled(el) { L.relabel(el); times.renderAll(el); return el; }
 
   function keyItem(k, withBlog) {
     return h("li", { "data-entry-id": k.entry_id }, [h("a", { href: k.url }, [
-      time(k.published_at, true), " ", withBlog ? h("span", { "class": "muted" }, [k.blog_title + ":"]) : null, withBlog ? " " : null, k.headline || k.text
+      time(k.published_at), " ", withBlog ? h("span", { "class": "keylist__blog" }, [k.blog_title]) : null, withBlog ? " " : null,
+      h("span", { "class": "keylist__text" }, [k.headline || k.text])
     ])]);
   }
 
@@ -66,8 +61,9 @@
       return h("section", { "class": "hub__group hub__group--" + pair[0] }, [h("h2", {}, [pair[1]]), h("ul", { "class": "cards" }, blogs.map(function (b) {
         var keys = state.key_moments.filter(function (k) { return k.blog_id === b.id; }).slice(0, GROUP_KEYS);
         return h("li", { "class": "card", "data-blog-id": b.id }, [
-          h("a", { href: b.url }, [h("strong", {}, [b.title])]), " ",
           b.status === "live" ? h("span", { "class": "badge badge--live" }, [_("Live")]) : null,
+          h("h3", { "class": "card__title" }, [h("a", { href: b.url }, [b.title])]),
+          b.description ? h("p", { "class": "card__desc" }, [b.description]) : null,
           keys.length ? h("ul", { "class": "keylist" }, keys.map(function (k) { return keyItem(k, false); })) : null
         ]);
       }))]);
@@ -92,7 +88,7 @@
   function session(s, next) {
     var blogs = state.blogs.filter(function (b) { return b.session_id === s.id; });
     return h("li", { "class": "session", "data-session-id": s.id }, [
-      h("span", { "class": "session__time" }, [time(s.starts_at, next), "–", time(s.ends_at)]), " ",
+      h("span", { "class": "session__time" }, [time(s.starts_at), "–", time(s.ends_at, "clock")]), " ",
       h("strong", { "class": "session__title" }, [s.title]), s.stage ? h("span", { "class": "muted" }, [" · " + s.stage]) : null,
       next ? " " : null, next ? h("span", { "class": "countdown", "data-starts": s.starts_at }, [countdown(s.starts_at)]) : null
     ].concat(blogs.map(function (b) {
@@ -115,13 +111,26 @@
     ]);
   }
 
+  // The show's days, "3–6 Mar 2027" as the reader's locale writes a range.
+  function days(from, to) {
+    var f = new Intl.DateTimeFormat(times.lang, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+    var a = new Date(from + "T00:00:00Z"), b = new Date(to + "T00:00:00Z");
+    return f.formatRange ? f.formatRange(a, b) : f.format(a) + " – " + f.format(b);
+  }
+
+  function renderDays() {
+    var el = $("hub-days");
+    el.dataset.starts = state.event.starts_on;
+    el.dataset.ends = state.event.ends_on;
+    el.textContent = days(el.dataset.starts, el.dataset.ends);
+  }
 
   function renderHead() {
     var e = state.event;
     document.querySelector("#hub-head h1").textContent = e.name;
     var place = [e.venue, e.city].filter(Boolean).join(", ");
-    var days = L.daySpan(new Date(e.starts_on + "T00:00:00Z"), new Date(e.ends_on + "T00:00:00Z"));
-    $("hub-meta").textContent = place + " · " + days + " · " + _("times in %(timezone)s", { timezone: e.timezone });
+    $("hub-meta").replaceChildren(place ? place + " · " : "", h("span", { id: "hub-days" }));
+    renderDays();
     $("hub-desc").textContent = e.description || "";
     $("hub-desc").hidden = !e.description;
     renderCover(e.cover);
@@ -146,7 +155,7 @@
     var due = false;
     document.querySelectorAll(".countdown").forEach(function (el) {
       el.textContent = countdown(el.dataset.starts);
-      if (el.textContent === "now") due = true;
+      if (el.textContent === _("now")) due = true;
     });
     var ending = document.querySelectorAll("#agenda-now time:last-of-type");
     ending.forEach(function (t) { if (new Date(t.getAttribute("datetime")).getTime() <= Date.now()) due = true; });
@@ -196,6 +205,7 @@
   }
 
   renderAgenda(); // the reader's clock may be past a boundary the server rendered
+  renderDays();
   setInterval(tick, 1000);
   window.Showfloor.hub = window.Showfloor.stream({
     follow: "follow_event",

@@ -1,8 +1,7 @@
-// The readers' scripts' words and clocks in the page's language. The page carries its
+// The readers' scripts' words in the page's language. The page carries its
 // table as JSON (<script type="application/json" id="l10n">, blog/readers/l10n.py): only
 // the words whose translation differs from the English source, so a missing one is the
-// source itself. Dates and times use Intl with <html lang>, the same CLDR patterns the
-// server's blog/platform/dates.py uses through Babel. Loaded before the other scripts.
+// source itself. Dates and times are static/js/times.js's. Loaded before the other scripts.
 (function () {
   "use strict";
 
@@ -34,44 +33,35 @@
     return fill(text, all);
   }
 
-  // ---- clocks: the options beside each function of blog/platform/dates.py ----
-
-  var formats = {};
-  function format(kind, zone, date) {
-    var key = kind + "|" + zone;
-    if (!formats[key]) {
-      var opts = { hour: "numeric", minute: "2-digit", timeZone: zone };
-      if (kind !== "clock") { opts.day = "numeric"; opts.month = "short"; }
-      if (kind === "full") opts.year = "numeric";
-      formats[key] = new Intl.DateTimeFormat(lang, opts);
-    }
-    return formats[key].format(date);
-  }
-  function clock(date, zone) { return format("clock", zone, date); }
-  function dayAndClock(date, zone) { return format("day", zone, date); }
-  function full(date, zone) { return format("full", zone, date); }
-  function daySpan(first, last) {
-    var f = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
-    return f.formatRange ? f.formatRange(first, last) : f.format(first) + "–" + f.format(last);
+  // "A and B", "A, B and C": blog/platform/i18n.py join_names, the same msgid.
+  function joinNames(names) {
+    if (names.length < 2) return names.join("");
+    return gettext("%(names)s and %(last)s", { names: names.slice(0, -1).join(", "), last: names[names.length - 1] });
   }
 
   // ---- a pushed entry, rendered in its event's locale, in this page's -------
+  // (its times are written again by static/js/times.js)
 
-  function relabel(root, zone) {
+  function relabel(root) {
     root.querySelectorAll("[data-l10n]").forEach(function (node) {
       var vars = null;
       try { vars = JSON.parse(node.dataset.l10nVars || "null"); } catch (e) { vars = null; }
       node.textContent = gettext(node.dataset.l10n, vars);
     });
-    root.querySelectorAll("time[data-clock]").forEach(function (node) {
-      var date = new Date(node.getAttribute("datetime"));
-      node.textContent = node.dataset.clock === "day" ? dayAndClock(date, zone) : clock(date, zone);
+    root.querySelectorAll("[data-l10n-label]").forEach(function (node) {
+      node.setAttribute("aria-label", gettext(node.dataset.l10nLabel));
+    });
+    var entries = root.matches && root.matches("[data-authors]") ? [root] : [];
+    entries.concat([].slice.call(root.querySelectorAll("[data-authors]"))).forEach(function (entry) {
+      var byline = entry.querySelector(".entry__byline");
+      var names = [];
+      try { names = JSON.parse(entry.dataset.authors); } catch (e) { return; }
+      if (byline && byline.firstChild && byline.firstChild.nodeType === 3) byline.firstChild.textContent = joinNames(names);
     });
   }
 
   window.Showfloor = window.Showfloor || {};
   window.Showfloor.l10n = {
-    lang: lang, _: gettext, ngettext: ngettext,
-    clock: clock, dayAndClock: dayAndClock, full: full, daySpan: daySpan, relabel: relabel
+    lang: lang, _: gettext, ngettext: ngettext, joinNames: joinNames, relabel: relabel
   };
 })();

@@ -83,7 +83,7 @@
     var old = $("entry-" + msg.entry_id);
     var q = findQueued(msg.entry_id);
     var el = msg.status === "published" && msg.html ? fromHtml(msg.html) : null;
-    if (el) L.relabel(el, tz); // rendered in the event's locale, shown in the page's
+    if (el) L.relabel(el); // rendered in the event's locale, shown in the page's
     updateKeys(msg, el);
     if (el && msg.key && KEY_TYPES.indexOf(msg.type) >= 0) {
       document.dispatchEvent(new CustomEvent("showfloor:key-moment", { detail: { id: msg.entry_id, text: summary(el) } }));
@@ -100,11 +100,11 @@
     // An edit stays in place; a new display time (an editor backdating) moves it below.
     var moved = old && !pin && old.dataset.publishedAt !== el.dataset.publishedAt;
     if (old && (old.parentNode === pinnedEl) === pin && !moved) {
-      return keepScroll(function () { old.replaceWith(el); decorate(el); }); // an edit, in place
+      return keepScroll(function () { old.replaceWith(el); decorate(el); collapsePinned(); }); // an edit, in place
     }
     if (!old && paged) return; // an older page shows only its own entries
     if (old) keepScroll(function () { old.remove(); });
-    if (pin) return keepScroll(function () { pinnedEl.innerHTML = ""; pinnedEl.appendChild(el); decorate(el); });
+    if (pin) return keepScroll(function () { pinnedEl.innerHTML = ""; pinnedEl.appendChild(el); decorate(el); collapsePinned(); });
     if (!old && order === "newest" && !atTop()) { queue.unshift(el); return showBar(); }
     keepScroll(function () { if (insert(el)) decorate(el); });
     if (!old) arrived([el]);
@@ -195,14 +195,15 @@
       li.dataset.publishedAt = msg.published_at;
       var a = document.createElement("a");
       a.href = "#entry-" + msg.entry_id;
-      var time = el.querySelector("time").cloneNode(true);
-      time.removeAttribute("title");
-      a.appendChild(time);
-      a.appendChild(document.createTextNode(" " + summary(el)));
+      var text = document.createElement("span");
+      text.className = "keylist__text";
+      text.textContent = summary(el);
+      a.append(el.querySelector("time").cloneNode(true), " ", text);
       li.appendChild(a);
       list.insertBefore(li, list.firstElementChild);
     }
     $("keys").hidden = !list.children.length;
+    $("keys-count").textContent = list.children.length;
   }
 
   document.addEventListener("click", function (ev) {
@@ -228,38 +229,46 @@
     target.focus({ preventScroll: true });
   }
 
-  // ---- times: relative, in the event's zone and the reader's ---------------
+  // ---- times: in the reader's locale (times.js), and how long ago --------------
 
-  var rtf = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(L.lang, { numeric: "auto" }) : null;
-  var readerTz = window.Intl ? Intl.DateTimeFormat().resolvedOptions().timeZone : "";
-
-
-  function ago(date) {
-    var s = Math.round((date.getTime() - Date.now()) / 1000);
-    var units = [["day", 86400], ["hour", 3600], ["minute", 60]];
-    if (!rtf) return "";
-    for (var i = 0; i < units.length; i++) {
-      if (Math.abs(s) >= units[i][1]) return rtf.format(Math.round(s / units[i][1]), units[i][0]);
-    }
-    return rtf.format(0, "second");
-  }
+  var times = window.Showfloor.times;
 
   function decorate(el) {
     var time = el.querySelector && el.querySelector(".entry__meta time");
-    if (!time) return;
-    var date = new Date(time.getAttribute("datetime"));
-    var local = readerTz && readerTz !== tz ? _("%(time)s your time", { time: L.clock(date, readerTz) }) : "";
-    time.title = L.full(date, tz) + " (" + tz + ")" + (local ? " · " + local : "");
+    if (!time || !times) return;
+    times.renderAll(el);
     var span = el.querySelector(".entry__ago");
     if (!span) {
       span = document.createElement("span");
       span.className = "entry__ago";
       time.parentNode.insertAdjacentElement("afterend", span);
     }
-    span.textContent = ago(date) + (local ? " · " + local : "");
+    span.textContent = times.ago(new Date(time.getAttribute("datetime")));
   }
 
   function tick() { document.querySelectorAll(".entry").forEach(decorate); }
+
+  // ---- the pinned entry: a few lines, with "Show more" ------------------------
+
+  function collapsePinned() {
+    var el = pinnedEl && pinnedEl.querySelector(".entry");
+    if (!el || el.querySelector(".entry__more")) return;
+    var full = el.offsetHeight;
+    el.classList.add("entry--clamped");
+    // Short enough already: leave it whole, without a button that would change nothing.
+    if (el.offsetHeight > full - 40) return el.classList.remove("entry--clamped");
+    var more = document.createElement("button");
+    more.type = "button";
+    more.className = "entry__more";
+    more.setAttribute("aria-expanded", "false");
+    more.textContent = _("Show more");
+    more.addEventListener("click", function () {
+      var open = el.classList.toggle("entry--clamped") === false;
+      more.setAttribute("aria-expanded", String(open));
+      more.textContent = open ? _("Show less") : _("Show more");
+    });
+    el.querySelector(".entry__foot").insertAdjacentElement("beforebegin", more);
+  }
 
   // ---- since your last visit -----------------------------------------------
 
@@ -356,6 +365,9 @@
 
   tick();
   setInterval(tick, 30000);
+  collapsePinned();
+  // Beside the stream on a wide screen the key moments are open; above it on a phone, a summary.
+  if ($("keys") && window.matchMedia && matchMedia("(min-width: 60rem)").matches) $("keys").open = true;
   sinceLastVisit();
   rememberSeen();
   if (location.hash.indexOf("#entry-") === 0 && $(location.hash.slice(1))) $(location.hash.slice(1)).classList.add("entry--target");
