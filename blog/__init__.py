@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from blog.live import broadcast, packet_guard, queue, repair
-from blog.platform import db, limits, metrics, page_cache
+from blog.platform import db, i18n, limits, metrics, page_cache
 from blog.platform.config import load_config
 from blog.platform.extensions import csrf, socket_server, socket_server_or_none, socketio
 from blog.platform.public_origin import PublicOrigin
@@ -31,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Flask's documented way to wrap the app in WSGI middleware; its types call wsgi_app a method.
     app.wsgi_app = PublicOrigin(app.wsgi_app, app.config)  # type: ignore[method-assign]
     csrf.init_app(app)
+    i18n.init_app(app)
     _init_socketio(app)
     # After Socket.IO wrapped the WSGI app: handshakes are counted before it.
     limits.init_app(app)

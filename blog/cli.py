@@ -12,6 +12,7 @@ from blog.content import queries
 from blog.models import ApiToken, BlogStatus, Role, User
 from blog.platform import db
 from blog.platform.errors import ActionError
+from blog.platform.i18n import DEFAULT_LOCALE, LOCALES
 from blog.platform.migrate import upgrade
 
 db_cli = AppGroup("db", help="Database schema.")
@@ -58,10 +59,18 @@ def db_upgrade():
 @click.option("--timezone", default="UTC", show_default=True)
 @click.option("--venue", default="")
 @click.option("--city", default="")
-def event_create(slug, name, starts, ends, timezone, venue, city):
+@click.option(
+    "--locale",
+    type=click.Choice(list(LOCALES)),
+    default=DEFAULT_LOCALE,
+    show_default=True,
+    help="Readers' language and date style; a reader's Accept-Language may choose another.",
+)
+def event_create(slug, name, starts, ends, timezone, venue, city, locale):
     """Create an event."""
     dates = (starts.date(), ends.date())
-    _run(actions.create_event, slug, name, *dates, timezone, venue=venue, city=city)
+    details = {"venue": venue, "city": city, "locale": locale}
+    _run(actions.create_event, slug, name, *dates, timezone, **details)
     click.echo(f"Created event {slug}.")
 
 

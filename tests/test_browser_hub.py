@@ -62,7 +62,8 @@ def post(server, blog_id, token, source, **fields) -> int:
 
 def test_hub_counts_down_to_the_next_session_and_moves_it_on_stage(chromium, hub_site):
     server, event_slug, *_ = hub_site
-    page = chromium.new_context().new_page()
+    # A British reader (Accept-Language: en-GB): the page and its script use the 24-hour clock.
+    page = chromium.new_context(locale="en-GB").new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     start = datetime(2027, 3, 2, 9, 55, tzinfo=MADRID)
@@ -73,8 +74,8 @@ def test_hub_counts_down_to_the_next_session_and_moves_it_on_stage(chromium, hub
     countdown = page.locator("#agenda-next .countdown")
     countdown.wait_for()
     assert countdown.inner_text() == "in 5 min 0 s"
-    # In the page language's own clock (lang="en": 12 hours), as every time on the page.
-    assert page.inner_text("#agenda-next .session__time") == "10:00 AM–11:00 AM"
+    # The session is today at the venue: its clock only, in British English's 24 hours.
+    assert page.inner_text("#agenda-next .session__time") == "10:00–11:00"
     assert page.locator("#agenda-now-empty").is_visible()
     page.clock.fast_forward("05:01")
     page.locator("#agenda-now .session__title:text('Opening keynote')").wait_for(timeout=WAIT_MS)

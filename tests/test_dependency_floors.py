@@ -48,6 +48,9 @@ FLOORS = {
     # No advisory against psycopg 3 itself; from 3.1.14 on it cooperates with gevent
     # by itself (psycopg2 needed psycogreen), so no lower version is acceptable either.
     "psycopg": "3.1.14",
+    # CVE-2021-42771: Locale names could load files outside the locale data folder
+    # (2.9.1); readers' Accept-Language reaches locale parsing (blog/platform/i18n.py).
+    "babel": "2.9.1",
     # CVE-2023-28858 and CVE-2023-28859: a cancelled async command could leak its
     # reply to another request (4.5.4 / 4.4.4). Our floor is 5.0.
     "redis": "5.0",

@@ -67,6 +67,35 @@ def test_in_the_window_a_page_and_its_304_come_from_memory(app, client, pages, c
     assert requests_counted(endpoint, "200") == counted[1] + 1
 
 
+@pytest.mark.parametrize("which", [0, 1], ids=["hub", "blog"])
+def test_each_language_is_remembered_apart(app, client, pages, clock, which):
+    path = pages[which]
+    spanish = {"Accept-Language": "es-ES,es;q=0.9"}
+    first_es = client.get(path, headers=spanish)
+    first_en = client.get(path, headers={"Accept-Language": "en"})
+    assert '<html lang="es">' in first_es.text and '<html lang="en">' in first_en.text
+    assert first_es.headers["ETag"] != first_en.headers["ETag"]
+    # Another spelling of the same choice is the same remembered page, from memory.
+    again_es, statements = fetch_with(app, client, path, {"Accept-Language": "es"})
+    assert statements == 0 and again_es.data == first_es.data
+    again_en, statements = fetch_with(app, client, path, {"Accept-Language": "de, en-US"})
+    assert statements == 0 and again_en.data == first_en.data
+    for answer in (again_es, again_en):
+        assert "Accept-Language" in answer.headers["Vary"]
+    # An English copy's ETag revalidates nothing in Spanish.
+    crossed, _ = fetch_with(
+        app, client, path, {**spanish, "If-None-Match": first_en.headers["ETag"]}
+    )
+    assert crossed.status_code == 200 and crossed.data == first_es.data
+
+
+def fetch_with(app, client, path: str, headers: dict):
+    """GET path with headers: the response and the SQL statements it ran."""
+    got = []
+    count = statements_run(app, lambda: got.append(client.get(path, headers=headers)))
+    return got[0], count
+
+
 def test_an_older_copy_gets_the_page_from_memory(app, client, pages, clock):
     hub, _, _ = pages
     first = client.get(hub)

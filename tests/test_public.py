@@ -227,7 +227,8 @@ def test_unknown_blog_or_wrong_event_is_404(client, make_blog):
 
 
 def test_entry_times_are_shown_in_the_venue_timezone(client, make_event, make_blog, make_entry):
-    blog = make_blog(event=make_event(timezone="Asia/Tokyo"))
+    # en_GB writes the 24-hour clock, as strftime's %H:%M below.
+    blog = make_blog(event=make_event(timezone="Asia/Tokyo", locale="en_GB"))
     entry = make_entry(blog)
     published = db.session.get(Entry, entry.id).published_at
     html = get_html(client, page_of(blog))

@@ -23,6 +23,7 @@ from blog.live import payloads
 from blog.models import AgendaSession, Event, LiveBlog, User
 from blog.platform import db
 from blog.platform.errors import Forbidden, Invalid
+from blog.platform.i18n import DEFAULT_LOCALE, LOCALES
 
 MAX_DESCRIPTION_CHARS = 5_000
 MAX_SPEAKERS = 30
@@ -37,6 +38,7 @@ class EventInput:
     starts_on: str = ""
     ends_on: str = ""
     timezone: str = "UTC"
+    locale: str = DEFAULT_LOCALE
     venue: str = ""
     city: str = ""
     description: str = ""
@@ -132,7 +134,8 @@ def timezone_names() -> tuple[str, ...]:
 # ---- events -----------------------------------------------------------------
 
 
-def _validate_event(data: EventInput) -> dict:
+def _validate_event(data: EventInput, locale: str = DEFAULT_LOCALE) -> dict:
+    """The event's fields checked; locale is kept when the input leaves it out."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {
         "name": text_field(data.name, "name", 200, errors, "An event needs a name."),
@@ -141,11 +144,14 @@ def _validate_event(data: EventInput) -> dict:
         "city": text_field(data.city, "city", 120, errors),
         "description": text_field(data.description, "description", MAX_DESCRIPTION_CHARS, errors),
         "timezone": str(data.timezone or "").strip(),
+        "locale": str(data.locale or "").strip() or locale,
         "starts_on": _date_field(data.starts_on, "starts_on", errors),
         "ends_on": _date_field(data.ends_on, "ends_on", errors),
     }
     if clean["timezone"] not in timezone_names():
         errors["timezone"] = "Use an IANA timezone name such as Europe/Madrid."
+    if clean["locale"] not in LOCALES:
+        errors["locale"] = f"Choose one of the readers' languages: {', '.join(LOCALES)}."
     if clean["starts_on"] and clean["ends_on"] and clean["ends_on"] < clean["starts_on"]:
         errors["ends_on"] = "The event cannot end before it starts."
     if errors:
@@ -198,7 +204,7 @@ def _create_event(user: User, data: EventInput) -> Event:
 
 def _update_event(user: User, event_id: int, data: EventInput) -> Event:
     actor, event = curator_of(user, event_id)
-    clean = _validate_event(data)
+    clean = _validate_event(data, event.locale)
     _check_slug_free(clean["slug"], event.id)
     _check_agenda_fits(event, clean)
     cover = media_of(event, data.cover_media_id).id if as_id(data.cover_media_id) else None

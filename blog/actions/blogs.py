@@ -21,6 +21,7 @@ from blog.models import BlogStatus, Event, LiveBlog, User
 from blog.platform import db
 from blog.platform.clock import utcnow
 from blog.platform.errors import Forbidden, Invalid
+from blog.platform.i18n import DEFAULT_LOCALE, LOCALES
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Allowed moves of a blog's lifecycle. Ended is a read-only archive, but an editor
@@ -47,9 +48,10 @@ def create_event(
     ends_on: date,
     timezone: str = "UTC",
     actor: User | None = None,
+    locale: str = DEFAULT_LOCALE,
     **details,
 ) -> Event:
-    """Create an event; slugs are unique and the dates must be in order."""
+    """Create an event; slugs are unique, the dates in order, the locale one of LOCALES."""
     from zoneinfo import available_timezones
 
     check_slug(slug)
@@ -57,10 +59,14 @@ def create_event(
         raise Invalid("The event cannot end before it starts.")
     if timezone not in available_timezones():
         raise Invalid(f"Unknown timezone {timezone!r}; use an IANA name like 'Europe/Madrid'.")
+    if locale not in LOCALES:
+        raise Invalid(f"Unknown locale {locale!r}; use one of {', '.join(LOCALES)}.")
     db.begin_write()
     if db.session.scalar(select(Event).where(Event.slug == slug)):
         raise Invalid(f"An event with the slug {slug!r} already exists.")
-    event = Event(slug=slug, name=name, starts_on=starts_on, ends_on=ends_on, timezone=timezone)
+    event = Event(
+        slug=slug, name=name, starts_on=starts_on, ends_on=ends_on, timezone=timezone, locale=locale
+    )
     for field in ("venue", "city", "description"):
         setattr(event, field, details.get(field) or "")
     db.session.add(event)

@@ -64,6 +64,8 @@ def load_demo() -> None:
         date(2027, 3, 1),
         date(2027, 3, 4),
         "Europe/Madrid",
+        # A show in Europe: English with the 24-hour clock; Spanish readers get Spanish.
+        locale="en_GB",
         venue="Fira Gran Via",
         city="Barcelona",
         description="Four days of networks, devices and policy on the show floor.",

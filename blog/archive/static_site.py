@@ -12,6 +12,7 @@ from sqlalchemy import select
 from blog.content import queries
 from blog.models import ORDER_OLDEST, AgendaSession, Entry, EntryStatus, Event, HubFeature, LiveBlog
 from blog.platform import db
+from blog.platform.i18n import in_locale
 
 # Root-relative URLs in the rendered pages; each becomes a relative link into
 # the archive, a copied asset, or "#" when it points at a server-only page.
@@ -101,7 +102,8 @@ def write_archive(event: Event, outdir: Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     if any(outdir.iterdir()):
         raise FileExistsError(f"{outdir} is not empty; choose a new folder.")
-    with current_app.test_request_context("/"):
+    # A published archive is in its event's locale, whoever runs the export.
+    with current_app.test_request_context("/"), in_locale(event.locale):
         localizer = _Localizer(event, outdir)
         pages = {"index.html": _hub_page(event)}
         for blog in event.blogs:

@@ -26,7 +26,9 @@ from blog.editor.screens import (
 )
 from blog.models import Event
 from blog.platform import db
+from blog.platform.dates import locale_choices
 from blog.platform.errors import ActionError
+from blog.platform.i18n import DEFAULT_LOCALE
 
 # ---- events -------------------------------------------------------------------
 
@@ -45,7 +47,7 @@ def events():
 def new_event():
     """Create an event."""
     if request.method == "GET":
-        return _render_event_form(None, MultiDict({"timezone": "UTC"}))
+        return _render_event_form(None, MultiDict({"timezone": "UTC", "locale": DEFAULT_LOCALE}))
     try:
         event = actions.save_event(g.user, None, _event_input())
     except ActionError as exc:
@@ -91,16 +93,20 @@ def _upload_cover(event: Event) -> int | None:
     return photo.id
 
 
+# An event's fields that its form shows as they are stored.
+EVENT_TEXT_FIELDS = ("name", "slug", "timezone", "locale", "venue", "city")
+
+
 def _event_input(f: MultiDict | None = None) -> actions.EventInput:
     f = request.form if f is None else f
-    fields = ("name", "slug", "starts_on", "ends_on", "timezone", "venue", "city", "description")
+    fields = (*EVENT_TEXT_FIELDS, "starts_on", "ends_on", "description")
     return actions.EventInput(**{k: f.get(k, "") for k in fields}, cover_media_id=f.get("cover"))
 
 
 def _event_form(event: Event) -> MultiDict:
     return MultiDict(
         {
-            **{k: getattr(event, k) for k in ("name", "slug", "timezone", "venue", "city")},
+            **{k: getattr(event, k) for k in EVENT_TEXT_FIELDS},
             "description": event.description,
             "starts_on": event.starts_on.isoformat(),
             "ends_on": event.ends_on.isoformat(),
@@ -116,6 +122,7 @@ def _render_event_form(event, form, exc: ActionError | None = None):
         form=form,
         media=hub.media_of(event) if event else [],
         timezones=timezone_names(),
+        locales=locale_choices(),
         errors=exc.fields if exc else {},
         message=exc.message if exc else "",
     )

@@ -21,6 +21,7 @@ from blog.models import (
     Media,
 )
 from blog.platform import db
+from blog.platform.i18n import in_locale
 
 # Change types; each is also the name of the server→client socket event.
 ENTRY_PUBLISHED = "entry_published"
@@ -54,7 +55,12 @@ KEY_MOMENT_TEXT_CHARS = 160
 
 
 def entry_payload(entry: Entry) -> dict:
-    """The fields a reader's page needs to place and show one entry."""
+    """The fields a reader's page needs to place and show one entry.
+
+    Its HTML is in the event's own locale, whoever's request caused the change: the
+    stored message is the same for every reader, and a page in another language
+    relabels the entry's few words from its own table (static/js/l10n.js).
+    """
     return {
         "entry_id": entry.id,
         "version": entry.version,
@@ -64,10 +70,13 @@ def entry_payload(entry: Entry) -> dict:
         "published_at": entry.published_at.isoformat() if entry.published_at else None,
         # Only a published entry's text goes on the wire: a retraction must not
         # carry the words it takes down.
-        "html": render_template("_entry.html", entry=entry, blog=entry.blog)
-        if entry.status == EntryStatus.PUBLISHED
-        else None,
+        "html": _entry_html(entry) if entry.status == EntryStatus.PUBLISHED else None,
     }
+
+
+def _entry_html(entry: Entry) -> str:
+    with in_locale(entry.blog.event.locale):
+        return render_template("_entry.html", entry=entry, blog=entry.blog)
 
 
 def blog_payload(blog: LiveBlog) -> dict:

@@ -23,6 +23,7 @@ from blog.models.base import BlogStatus, EntryKind, EntryStatus, UTCDateTime, en
 from blog.models.event import Speaker, Tag
 from blog.platform.clock import utcnow
 from blog.platform.db import Base
+from blog.platform.i18n import join_names
 
 if TYPE_CHECKING:
     from blog.models.event import AgendaSession, Event
@@ -171,9 +172,8 @@ class Entry(Base):
 
     @property
     def byline(self) -> str:
-        """The authors' names as a reader reads them: "A", "A and B", "A, B and C"."""
-        names = [u.name for u in self.authors]
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        """The authors' names as a reader reads them: "A", "A and B", "A, B and C" (translated)."""
+        return join_names([u.name for u in self.authors])
 
 
 class EntryRevision(Base):

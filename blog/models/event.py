@@ -41,6 +41,9 @@ class Event(Base):
     venue: Mapped[str] = mapped_column(String(200), default="")
     city: Mapped[str] = mapped_column(String(120), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The readers' pages' language and date style (blog/platform/i18n.py LOCALES);
+    # a reader's Accept-Language naming one of ours overrides it.
+    locale: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")

@@ -10,11 +10,12 @@ from flask import Flask, Response, current_app, g, request, session, url_for
 from werkzeug.http import is_resource_modified
 
 from blog.platform import page_cache
+from blog.platform.i18n import page_locale
 
 # The repository: blog/platform/ is two levels below it.
 ROOT = Path(__file__).resolve().parents[2]
 # Everything a page's bytes depend on besides the data: a deploy changes the hash.
-_VERSIONED = ("templates", "static/js", "static/css")
+_VERSIONED = ("templates", "static/js", "static/css", "translations")
 # Seconds a shared cache (nginx, a CDN) may repeat a change-cursor answer: polling
 # readers at the same seq ask the same URL, so one origin request serves them all.
 CURSOR_MAX_AGE_S = 1
@@ -43,9 +44,9 @@ def asset_url(filename: str) -> str:
 
 
 def page_etag(*parts: object) -> str:
-    """An ETag for a page from what its content depends on: seqs, ids, the viewer."""
+    """An ETag for a page from what its content depends on: seqs, ids, the viewer, the locale."""
     user = g.get("user")
-    key = [current_app.config["ASSET_VERSION"], user.id if user else 0, *parts]
+    key = [current_app.config["ASSET_VERSION"], user.id if user else 0, page_locale(), *parts]
     return hashlib.sha256(repr(key).encode()).hexdigest()[:24]
 
 

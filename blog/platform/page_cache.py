@@ -20,6 +20,8 @@ import time
 
 from werkzeug.http import parse_etags, unquote_etag
 
+from blog.platform.i18n import reader_choice
+
 # Where caching.py marks an anonymous, public page answer that may be replayed.
 ENVIRON_MARKS = "showfloor.page_cache"
 # Bounds on memory: a blog page is tens of KiB; older URLs go first.
@@ -144,7 +146,7 @@ class AnonymousPageCache:
 
 
 def _key(environ) -> tuple | None:
-    """The URL an anonymous GET is for, or None when this middleware stays out of it."""
+    """The URL an anonymous GET is for and the language it asks for; None: not ours to answer."""
     if environ.get("REQUEST_METHOD") != "GET":
         return None
     # Any cookie may carry a session: logged-in pages are private and go to Flask.
@@ -152,7 +154,10 @@ def _key(environ) -> tuple | None:
         return None
     # The scheme too: absolute URLs in a page (og:image) follow it.
     scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ.get("wsgi.url_scheme")
-    return scheme, environ.get("HTTP_HOST"), environ.get("PATH_INFO"), environ.get("QUERY_STRING")
+    # Not the header itself (endless spellings): the locale it picks, one of a few.
+    language = reader_choice(environ.get("HTTP_ACCEPT_LANGUAGE"))
+    path, query = environ.get("PATH_INFO"), environ.get("QUERY_STRING")
+    return scheme, environ.get("HTTP_HOST"), path, query, language
 
 
 def mark_replayable(environ, endpoint: str | None) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
@@ -82,7 +83,7 @@ def init_app(
     app.teardown_appcontext(lambda _exc: db.session.remove())
     app.register_error_handler(ActionError, _action_error)
     app.register_error_handler(CSRFError, _csrf_error)
-    for status in (404, 405, 413):
+    for status in (404, 405, 410, 413):
         app.register_error_handler(status, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.jinja_env.filters["venue_time"] = venue_time
@@ -139,7 +140,7 @@ def _action_error(exc: ActionError):
 
 def _out_of_range(exc):
     db.session.rollback()
-    message = "A number in the request is out of range."
+    message = _("A number in the request is out of range.")
     if wants_json():
         return jsonify({"error": message}), 400
     return render_template("error.html", message=message, status=400), 400
@@ -149,12 +150,24 @@ def _http_error(exc):
     """JSON for API clients (routing errors never reach the API blueprint), a page for people."""
     if wants_json():
         return jsonify({"error": exc.description}), exc.code
-    return render_template("error.html", message=exc.description, status=exc.code), exc.code
+    message = exc.description
+    if message == type(exc).description:  # Werkzeug's own English: say it in the page's language
+        message = _http_messages().get(exc.code, message)
+    return render_template("error.html", message=message, status=exc.code), exc.code
+
+
+def _http_messages() -> dict[int, str]:
+    return {
+        404: _("There is nothing at this address. Check it, or start from the list of events."),
+        405: _("This address does not take that kind of request."),
+        410: _("This update was retracted and is no longer shown."),
+        413: _("That is more than the server accepts in one request."),
+    }
 
 
 def _csrf_error(exc: CSRFError):
     # The desk's outbox reacts to "csrf": fetch a fresh token and send again.
-    message = "The form's security token is missing or expired; reload the page and retry."
+    message = _("The form's security token is missing or expired; reload the page and retry.")
     if wants_json() or request.is_json:
         return jsonify({"error": message, "csrf": True}), 400
     return render_template("error.html", message=message, status=400), 400
@@ -163,7 +176,7 @@ def _csrf_error(exc: CSRFError):
 def _database_unavailable(exc: OperationalError):
     db.session.rollback()
     current_app.logger.warning("database unavailable: %s", exc.orig)
-    message = "The database is unavailable for a moment. Try again in a few seconds."
+    message = _("The database is unavailable for a moment. Try again in a few seconds.")
     if wants_json():
         response = jsonify({"error": message})
     else:

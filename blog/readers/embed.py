@@ -10,6 +10,7 @@ from blog.content import queries, timeline
 from blog.content.timeline import Filters
 from blog.models import ORDER_NEWEST
 from blog.platform import caching
+from blog.platform.i18n import use_event_locale
 from blog.platform.web import site_policy
 from blog.readers import bp
 
@@ -36,6 +37,7 @@ def embed_policy(ancestors: str) -> str:
 def embed(event_slug: str, blog_slug: str):
     """A blog's newest entries in a frame-friendly page (this route alone may be framed)."""
     live_blog = queries.blog_by_slugs(event_slug, blog_slug) or abort(404)
+    use_event_locale(live_blog.event.locale)
     last_seq = live_blog.last_seq
     etag = caching.page_etag("embed", live_blog.id, last_seq, live_blog.status, live_blog.title)
     modified = timeline.last_change_at(live_blog)

@@ -12,12 +12,14 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from flask import abort, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from blog.content import queries, timeline
 from blog.content.plaintext import excerpt
 from blog.models import Entry, EntryStatus, LiveBlog
 from blog.platform import caching, db
+from blog.platform.i18n import page_lang, use_event_locale
 from blog.readers import bp, images
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -53,7 +55,7 @@ def _add_entry(feed: ET.Element, entry: Entry, with_blog: bool) -> None:
         return
     node = _el(feed, "entry")
     url = _entry_url(entry)
-    title = entry.headline or excerpt(entry.html, 90) or _card_title(entry) or "Update"
+    title = entry.headline or excerpt(entry.html, 90) or _card_title(entry) or _("Update")
     if entry.speaker is not None and not entry.headline:
         title = f"{entry.speaker.name}: “{title}”"
     if with_blog:
@@ -120,8 +122,9 @@ def _photo_html(image: dict) -> str:
 
 
 def _feed(title: str, page_url: str, self_url: str, updated: datetime, entries, with_blog):
-    # Plain prefixed names: ElementTree would otherwise invent ns0: prefixes.
-    feed = ET.Element("feed", {"xmlns": ATOM, "xmlns:media": MEDIA_RSS})
+    # Plain prefixed names: ElementTree would otherwise invent ns0: prefixes. The
+    # feed's language is the locale its words and the reader's choice are in.
+    feed = ET.Element("feed", {"xmlns": ATOM, "xmlns:media": MEDIA_RSS, "xml:lang": page_lang()})
     _el(feed, "title", title)
     _el(feed, "id", page_url)
     _el(feed, "link", rel="alternate", type="text/html", href=page_url)
@@ -143,6 +146,7 @@ def _respond(body: bytes, etag: str, modified: datetime):
 def blog_feed(event_slug: str, blog_slug: str):
     """The newest entries of one live blog as Atom."""
     blog = queries.blog_by_slugs(event_slug, blog_slug) or abort(404)
+    use_event_locale(blog.event.locale)
     etag = caching.page_etag("blog-feed", blog.id, blog.last_seq, blog.title)
     modified = timeline.last_change_at(blog)
     if caching.not_modified(etag, modified):
@@ -159,6 +163,7 @@ def blog_feed(event_slug: str, blog_slug: str):
 def event_feed(event_slug: str):
     """The newest entries of every blog of an event as one Atom feed."""
     event = queries.event_by_slug(event_slug) or abort(404)
+    use_event_locale(event.locale)
     blogs = list(db.session.scalars(select(LiveBlog).where(LiveBlog.event_id == event.id)))
     heads = sorted((b.id, b.last_seq) for b in blogs)
     etag = caching.page_etag("event-feed", event.id, heads, event.name)

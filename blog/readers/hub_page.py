@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import render_template
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from blog.content import queries
+from blog.models import EntryStatus, Event
+from blog.platform.i18n import page_locale
+
 NEXT_SESSIONS = 3
 
 
@@ -22,12 +30,22 @@ def countdown(iso: str, now: datetime) -> str:
     """How long until a session starts, as a reader glances at it: "in 1 h 5 min"."""
     seconds = int((_at(iso) - now).total_seconds())
     if seconds <= 0:
-        return "now"
+        return _("now")
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = max(1, rest // 60) if not (days or hours) else rest // 60
     if days:
-        return f"in {days} d {hours} h"
+        return _("in %(days)s d %(hours)s h", days=days, hours=hours)
     if hours:
-        return f"in {hours} h {minutes} min"
-    return f"in {minutes} min"
+        return _("in %(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+    return _("in %(minutes)s min", minutes=minutes)
+
+
+def feature_entry_html(card: dict, event: Event) -> Markup:
+    """A featured entry's HTML in the page's locale (the stored card's is in the event's)."""
+    if page_locale() == event.locale:
+        return Markup(card["html"])
+    entry = queries.entry_by_id(card["entry_id"])
+    if entry is None or entry.status != EntryStatus.PUBLISHED:
+        return Markup("")
+    return Markup(render_template("_entry.html", entry=entry, blog=entry.blog))

@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 
 from blog.content.plaintext import plain_text
 from blog.models import BlogStatus, Entry, LiveBlog, Speaker
@@ -64,7 +65,7 @@ def speaker_person(speaker: Speaker) -> dict:
 def _headline(entry: Entry, body: str) -> str:
     if entry.headline:
         return entry.headline[:HEADLINE_CHARS]
-    text = body or (entry.embed or {}).get("title") or "Update"
+    text = body or (entry.embed or {}).get("title") or _("Update")
     if entry.speaker is not None:
         text = f"{entry.speaker.name}: “{text}”"
     return text[:HEADLINE_CHARS]
@@ -131,7 +132,7 @@ def live_blog(blog: LiveBlog, entries: list[Entry], image: dict | None = None) -
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
         "headline": blog.title[:HEADLINE_CHARS],
-        "description": blog.description or f"Live coverage of {event.name}",
+        "description": blog.description or _("Live coverage of %(event)s", event=event.name),
         "url": url,
         "mainEntityOfPage": url,
         "datePublished": _iso(blog.started_at or blog.created_at),

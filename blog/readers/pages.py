@@ -12,6 +12,7 @@ from blog.live import hub_payloads
 from blog.models import ORDER_NEWEST, ORDER_OLDEST, BlogStatus, EntryStatus, Event, LiveBlog
 from blog.platform import caching, db
 from blog.platform.clock import utcnow
+from blog.platform.i18n import use_event_locale
 from blog.readers import bp, hub_page, images, jsonld
 
 
@@ -26,6 +27,7 @@ def index():
 def hub(event_slug: str):
     """An event's hub, rendered from the hub stream's snapshot and then kept live by its script."""
     event = queries.event_by_slug(event_slug) or abort(404)
+    use_event_locale(event.locale)
     # Read the cursor first, as the blog page does: a change in between is replayed.
     last_seq, now = event.last_seq, utcnow()
     state = hub_payloads.snapshot_at(event, last_seq)
@@ -84,6 +86,7 @@ def blog_page(event_slug: str, blog_slug: str):
     stream from that seq, so a cached copy (304) is never behind for long.
     """
     blog = queries.blog_by_slugs(event_slug, blog_slug) or abort(404)
+    use_event_locale(blog.event.locale)
     # Read the cursor before the entries: a change committed in between is
     # then replayed (and applied idempotently by the client), never missed.
     last_seq = blog.last_seq
@@ -173,6 +176,7 @@ def _fragment(blog: LiveBlog, view: dict) -> dict:
 def entry_page(event_slug: str, blog_slug: str, entry_id: int):
     """One entry's permalink page, with share links and the way back to its place."""
     blog = queries.blog_by_slugs(event_slug, blog_slug) or abort(404)
+    use_event_locale(blog.event.locale)
     entry = queries.entry_by_id(entry_id)
     if entry is None or entry.blog_id != blog.id or entry.status != EntryStatus.PUBLISHED:
         abort(404 if entry is None or entry.status != EntryStatus.RETRACTED else 410)

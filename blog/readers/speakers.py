@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from blog.content import queries
 from blog.models import Entry, EntryKind, EntryStatus, LiveBlog, Speaker
 from blog.platform import db
+from blog.platform.i18n import use_event_locale
 from blog.readers import bp
 
 
@@ -15,6 +16,7 @@ from blog.readers import bp
 def roster(event_slug: str):
     """The event's speakers with how many of their quotes were published."""
     event = queries.event_by_slug(event_slug) or abort(404)
+    use_event_locale(event.locale)
     speakers = queries.speakers_of(event)
     counts = _quote_counts(event.id)
     return render_template("readers/roster.html", event=event, speakers=speakers, counts=counts)
@@ -24,6 +26,7 @@ def roster(event_slug: str):
 def speaker(event_slug: str, speaker_id: int):
     """One speaker's published quotes across all the event's blogs, newest first."""
     event = queries.event_by_slug(event_slug) or abort(404)
+    use_event_locale(event.locale)
     person = db.session.get(Speaker, speaker_id)
     if person is None or person.event_id != event.id:
         abort(404)

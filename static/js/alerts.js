@@ -6,7 +6,8 @@
   "use strict";
   var button = document.getElementById("notify");
   var root = document.getElementById("live");
-  if (!button || !root || !("Notification" in window)) return;
+  if (!button || !root || !("Notification" in window) || !window.Showfloor || !window.Showfloor.l10n) return;
+  var _ = window.Showfloor.l10n._;
   var store = "showfloor:alerts:" + root.dataset.blogId;
   var on = Notification.permission === "granted" && remembered();
 
@@ -20,7 +21,7 @@
 
   function show() {
     button.hidden = Notification.permission === "denied";
-    button.textContent = on ? "Stop key-moment alerts" : "Alert me to key moments";
+    button.textContent = on ? _("Stop key-moment alerts") : _("Alert me to key moments");
     button.setAttribute("aria-pressed", on ? "true" : "false");
   }
 
@@ -36,7 +37,7 @@
   document.addEventListener("showfloor:key-moment", function (ev) {
     if (!on || Notification.permission !== "granted" || document.visibilityState !== "hidden") return;
     var heading = document.querySelector("h1");
-    var alert = new Notification("Key moment: " + (heading ? heading.textContent.trim() : document.title), {
+    var alert = new Notification(_("Key moment: %(text)s", { text: heading ? heading.textContent.trim() : document.title }), {
       body: ev.detail.text,
       tag: "showfloor-entry-" + ev.detail.id,
     });

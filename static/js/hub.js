@@ -6,12 +6,13 @@
 
   var root = document.getElementById("hub");
   var stateEl = document.getElementById("hub-state");
-  if (!root || !stateEl || !window.Showfloor) return;
+  if (!root || !stateEl || !window.Showfloor || !window.Showfloor.l10n) return;
+  var L = window.Showfloor.l10n, _ = L._;
   var $ = function (id) { return document.getElementById(id); };
   var state = JSON.parse(stateEl.textContent);
   var NEXT = 3, GROUP_KEYS = 3;
   var times = window.Showfloor.times;
-  var STATUS = { live: "Live", scheduled: "Coming up", ended: "Ended" };
+  var STATUS = { live: _("Live"), scheduled: _("Coming up"), ended: _("Ended") };
 
   function h(tag, attrs, kids) {
     var el = document.createElement(tag);
@@ -38,10 +39,12 @@
       var b = c.blog;
       return h("article", { "class": "feature" + (c.lead ? " feature--lead" : ""), "data-feature-id": c.id }, [
         h("p", { "class": "feature__blog" }, [h("a", { href: b.url }, [b.title]), " ", h("span", { "class": "badge badge--" + b.status }, [STATUS[b.status] || b.status])]),
-        c.entry ? html("div", { "class": "feature__entry" }, c.entry.html) : b.description ? h("p", { "class": "feature__desc" }, [b.description]) : null
+        c.entry ? relabelled(html("div", { "class": "feature__entry" }, c.entry.html)) : b.description ? h("p", { "class": "feature__desc" }, [b.description]) : null
       ]);
     }));
   }
+
+  function relabelled(el) { L.relabel(el); times.renderAll(el); return el; }
 
   function keyItem(k, withBlog) {
     return h("li", { "data-entry-id": k.entry_id }, [h("a", { href: k.url }, [
@@ -51,14 +54,14 @@
   }
 
   function renderGroups() {
-    var labels = [["live", "Live now"], ["scheduled", "Coming up"], ["ended", "Ended"]];
+    var labels = [["live", _("Live now")], ["scheduled", _("Coming up")], ["ended", _("Ended")]];
     fill($("hub-groups"), labels.map(function (pair) {
       var blogs = state.blogs.filter(function (b) { return b.status === pair[0]; });
       if (!blogs.length) return null;
       return h("section", { "class": "hub__group hub__group--" + pair[0] }, [h("h2", {}, [pair[1]]), h("ul", { "class": "cards" }, blogs.map(function (b) {
         var keys = state.key_moments.filter(function (k) { return k.blog_id === b.id; }).slice(0, GROUP_KEYS);
         return h("li", { "class": "card", "data-blog-id": b.id }, [
-          b.status === "live" ? h("span", { "class": "badge badge--live" }, ["Live"]) : null,
+          b.status === "live" ? h("span", { "class": "badge badge--live" }, [_("Live")]) : null,
           h("h3", { "class": "card__title" }, [h("a", { href: b.url }, [b.title])]),
           b.description ? h("p", { "class": "card__desc" }, [b.description]) : null,
           keys.length ? h("ul", { "class": "keylist" }, keys.map(function (k) { return keyItem(k, false); })) : null
@@ -74,12 +77,12 @@
 
   function countdown(iso) {
     var s = Math.round((new Date(iso).getTime() - Date.now()) / 1000);
-    if (s <= 0) return "now";
+    if (s <= 0) return _("now");
     var d = Math.floor(s / 86400), hr = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
-    if (d) return "in " + d + " d " + hr + " h";
-    if (hr) return "in " + hr + " h " + m + " min";
-    if (m >= 10) return "in " + m + " min";
-    return "in " + m + " min " + (s % 60) + " s";
+    if (d) return _("in %(days)s d %(hours)s h", { days: d, hours: hr });
+    if (hr) return _("in %(hours)s h %(minutes)s min", { hours: hr, minutes: m });
+    if (m >= 10) return _("in %(minutes)s min", { minutes: m });
+    return _("in %(minutes)s min %(seconds)s s", { minutes: m, seconds: s % 60 });
   }
 
   function session(s, next) {
@@ -89,7 +92,7 @@
       h("strong", { "class": "session__title" }, [s.title]), s.stage ? h("span", { "class": "muted" }, [" · " + s.stage]) : null,
       next ? " " : null, next ? h("span", { "class": "countdown", "data-starts": s.starts_at }, [countdown(s.starts_at)]) : null
     ].concat(blogs.map(function (b) {
-      return [" ", h("a", { "class": "session__blog", href: b.url }, [b.status === "live" ? "Follow live" : "Live blog"])];
+      return [" ", h("a", { "class": "session__blog", href: b.url }, [b.status === "live" ? _("Follow live") : _("Live blog")])];
     }).flat()));
   }
 
@@ -99,12 +102,12 @@
     var next = state.agenda.filter(function (s) { return at(s.starts_at) > now; })
       .sort(function (a, b) { return at(a.starts_at) - at(b.starts_at); }).slice(0, NEXT);
     fill($("hub-agenda"), [
-      h("h2", {}, ["On stage"]),
+      h("h2", {}, [_("On stage")]),
       onNow.length ? h("ul", { "class": "sessions", id: "agenda-now" }, onNow.map(function (s) { return session(s, false); }))
-        : h("p", { "class": "muted", id: "agenda-now-empty" }, ["Nothing on stage right now."]),
-      h("h2", {}, ["Next on the agenda"]),
+        : h("p", { "class": "muted", id: "agenda-now-empty" }, [_("Nothing on stage right now.")]),
+      h("h2", {}, [_("Next on the agenda")]),
       next.length ? h("ul", { "class": "sessions", id: "agenda-next" }, next.map(function (s) { return session(s, true); }))
-        : h("p", { "class": "muted" }, ["Nothing else scheduled."])
+        : h("p", { "class": "muted" }, [_("Nothing else scheduled.")])
     ]);
   }
 
@@ -144,7 +147,7 @@
       img.height = cover.height;
     }
     img.alt = cover.alt;
-    $("hub-cover-credit").textContent = cover.credit ? "Photo: " + cover.credit : "";
+    $("hub-cover-credit").textContent = cover.credit ? _("Photo: %(credit)s", { credit: cover.credit }) : "";
     $("hub-cover-credit").hidden = !cover.credit;
   }
 
@@ -152,7 +155,7 @@
     var due = false;
     document.querySelectorAll(".countdown").forEach(function (el) {
       el.textContent = countdown(el.dataset.starts);
-      if (el.textContent === "now") due = true;
+      if (el.textContent === _("now")) due = true;
     });
     var ending = document.querySelectorAll("#agenda-now time:last-of-type");
     ending.forEach(function (t) { if (new Date(t.getAttribute("datetime")).getTime() <= Date.now()) due = true; });
@@ -185,7 +188,7 @@
     if (handlers[msg.type]) handlers[msg.type](msg);
     var announce = $("announce");
     if (announce && msg.type === "key_moments_changed" && msg.key_moments.length) {
-      announce.textContent = "Key moment: " + (msg.key_moments[0].headline || msg.key_moments[0].text);
+      announce.textContent = _("Key moment: %(text)s", { text: msg.key_moments[0].headline || msg.key_moments[0].text });
     }
   }
 
@@ -194,10 +197,10 @@
     conn.hidden = false;
     conn.className = "connection connection--" + name;
     conn.textContent = {
-      live: "Connected",
-      polling: "Live (updates every few seconds)",
-      reconnecting: "Reconnecting…",
-      offline: "Offline"
+      live: _("Connected"),
+      polling: _("Live (updates every few seconds)"),
+      reconnecting: _("Reconnecting…"),
+      offline: _("Offline")
     }[name];
   }
 

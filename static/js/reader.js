@@ -7,7 +7,8 @@
   "use strict";
 
   var root = document.getElementById("live");
-  if (!root || !window.Showfloor) return;
+  if (!root || !window.Showfloor || !window.Showfloor.l10n) return;
+  var L = window.Showfloor.l10n, _ = L._, ngettext = L.ngettext;
   var $ = function (id) { return document.getElementById(id); };
   var entriesEl = $("entries"), pinnedEl = $("pinned"), barEl = $("newbar");
   var blogId = Number(root.dataset.blogId);
@@ -82,6 +83,7 @@
     var old = $("entry-" + msg.entry_id);
     var q = findQueued(msg.entry_id);
     var el = msg.status === "published" && msg.html ? fromHtml(msg.html) : null;
+    if (el) L.relabel(el); // rendered in the event's locale, shown in the page's
     updateKeys(msg, el);
     if (el && msg.key && KEY_TYPES.indexOf(msg.type) >= 0) {
       document.dispatchEvent(new CustomEvent("showfloor:key-moment", { detail: { id: msg.entry_id, text: summary(el) } }));
@@ -114,13 +116,13 @@
     if (document.visibilityState === "hidden") unseenHidden += els.length;
     else rememberSeen();
     updateTitle();
-    announce(els.length === 1 ? "New update: " + summary(els[0]) : els.length + " new updates");
+    announce(els.length === 1 ? _("New update: %(text)s", { text: summary(els[0]) }) : ngettext("%(num)s new update", "%(num)s new updates", els.length));
   }
 
   function setStatus(status) {
     var el = $("blog-status");
     if (!el) return;
-    el.textContent = { live: "Live", scheduled: "Not started", ended: "Ended" }[status] || status;
+    el.textContent = { live: _("Live"), scheduled: _("Not started"), ended: _("Ended") }[status] || status;
     el.className = "badge badge--" + status;
   }
 
@@ -141,7 +143,7 @@
     if (!barEl) return;
     var n = queue.length;
     barEl.hidden = n === 0;
-    barEl.textContent = n === 1 ? "1 new update" : n + " new updates";
+    barEl.textContent = ngettext("%(num)s new update", "%(num)s new updates", n);
     if (n) announce(barEl.textContent);
   }
 
@@ -259,11 +261,11 @@
     more.type = "button";
     more.className = "entry__more";
     more.setAttribute("aria-expanded", "false");
-    more.textContent = "Show more";
+    more.textContent = _("Show more");
     more.addEventListener("click", function () {
       var open = el.classList.toggle("entry--clamped") === false;
       more.setAttribute("aria-expanded", String(open));
-      more.textContent = open ? "Show less" : "Show more";
+      more.textContent = open ? _("Show less") : _("Show more");
     });
     el.querySelector(".entry__foot").insertAdjacentElement("beforebegin", more);
   }
@@ -292,10 +294,10 @@
     unread.forEach(function (e) { e.classList.add("entry--unread"); });
     var first = unread.reduce(function (a, b) { return newer(a, b) ? b : a; });
     var n = unread.length + (root.dataset.more === "1" && unread.length >= entriesEl.children.length ? "+" : "");
-    box.textContent = n + (n === 1 ? " new update" : " new updates") + " since your last visit. ";
+    box.textContent = ngettext("%(num)s new update since your last visit.", "%(num)s new updates since your last visit.", unread.length, { num: n }) + " ";
     var a = document.createElement("a");
     a.href = "#" + first.id;
-    a.textContent = "Jump to the first unread";
+    a.textContent = _("Jump to the first unread");
     box.appendChild(a);
     box.hidden = false;
   }
@@ -340,10 +342,10 @@
     conn.hidden = false;
     conn.className = "connection connection--" + name;
     conn.textContent = {
-      live: "Connected",
-      polling: "Live (updates every few seconds)",
-      reconnecting: "Reconnecting…",
-      offline: "Offline"
+      live: _("Connected"),
+      polling: _("Live (updates every few seconds)"),
+      reconnecting: _("Reconnecting…"),
+      offline: _("Offline")
     }[name];
     if (retry) retry.hidden = name === "live" || name === "polling";
   }
@@ -353,7 +355,7 @@
     var el = $("readers");
     if (!el || typeof n !== "number") return;
     el.hidden = n < 1;
-    el.textContent = n === 1 ? "1 reader" : n + " readers";
+    el.textContent = ngettext("%(num)s reader", "%(num)s readers", n);
   }
 
   var announcer = $("announce");

@@ -4,6 +4,8 @@
 // [data-copy] and [data-copy-from] buttons copy their text.
 (function () {
   "use strict";
+  var l10n = window.Showfloor && window.Showfloor.l10n;
+  var _ = l10n ? l10n._ : function (s) { return s; };
 
   var canCopy = !!(navigator.clipboard && window.isSecureContext);
 
@@ -21,7 +23,7 @@
   }
 
   function copy(el, text, done) {
-    return navigator.clipboard.writeText(text).then(function () { flash(el, done || "Link copied"); });
+    return navigator.clipboard.writeText(text).then(function () { flash(el, done || _("Link copied")); });
   }
 
   // What a [data-share] link shares: the box's (blog, permalink), or its entry's.
@@ -56,7 +58,7 @@
     if (shares && !navigator.share && !canCopy) return;
     ev.preventDefault();
     if (shares) return share(b);
-    copy(b, b.dataset.copy || document.querySelector(b.dataset.copyFrom).value, b.dataset.copy ? "Link copied" : "Copied");
+    copy(b, b.dataset.copy || document.querySelector(b.dataset.copyFrom).value, b.dataset.copy ? _("Link copied") : _("Copied"));
   });
   document.querySelectorAll("button[data-share]").forEach(function (b) { b.hidden = !navigator.share; });
   document.querySelectorAll("[data-copy],[data-copy-from]").forEach(function (b) { b.hidden = !canCopy; });

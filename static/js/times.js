@@ -1,12 +1,16 @@
-// Times and dates in the reader's locale. The server writes every <time data-when> in the
-// event's timezone with a 24-hour clock; this writes it again with Intl in the page's
-// language, so a page shows one clock format throughout. Styles (blog/platform/dates.py):
-// "clock" the time only, "auto" the time with the day unless it is today at the venue,
-// "full" always the whole date. The title says the zone and the reader's own time.
+// Times and dates in the page's locale. The server writes every <time data-when> in the
+// event's timezone with CLDR's patterns through Babel (blog/platform/dates.py); this writes
+// it again with Intl in the page's language, the same CLDR data and options that match the
+// server's ("5:05 PM" in en, "17:05" in en-GB and es), so a page shows one clock format
+// throughout, and "today" stays today for a page cached yesterday. Styles: "clock" the time
+// only, "auto" the time with the day unless it is today at the venue, "full" always the whole
+// date. The title says the zone and the reader's own time.
 (function () {
   "use strict";
 
-  if (!window.Intl) return;
+  // l10n.js (loaded first) has the page's words: "%(time)s your time", "just now".
+  if (!window.Intl || !window.Showfloor || !window.Showfloor.l10n) return;
+  var _ = window.Showfloor.l10n._;
   var lang = document.documentElement.lang || undefined;
   var readerTz = Intl.DateTimeFormat().resolvedOptions().timeZone;
   var made = {};
@@ -32,7 +36,7 @@
   function title(date, tz) {
     var at = fmt(tz, { dateStyle: "full", timeStyle: "short" }).format(date) + " (" + tz + ")";
     if (!readerTz || readerTz === tz) return at;
-    return at + " · " + fmt(readerTz, CLOCK).format(date) + " your time";
+    return at + " · " + _("%(time)s your time", { time: fmt(readerTz, CLOCK).format(date) });
   }
 
   var rtf = Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
@@ -45,7 +49,7 @@
     for (var i = 0; i < UNITS.length; i++) {
       if (Math.abs(s) >= UNITS[i][1]) return rtf.format(Math.round(s / UNITS[i][1]), UNITS[i][0]);
     }
-    return rtf.format(0, "second") === "now" ? "just now" : rtf.format(0, "second");
+    return rtf.format(0, "second") === "now" ? _("just now") : rtf.format(0, "second");
   }
 
   function zoneOf(el) {
