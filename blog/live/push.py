@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+import socketio as socketio_lib
 from flask import Flask, current_app
 
 from blog.live.payloads import change_message, event_change_message
@@ -91,8 +92,18 @@ def emit_event_replay(changes: list[EventChange], sid: str) -> None:
 
 
 def emit_readers_changed(blog_id: int, readers: int) -> None:
-    """Tell a blog's readers how many follow it (not a change: it has no seq)."""
-    socketio.emit(READERS_CHANGED, {"blog_id": blog_id, "readers": readers}, to=blog_room(blog_id))
+    """Tell this process's readers of a blog how many follow it in all (not a change: no seq).
+
+    Only this process's own readers: every process reads the total from Redis and tells its
+    own. Sent through the queue, each process's count would reach every reader of every
+    process, a broadcast per process where one frame per reader is enough.
+    """
+    manager = socket_server().manager
+    # The queue's manager publishes; the class after it in the method order delivers here.
+    if isinstance(manager, socketio_lib.PubSubManager):
+        manager = super(socketio_lib.PubSubManager, manager)
+    message = {"blog_id": blog_id, "readers": readers}
+    manager.emit(READERS_CHANGED, message, "/", room=blog_room(blog_id))
 
 
 def emit_desk_presence(blog_id: int, server_id: str, people: list[dict]) -> None:
