@@ -16,6 +16,7 @@ from conftest import BACKEND, PASSWORD, _truncate_all, dispose_app
 from blog import actions, create_app
 from blog.models import BlogStatus, Role
 from blog.platform import db
+from blog.webhooks import endpoints
 
 PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1400, "height": 900}
@@ -87,6 +88,8 @@ def serve_desk_site(migrated_template, tmp_path_factory):
     )
     app.instance_path = str(tmp_path_factory.mktemp("desk-site-instance"))
     server = Server(url)
+    # The seeded webhook is for the editor's pages only: nothing is sent from here.
+    server.env["SHOWFLOOR_WEBHOOKS_IN_SERVER"] = "0"
     site = Site(server, app)
     with app.app_context():
         _build(site)
@@ -129,6 +132,10 @@ def _build(site: Site) -> None:
             ends_at="2027-03-01T11:00",
         ),
     )
+    hook = endpoints.EndpointInput(
+        url="https://cms.example.org/in", change_types=["entry_published"]
+    )
+    endpoint, _ = endpoints.create_endpoint(people["editor"], event.id, hook)
     site.token = actions.issue_password_link(people["editor"], people["colleague"].id)
     site.people = people
     site.ids = {
@@ -137,6 +144,7 @@ def _build(site: Site) -> None:
         "entry": entry.id,
         "batch": batch.id,
         "session": session.id,
+        "webhook": endpoint.id,
         "user": people["reporter"].id,
     }
     site.slugs = {"event": event.slug, "blog": blog.slug}

@@ -168,6 +168,7 @@ def desk_pages(site) -> list[str]:
         "entry_id": site.ids["entry"],
         "batch_id": site.ids["batch"],
         "session_id": site.ids["session"],
+        "webhook_id": site.ids["webhook"],
         "user_id": site.ids["user"],
         "event_slug": site.slugs["event"],
         "token": site.token,

@@ -237,6 +237,9 @@ def test_a_binary_websocket_frame_closes_the_connection(server):
 # ---- 2. replay ------------------------------------------------------------------------
 
 
+STALL_S = 0.025
+
+
 def test_a_replay_flood_is_capped_and_does_not_stall_other_readers(server):
     data = server.data
     neighbour = open_socket(server, "192.0.2.21")
@@ -256,8 +259,10 @@ def test_a_replay_flood_is_capped_and_does_not_stall_other_readers(server):
     )
     assert replayed <= 1000
     assert any(ack.get("catch_up") == "http" for ack in acks)
-    assert health_ratio < 4
-    assert delivery_ratio < 4
+    # A stall (the replay run on the event loop) costs hundreds of milliseconds; a busy
+    # machine's scheduling noise on a sub-millisecond baseline can alone be several times it.
+    assert health < max(4 * quiet_health, quiet_health + STALL_S)
+    assert delivery < max(4 * quiet_delivery, quiet_delivery + STALL_S)
 
 
 def _measure(server, neighbour, attacker):
