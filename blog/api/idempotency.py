@@ -151,9 +151,10 @@ def refuse_key_of_post(user_id: int, key: str) -> None:
         raise Invalid("This idempotency key was already used for a photo upload.")
 
 
-def refuse_key_of_other_write(user_id: int, key: str | None) -> None:
+def refuse_key_of_other_write(user_id: int, key: object) -> None:
     """Refuse, for a post or an upload, a key this account used on another API write."""
-    if not key:
+    # A key of the wrong type (a number in the JSON body) is the post's own validation's to refuse.
+    if not isinstance(key, str) or not key:
         return
     cutoff = clock.now() - KEY_TTL
     stmt = select(IdempotentAnswer.target).where(
