@@ -31,6 +31,8 @@ from blog import actions
 from blog.api import openapi
 from blog.models import BlogStatus, Role
 
+pytestmark = pytest.mark.walks
+
 # Cases per operation and mode; the explicit phase adds the document's examples.
 EXAMPLES = {GenerationMode.POSITIVE: 20, GenerationMode.NEGATIVE: 10}
 CONFORMANCE = [

@@ -19,6 +19,8 @@ from walk_support import (
     url_for_rule,
 )
 
+pytestmark = pytest.mark.walks
+
 CSRF_MESSAGE = "security token is missing or expired"
 
 

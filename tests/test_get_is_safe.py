@@ -10,6 +10,8 @@ import pytest
 from conftest import IsolatedClient
 from walk_support import ROLES, changed_tables, log_in_as, seed_world, snapshot, url_for_rule
 
+pytestmark = pytest.mark.walks
+
 
 @pytest.fixture(autouse=True)
 def isolated_requests(app):

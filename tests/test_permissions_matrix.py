@@ -42,6 +42,8 @@ from blog.platform.config import DEFAULT_LIMITS
 from blog.platform.extensions import socketio
 from blog.webhooks import endpoints
 
+pytestmark = pytest.mark.walks
+
 ROLES = ("admin", "editor", "reporter", "contributor", "anonymous", "deactivated")
 SCOPES = ("own", "other")
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -16,6 +16,8 @@ from walk_support import ROLES, log_in_as, seed_world, url_for_rule
 
 from blog import actions
 
+pytestmark = pytest.mark.walks
+
 # URL arguments that name an object of an event or a person.
 OBJECT_ARGS = frozenset(
     {"event_id", "event_slug", "blog_id", "blog_slug", "entry_id", "speaker_id"}
