@@ -48,10 +48,14 @@ class PinnedConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
         """Open the socket to the pinned address, never to a second lookup of the name."""
         raw = socket.create_connection((self.address, self.port), self.timeout)
-        if self.tls:
-            self.sock = tls_context().wrap_socket(raw, server_hostname=self.host)
-        else:
+        if not self.tls:
             self.sock = raw
+            return
+        try:
+            self.sock = tls_context().wrap_socket(raw, server_hostname=self.host)
+        except BaseException:
+            raw.close()  # a failed handshake: the plain socket is not the connection's to close
+            raise
 
 
 @functools.cache
