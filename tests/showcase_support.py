@@ -12,7 +12,7 @@ import io
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +32,19 @@ from blog.actions.curation import BlogInput
 from blog.models import BlogStatus, Role
 from blog.platform.migrate import upgrade
 
-TZ = "Europe/Madrid"
+
+def _midday_zone() -> str:
+    """A fixed-offset zone where it is about noon now: no run straddles the venue's midnight.
+
+    The show's "today" and "yesterday" are venue days; seeded near midnight, a test a few
+    minutes later would read the next day.
+    """
+    offset = 12 - datetime.now(UTC).hour  # -11 .. 12 hours, all named Etc zones
+    # Etc/GMT names invert the sign: Etc/GMT-3 is three hours ahead of UTC.
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
+TZ = _midday_zone()
 EDITOR_EMAIL = "editor@example.test"
 WELCOME = "\n\n".join(
     [
