@@ -28,7 +28,7 @@ class FrameOnceManager(socketio_lib.Manager):
                 event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kw
             )
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
-        messages = self._encode_once(event, data, namespace)
+        messages = encode_once(self.server, event, data, namespace)
         sockets = self.server.eio.sockets
         for sid, eio_sid in self.get_participants(namespace, to or room):
             if sid in skip:
@@ -39,17 +39,28 @@ class FrameOnceManager(socketio_lib.Manager):
                 if ws is None or not _write_direct(eio_socket, ws, message):
                     self.server._send_eio_packet(eio_sid, pkt)
 
-    def _encode_once(self, event, data, namespace):
-        # As python-socketio does: a tuple is several arguments, None is none.
-        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
-        pkt = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args])
-        encoded = pkt.encode()
-        parts = encoded if isinstance(encoded, list) else [encoded]
-        messages = []
-        for part in parts:
-            eio_pkt = eio_packet.Packet(eio_packet.MESSAGE, part)
-            messages.append((eio_pkt, OutgoingMessage(eio_pkt.encode())))
-        return messages
+
+def encode_once(server, event: str, data, namespace: str) -> list:
+    """An event's Engine.IO packets, each with its shared frame: built once for many readers."""
+    # As python-socketio does: a tuple is several arguments, None is none.
+    args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+    pkt = server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args])
+    encoded = pkt.encode()
+    parts = encoded if isinstance(encoded, list) else [encoded]
+    messages = []
+    for part in parts:
+        eio_pkt = eio_packet.Packet(eio_packet.MESSAGE, part)
+        messages.append((eio_pkt, OutgoingMessage(eio_pkt.encode())))
+    return messages
+
+
+def write_encoded(server, eio_sid: str, messages: list) -> None:
+    """Send encoded packets to one client: straight to its socket when idle, else via engine.io."""
+    eio_socket = server.eio.sockets.get(eio_sid)
+    ws = getattr(eio_socket, "showfloor_ws", None)
+    for pkt, message in messages:
+        if ws is None or not _write_direct(eio_socket, ws, message):
+            server._send_eio_packet(eio_sid, pkt)
 
 
 def _write_direct(eio_socket, ws, message: OutgoingMessage) -> bool:

@@ -9,7 +9,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from blog.content import hub, queries
 from blog.content.permissions import can_review
-from blog.live import heads, presence, push, reader_counts, reconnects, repair, socket_auth
+from blog.live import (
+    heads,
+    presence,
+    push,
+    reader_counts,
+    reconnects,
+    repair,
+    replays,
+    socket_auth,
+)
 from blog.models import Event
 from blog.models.base import client_int
 from blog.platform import db
@@ -123,10 +132,17 @@ def _in_room(sid: str, room: str) -> bool:
 
 
 def _replay(blog_id: int, since: int, head: int, sid: str) -> int:
-    """Send the changes after since up to head in pages; return the last seq sent or known.
+    """Send the changes after since up to head; return the last seq sent or known.
 
-    A reader at the head (the 30 s head check) costs no query here at all.
+    A reader at the head (the 30 s head check) costs no query here at all; readers
+    reconnecting from the same seq share one read and one encoding (blog/live/replays.py).
     """
+    if since >= head:
+        return since
+    if head - since <= replays.MAX_RUN:
+        run = replays.run((blog_id, since, head), lambda: _encoded_run(blog_id, since, head))
+        push.send_run(run, sid)
+        return run[-1][0] if run else since
     while since < head:
         changes = queries.changes_since(blog_id, since, limit=REPLAY_PAGE)
         if not changes:
@@ -135,6 +151,11 @@ def _replay(blog_id: int, since: int, head: int, sid: str) -> int:
         since = changes[-1].seq
         socketio.sleep(0)
     return since
+
+
+def _encoded_run(blog_id: int, since: int, head: int) -> list:
+    changes = queries.changes_since(blog_id, since, limit=head - since)
+    return push.replay_run([c for c in changes if c.seq <= head])
 
 
 def unfollow(data):

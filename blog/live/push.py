@@ -13,11 +13,13 @@ from datetime import datetime
 import socketio as socketio_lib
 from flask import Flask, current_app
 
+from blog.live import broadcast
 from blog.live.payloads import change_message, event_change_message
 from blog.models import Change, EventChange
 from blog.platform import metrics
 from blog.platform.extensions import socket_server, socketio
 
+NAMESPACE = "/"
 READERS_CHANGED = "readers_changed"
 # Editors' desk: notices that are not part of any reader's change stream.
 REVIEW_QUEUE_CHANGED = "review_queue_changed"
@@ -82,6 +84,28 @@ def emit_replay(changes: list[Change], sid: str) -> None:
         # neither depends on Redis nor echoes to every other process.
         # SocketIO.emit takes ignore_queue (documented); Flask-SocketIO's stubs leave it out.
         socketio.emit(change.type, change_message(change), to=sid, ignore_queue=True)  # type: ignore[call-arg]
+
+
+def replay_run(changes: list[Change]) -> list[tuple[int, list]]:
+    """Missed changes encoded once, (seq, packets) each, to be sent to many readers (send_run)."""
+    server = socket_server()
+    return [
+        (c.seq, broadcast.encode_once(server, c.type, change_message(c), NAMESPACE))
+        for c in changes
+    ]
+
+
+def send_run(run: list[tuple[int, list]], sid: str) -> None:
+    """Send an encoded run of missed changes, in seq order, to one reader who just followed.
+
+    Like emit_replay, it skips the queue: the reader is connected to this process.
+    """
+    server = socket_server()
+    eio_sid = server.manager.eio_sid_from_sid(sid, NAMESPACE)
+    if eio_sid is None:  # the reader left while its follow ran
+        return
+    for _seq, packets in run:
+        broadcast.write_encoded(server, eio_sid, packets)
 
 
 def emit_event_replay(changes: list[EventChange], sid: str) -> None:

@@ -23,6 +23,7 @@ from blog.content import hub, queries
 from blog.live import push
 from blog.live.broadcast import FrameOnceManager
 from blog.live.heads import HeadCache
+from blog.live.replays import ReplayCache
 from blog.platform import db, metrics
 from blog.platform.extensions import socket_server_or_none, socketio
 
@@ -64,7 +65,8 @@ class RoomCursor:
 class DeliveryLog(FrameOnceManager):
     """A client manager that remembers, per occupied blog and event room, how far it delivered.
 
-    It also keeps every room's head seq as last seen here (blog/live/heads.py).
+    It also keeps every room's head seq as last seen here (blog/live/heads.py) and
+    the runs of changes recently replayed (blog/live/replays.py).
 
     It sits below the pub/sub layer, so it sees every local delivery: changes
     this process emitted, changes that came through the queue, and repairs.
@@ -74,12 +76,16 @@ class DeliveryLog(FrameOnceManager):
         super().__init__()
         self.cursors: dict[str, RoomCursor] = {}
         self.heads = HeadCache()
+        self.replays = ReplayCache()
         self.on_subscribed: Callable[[], object] | None = None
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kw):
         """Deliver to this process's clients, noting a change's seq for its room."""
         target = to or room
-        if isinstance(target, str) and isinstance(data, dict) and type(data.get("seq")) is int:
+        # Rooms of streams are named "kind:id"; a socket's own room (a replay to one
+        # reader) is not a stream and must not leave a head behind per reader.
+        is_stream = isinstance(target, str) and ":" in target
+        if is_stream and isinstance(data, dict) and type(data.get("seq")) is int:
             self.heads.saw(target, data["seq"])
             self.note_delivered(namespace or NAMESPACE, target, data["seq"])
         return super().emit(
@@ -132,6 +138,7 @@ def _repair_all(manager: DeliveryLog) -> int:
     sent = 0
     # Whatever was published while this process was cut off never arrived here.
     manager.heads.forget_all()
+    manager.replays.forget_all()
     for room, cursor in manager.occupied_cursors():
         try:
             sent += _repair_room(room, cursor)
