@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from blog.live import broadcast, packet_guard, queue, repair
-from blog.platform import db, i18n, limits, metrics, page_cache
+from blog.platform import db, i18n, limits, metrics, page_cache, session_cookie
 from blog.platform.config import load_config
 from blog.platform.extensions import csrf, socket_server, socket_server_or_none, socketio
 from blog.platform.public_origin import PublicOrigin
@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(overrides or {})
     app.extensions["showfloor_engine"] = db.init_engine(app.config["DATABASE_URL"])
+    session_cookie.init_app(app)
     # Innermost: engine.io still checks websocket origins against the real host.
     # Flask's documented way to wrap the app in WSGI middleware; its types call wsgi_app a method.
     app.wsgi_app = PublicOrigin(app.wsgi_app, app.config)  # type: ignore[method-assign]

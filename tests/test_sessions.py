@@ -223,3 +223,21 @@ def test_logging_out_an_anonymous_browser_changes_nothing(app, client, chief):
     assert log_out(client).status_code == 302
     assert elsewhere.get("/desk/").status_code == 200
     assert not audited(chief, "user.logout")
+
+
+def test_a_new_secret_key_signs_and_checks_sessions_at_once(app, client, make_user):
+    login(client, make_user(Role.REPORTER))
+    assert client.get("/desk/").status_code == 200
+    signer = app.session_interface.get_signing_serializer(app)
+    # One signer while the keys stay: no serializer is built per request.
+    assert app.session_interface.get_signing_serializer(app) is signer
+    old_key = app.secret_key
+    app.secret_key = "a key rotated after a leak"
+    try:
+        # The old cookie no longer verifies: the desk asks for a login again.
+        assert client.get("/desk/").status_code == 302
+        app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+        assert client.get("/desk/").status_code == 200
+    finally:
+        app.secret_key = old_key
+        app.config["SECRET_KEY_FALLBACKS"] = []
