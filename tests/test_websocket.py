@@ -164,3 +164,65 @@ def test_one_message_is_framed_once_for_every_reader():
 )
 def test_frame_headers_pick_the_length_encoding_at_each_boundary(length, header):
     assert frame_header(0x1, length) == header
+
+
+def raw_upgrade(server, lines: list[str]) -> str:
+    """Send an upgrade request of exactly these header lines; return the answer's head."""
+    sock = gsocket.create_connection(("127.0.0.1", server.server_port))
+    try:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer and (chunk := sock.recv(4096)):
+            answer += chunk
+        return answer.decode("latin-1")
+    finally:
+        sock.close()
+
+
+VALID_UPGRADE = [
+    "GET / HTTP/1.1",
+    "Host: example.test",
+    "Upgrade: websocket",
+    "Connection: keep-alive, Upgrade",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version: 13",
+]
+
+
+def test_the_handshake_answers_with_the_rfc_accept_token(ws_server):
+    server, _ = ws_server
+    head = raw_upgrade(server, VALID_UPGRADE)
+    assert head.startswith("HTTP/1.1 101")
+    # RFC 6455, section 1.3: this key's answer.
+    assert "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head
+    assert "Sec-WebSocket-Extensions" not in head
+
+
+def test_deflate_is_agreed_without_context_takeover(ws_server):
+    server, _ = ws_server
+    offer = "Sec-WebSocket-Extensions: x-unknown, permessage-deflate; client_max_window_bits"
+    head = raw_upgrade(server, [*VALID_UPGRADE, offer])
+    agreed = [line for line in head.split("\r\n") if line.startswith("Sec-WebSocket-Extensions")]
+    assert len(agreed) == 1
+    assert agreed[0].startswith("Sec-WebSocket-Extensions: permessage-deflate")
+    assert "server_no_context_takeover" in agreed[0]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        ("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8"),
+        ("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Key: short"),
+        ("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", None),
+        ("Connection: keep-alive, Upgrade", "Connection: keep-alive"),
+        ("Upgrade: websocket", "Upgrade: h2c"),
+        ("GET / HTTP/1.1", "POST / HTTP/1.1"),
+    ],
+)
+def test_a_malformed_upgrade_is_refused_and_never_switches(ws_server, broken):
+    server, connections = ws_server
+    old, new = broken
+    lines = [new if line == old else line for line in VALID_UPGRADE]
+    head = raw_upgrade(server, [line for line in lines if line is not None])
+    assert head.startswith("HTTP/1.1 400")
+    assert connections.empty()

@@ -16,20 +16,20 @@ import logging
 import socket
 from typing import Any
 
-from wsproto import ConnectionType, WSConnection
+from wsproto import ConnectionType
+from wsproto.connection import Connection
 from wsproto.events import (
-    AcceptConnection,
     BytesMessage,
     CloseConnection,
     Ping,
     RejectConnection,
-    Request,
     TextMessage,
 )
 from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import CloseReason
-from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+from wsproto.utilities import LocalProtocolError
 
+from blog.live import ws_handshake
 from blog.live.frames import OutgoingMessage
 
 logger = logging.getLogger(__name__)
@@ -53,18 +53,6 @@ def raw_socket(environ: dict):
     return getattr(raw, "_sock", None)
 
 
-def _handshake_request(environ: dict) -> bytes:
-    """The upgrade request as bytes again, for wsproto to check and answer."""
-    target = environ.get("PATH_INFO", "/") or "/"
-    if environ.get("QUERY_STRING"):
-        target += "?" + environ["QUERY_STRING"]
-    lines = [f"GET {target} HTTP/1.1"]
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            lines.append(f"{key[5:].replace('_', '-').title()}: {value}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
 class ShowfloorWebSocket:
     """engine.io's websocket class under gevent: wait() reads, send() and write() never block."""
 
@@ -74,7 +62,7 @@ class ShowfloorWebSocket:
         self.sock: socket.socket | None = None  # gevent's socket, once attach() ran
         self.deflate_window_bits: int | None = None
         self.closed = False
-        self._conn = WSConnection(ConnectionType.SERVER)
+        self._conn = Connection(ConnectionType.SERVER)
         self._inbox: collections.deque = collections.deque()
         self._partial: list = []
         self._partial_bytes = 0
@@ -122,19 +110,16 @@ class ShowfloorWebSocket:
         return self.sock
 
     def _accept(self, environ) -> bool:
-        try:
-            self._conn.receive_data(_handshake_request(environ))
-            request = next(self._conn.events(), None)
-        except RemoteProtocolError:
-            return False
-        if not isinstance(request, Request):
+        if not ws_handshake.is_upgrade(environ):
             return False
         # No context carried between messages: one broadcast's deflated frame
         # is then the same for every reader and is built once.
         deflate = PerMessageDeflate(server_no_context_takeover=True)
-        self._attached().sendall(self._conn.send(AcceptConnection(extensions=[deflate])))
-        if deflate.enabled():
+        answer, deflating = ws_handshake.switching_protocols(environ, deflate)
+        if deflating:
+            self._conn = Connection(ConnectionType.SERVER, extensions=[deflate])
             self.deflate_window_bits = deflate.server_max_window_bits
+        self._attached().sendall(answer)
         return True
 
     # -- reading, in engine.io's handler greenlet ---------------------------
