@@ -14,6 +14,7 @@ import socketio as socketio_lib
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
+from blog.live import engine_socket
 from blog.live.frames import OutgoingMessage
 from blog.live.websocket import ShowfloorWebSocket
 
@@ -98,3 +99,4 @@ def use_showfloor_websocket(server) -> None:
     # Copied, not changed in place: the driver's table is shared by every
     # engine.io server in the process.
     eio._async = dict(eio._async, websocket=ShowfloorWebSocket)
+    engine_socket.use_direct_sockets(eio)
