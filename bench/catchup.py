@@ -10,22 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+from pathlib import Path
 
 from driver import Readers, Reporter
 from loadgen import spread
-from procs import Service, Workspace, cpu_seconds
+from procs import Service, Workspace, cpu_seconds, stop_profile
 
 SERVER_CORE = "0"
 GENERATOR_CORE = "1"
 MISSED = (0, 10, 1000)
 # Let a closed socket's disconnect handler finish before the next count is read.
 SETTLE_S = 0.3
+# Set by run.py --profile: sample the server with py-spy during the storm.
+PROFILE_DIR: Path | None = None
 
 
-async def catchup(ws: Workspace, seed: dict, quick: bool, targets: list[str], wrap) -> list:
+async def catchup(
+    ws: Workspace, seed: dict, quick: bool, targets: list[str], wrap, storm: int | None = None
+) -> list:
     """Every case against each target, each target on a fresh server."""
     rows = []
-    reps, storm = (2, 200) if quick else (10, 2000)
+    reps, default_storm = (2, 200) if quick else (10, 2000)
+    storm = storm or default_storm
     for target in targets:
         server = ws.node("catchup-node", SERVER_CORE) if target == "node" else None
         server = server or ws.showfloor("catchup", SERVER_CORE)
@@ -37,7 +43,7 @@ async def catchup(ws: Workspace, seed: dict, quick: bool, targets: list[str], wr
                     rows.append({**row, "target": target})
             row = await wrap(_storm(server, seed, head, min(10, head), storm))
             rows.append({**row, "target": target})
-            row = await wrap(_head_checks(server, seed, head, storm * 2))
+            row = await wrap(_head_checks(server, seed, head, default_storm * 2))
             rows.append({**row, "target": target})
         finally:
             server.stop()
@@ -98,8 +104,13 @@ async def _storm(server: Service, seed: dict, head: int, missed: int, count: int
     readers = await Readers([server.ws_url], seed["blog_id"], count, GENERATOR_CORE).start()
     try:
         before_q, before_cpu = _queries(server), cpu_seconds(server.pid)
+        before_gc = _gc_seconds(server)
+        profiler = server.profile(PROFILE_DIR) if PROFILE_DIR else None
         replies = await readers.connect(since=head - missed, concurrency=count)
         cpu = cpu_seconds(server.pid) - before_cpu
+        after_gc = _gc_seconds(server)
+        gc_s = after_gc - before_gc if before_gc is not None and after_gc is not None else None
+        stop_profile(profiler)
         after_q = _queries(server)
     finally:
         await readers.stop()
@@ -113,8 +124,18 @@ async def _storm(server: Service, seed: dict, head: int, missed: int, count: int
         "follow_ms": replies[0]["follow_ms"],
         "caught_up_ms": caught[0] if len(caught) == 1 else _merge(caught),
         "server_ms_per_reconnect": cpu / count * 1e3,
+        "gc_ms_per_reconnect": gc_s / count * 1e3 if gc_s is not None else None,
         "queries_per_reconnect": (after_q - before_q) / count if before_q is not None else None,
     }
+
+
+def _gc_seconds(server: Service) -> float | None:
+    """Seconds the Showfloor server's garbage collector has run so far (None for the reference)."""
+    try:
+        collected = server.get_json("/_bench/gc")
+        return sum(collected["seconds"])
+    except OSError:
+        return None
 
 
 async def _head_checks(server: Service, seed: dict, head: int, count: int) -> dict:

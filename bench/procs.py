@@ -190,6 +190,7 @@ class Workspace:
             # The load generator is one address opening thousands of sockets and
             # posting flat out: at the abuse limits it would measure the limits.
             "SHOWFLOOR_LIMITS": BENCH_LIMITS,
+            "SHOWFLOOR_MAX_SOCKETS_PER_ADDRESS": "1000000",
         }
         if redis and self.redis_url:
             env["SHOWFLOOR_REDIS_URL"] = self.redis_url

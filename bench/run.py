@@ -41,6 +41,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--entries", type=int, default=20, help="entries posted per fan-out")
     parser.add_argument("--scale-readers", default="5000,20000", help="scale-out reader counts")
     parser.add_argument("--procs", default="2,4", help="scale-out process counts")
+    parser.add_argument("--storm", type=int, default=None, help="readers in the reconnect storm")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each fan-out size")
     parser.add_argument("--prefill", type=int, default=1000, help="entries in the blog")
     parser.add_argument("--no-node", action="store_true", help="skip the Node.js reference")
@@ -144,7 +145,8 @@ async def run_catchup(run: Run) -> None:
     """Reconnects after 0, 10 and 1,000 missed changes; a storm of 2,000 reconnects."""
     targets = ["showfloor"] if run.args.no_node else ["node", "showfloor"]
     wrap = lambda c: labelled(run, c)  # noqa: E731
-    for row in await catchup.catchup(run.ws, run.seed, run.args.quick, targets, wrap):
+    rows = await catchup.catchup(run.ws, run.seed, run.args.quick, targets, wrap, run.args.storm)
+    for row in rows:
         run.add("catchup", row)
         print(report.catchup_line(row), flush=True)
 
@@ -178,7 +180,7 @@ async def main_async(args: argparse.Namespace) -> Path:
 def main() -> None:
     """Entry point."""
     args = parse_args(sys.argv[1:])
-    fanout.PROFILE_DIR = pages.PROFILE_DIR = args.profile
+    fanout.PROFILE_DIR = pages.PROFILE_DIR = catchup.PROFILE_DIR = args.profile
     # The driver and reporters share the generator's core, leaving core 0 to the server.
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})

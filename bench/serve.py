@@ -10,7 +10,9 @@ from gevent import monkey
 # As in app.py: patch the standard library before anything else imports it.
 monkey.patch_all()
 
+import gc  # noqa: E402
 import os  # noqa: E402
+import time  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -45,12 +47,26 @@ def instrumented_app() -> Flask:
     flask_app.add_url_rule(
         "/_bench/queries", "bench_queries", lambda: jsonify(_statements), methods=["GET"]
     )
+    flask_app.add_url_rule("/_bench/gc", "bench_gc", lambda: jsonify(_gc_time))
+    gc.callbacks.append(_time_collections)
     if os.environ.get("BENCH_TRACEMALLOC") == "1":
         flask_app.add_url_rule("/_bench/memory", "bench_memory", _tracemalloc_top)
     return flask_app
 
 
 _baseline: list = []
+# Seconds the cyclic garbage collector ran, and how many collections, by generation.
+_gc_time = {"seconds": [0.0, 0.0, 0.0], "collections": [0, 0, 0]}
+_gc_started: list[float] = []
+
+
+def _time_collections(phase: str, info: dict) -> None:
+    if phase == "start":
+        _gc_started[:] = [time.perf_counter()]
+    elif _gc_started:
+        generation = info["generation"]
+        _gc_time["seconds"][generation] += time.perf_counter() - _gc_started[0]
+        _gc_time["collections"][generation] += 1
 
 
 def _tracemalloc_top():
