@@ -12,8 +12,8 @@ monkey.patch_all()
 
 import gc  # noqa: E402
 import os  # noqa: E402
-import time  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

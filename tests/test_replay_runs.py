@@ -35,7 +35,7 @@ def test_readers_reconnecting_from_one_seq_share_one_read(app, make_blog, make_e
     for _ in range(20):
         sio = reader()
         acks = []
-        assert statements_run(app, lambda s=sio: acks.append(follow(s, blog.id, since))) == 0
+        assert statements_run(app, lambda s=sio, a=acks: a.append(follow(s, blog.id, since))) == 0
         assert acks == [{"ok": True, "last_seq": head}]
         assert replayed(sio) == expected
 

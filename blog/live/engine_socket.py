@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 class DirectSocket(eio_socket_module.Socket):
     """An engine.io socket that writes packets straight to its Showfloor websocket."""
 
+    # engine.io's own attributes, set in its constructor (it ships no types).
+    last_ping: float | None
+    connected: bool
+    upgraded: bool
     # Set on the instance once its websocket handler runs without a writer greenlet.
     direct = False
     showfloor_ws = None
