@@ -20,6 +20,10 @@ from blog.platform import drain
 logger = logging.getLogger(__name__)
 
 
+# gevent's default is 8 KiB per connection.
+REQUEST_BUFFER_BYTES = 4096
+
+
 class ShowfloorHandler(pywsgi.WSGIHandler):
     """gevent's request handler with Nagle off, a header deadline, and websockets closed after use.
 
@@ -31,6 +35,14 @@ class ShowfloorHandler(pywsgi.WSGIHandler):
     # Seconds a client has to send a request line and headers, counted from
     # when the server starts waiting for them (a kept-alive idle connection too).
     header_timeout: float = 10.0
+
+    def __init__(self, sock, address, server):
+        super().__init__(sock, address, server)
+        # The request reader's buffer lives as long as the connection, a
+        # websocket's whole life included, where it is never read again. A
+        # request head fits 4 KiB; longer heads and bodies are read in more calls.
+        # (gevent's own way to pass a reader in is deprecated.)
+        self.rfile = sock.makefile("rb", REQUEST_BUFFER_BYTES)
 
     def handle(self):
         """Serve the connection's requests, each answer sent as soon as it is written."""
