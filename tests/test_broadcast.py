@@ -185,3 +185,56 @@ def test_readers_following_while_entries_go_out_get_every_change_once_in_their_s
         # page drops the repeat), and before the replay; none may be missing.
         # Order within one socket's stream is tested on the writer itself.
         assert sorted(set(seen)) == list(range(1, last + 1))
+
+
+@pytest.fixture
+def quick_ping_server(app, database_url, tmp_path, blog):
+    """The app on gevent pinging every second, and giving up on a client a second later."""
+    db.session.remove()
+    env = {
+        "SHOWFLOOR_DATABASE_URL": database_url,
+        "SHOWFLOOR_SECRET_KEY": "broadcast-tests",
+        "SHOWFLOOR_ASYNC_MODE": "gevent",
+        "SHOWFLOOR_REDIS_URL": "",
+        "SHOWFLOOR_PING_INTERVAL": "1",
+        "SHOWFLOOR_PING_TIMEOUT": "1",
+    }
+    running = procs.Server(env, tmp_path, "server").start().wait_healthy()
+    yield running
+    running.stop()
+
+
+def test_one_ping_timer_keeps_every_answering_reader_and_drops_a_silent_one(
+    quick_ping_server, blog
+):
+    answering = [RawReader(quick_ping_server) for _ in range(3)]
+    silent = RawReader(quick_ping_server)
+    pings = {id(reader): 0 for reader in answering}
+
+    def answer_four_pings(reader):
+        while pings[id(reader)] < 4:
+            frame = reader.frames.next_frame()
+            assert frame is not None, "an answering reader was dropped"
+            if text_of(*frame[:2]) == "2":
+                pings[id(reader)] += 1
+                reader.send("3")
+
+    threads = [threading.Thread(target=answer_four_pings, args=(r,)) for r in answering]
+    for thread in threads:
+        thread.start()
+    # Never answering: after the ping timeout the server sends a close frame
+    # and ends the connection without waiting for a reply, while the others
+    # go on being pinged.
+    opcodes = []
+    while (frame := silent.frames.next_frame()) is not None:
+        opcodes.append(frame[0] & 0x0F)
+    assert 0x8 in opcodes
+    for thread in threads:
+        thread.join(30)
+    try:
+        assert all(count == 4 for count in pings.values())
+        for reader in answering:
+            assert reader.follow(blog.id, 0)["ok"] is True
+    finally:
+        for reader in [*answering, silent]:
+            reader.close()

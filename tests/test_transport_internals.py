@@ -222,6 +222,47 @@ def test_engineio_server_services_the_websocket_and_publisher_use(sio_server):
     assert frame == "42[]", moved(EIO, "packet.Packet(MESSAGE, data).encode()", BROADCAST)
 
 
+ENGINE_SOCKET = "blog/live/engine_socket.py"
+
+
+def test_engineio_socket_steps_the_direct_socket_overrides():
+    # DirectSocket replaces these methods and keeps their signatures.
+    for name, params in (
+        ("send", ["self", "pkt"]),
+        ("schedule_ping", ["self"]),
+        ("_websocket_handler", ["self", "ws"]),
+        ("close", ["self", "wait", "abort", "reason"]),
+        ("receive", ["self", "pkt"]),
+    ):
+        method = getattr(eio_socket_module.Socket, name, None)
+        assert callable(method), moved(EIO, f"Socket.{name}", ENGINE_SOCKET)
+        require_parameters(method, params, EIO, f"Socket.{name}", ENGINE_SOCKET)
+    # The ping it takes over: last_ping cleared, then a PING sent after the interval.
+    require_source_mentions(
+        eio_socket_module.Socket._send_ping,
+        "self.last_ping = time.time()",
+        EIO,
+        "_send_ping",
+        ENGINE_SOCKET,
+    )
+
+
+def test_engineio_runs_the_connect_handler_before_the_first_ping_and_transport():
+    """use_direct_sockets swaps the socket's class in the connect handler: it must come first."""
+    from engineio import server as eio_server
+
+    source = inspect.getsource(eio_server.Server._handle_connect)
+    order = [
+        source.find("self.sockets[sid] = s"),
+        source.find("self._trigger_event('connect'"),
+        source.find("s.schedule_ping()"),
+        source.find("s.handle_get_request("),
+    ]
+    assert -1 not in order and order == sorted(order), moved(
+        EIO, "Server._handle_connect order", ENGINE_SOCKET, f"offsets {order}"
+    )
+
+
 # -- gevent -----------------------------------------------------------------
 
 
@@ -312,6 +353,30 @@ def test_wsproto_deflate_negotiates_without_context_takeover():
         WSPROTO,
         "PerMessageDeflate.server_max_window_bits",
         WEBSOCKET,
+    )
+
+
+def test_wsproto_deflate_answers_an_offer_with_its_parameters():
+    # blog/live/ws_handshake.py writes the 101 itself from what accept() returns.
+    deflate = PerMessageDeflate(server_no_context_takeover=True)
+    accepted = deflate.accept("permessage-deflate; client_max_window_bits")
+    assert isinstance(accepted, str) and "server_no_context_takeover" in accepted, moved(
+        WSPROTO, "PerMessageDeflate.accept(offer) -> parameters", "blog/live/ws_handshake.py"
+    )
+    assert deflate.enabled(), moved(WSPROTO, "PerMessageDeflate.accept enables it", WEBSOCKET)
+
+
+def test_gevent_handler_keeps_its_request_reader_in_rfile():
+    # ShowfloorHandler replaces rfile with a smaller buffer right after construction.
+    require_parameters(
+        pywsgi.WSGIHandler.__init__,
+        ["self", "sock", "address", "server"],
+        GEVENT,
+        "pywsgi.WSGIHandler.__init__",
+        HTTP_SERVER,
+    )
+    require_source_mentions(
+        pywsgi.WSGIHandler.__init__, "self.rfile", GEVENT, "WSGIHandler.rfile", HTTP_SERVER
     )
 
 

@@ -104,6 +104,7 @@ class DirectSocket(eio_socket_module.Socket):
         ws = self.showfloor_ws
         if ws is not None:
             ws.close()
+            ws.stop_reading()  # the handler then ends, flushing what is queued
         return None
 
 

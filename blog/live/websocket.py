@@ -251,6 +251,16 @@ class ShowfloorWebSocket:
         self._write_control(CloseConnection(CloseReason.NORMAL_CLOSURE))
         self.closed = True
 
+    def stop_reading(self) -> None:
+        """End the wait for the client's messages: the server is done with this connection.
+
+        After a server-initiated close (a ping timeout, a logout) the client's
+        closing reply is not worth waiting for: a silent client would otherwise
+        hold the connection and its greenlet until the kernel gives up on it.
+        """
+        with contextlib.suppress(OSError):
+            self._attached().shutdown(socket.SHUT_RD)
+
     def _shut_when_flushed(self) -> None:
         # What is still queued (a closing frame, a last message) goes out
         # first, for a bounded time; this runs in the connection's own
