@@ -14,6 +14,7 @@ from conftest import api_headers
 from ws_support import FrameReader, client_frame, handshake, text_of
 
 from blog.live.payloads import CHANGE_TYPES
+from blog.models import Role
 from blog.platform import db
 
 pytestmark = pytest.mark.timeout(120)
@@ -238,3 +239,25 @@ def test_one_ping_timer_keeps_every_answering_reader_and_drops_a_silent_one(
     finally:
         for reader in [*answering, silent]:
             reader.close()
+
+
+def test_twenty_reporters_posting_at_once_are_all_published(server, blog, make_user):
+    # Each post renders its Markdown in a worker while it holds SQLite's write
+    # lock; the others must wait their turn without stopping the process.
+    reporters = [make_user(Role.REPORTER, events=[blog.event]) for _ in range(20)]
+    headers = [api_headers(reporter) for reporter in reporters]
+    db.session.remove()
+    start = head_seq(server, blog.id)
+    published: list[dict] = []
+
+    def post_three(n: int) -> None:
+        for k in range(3):
+            published.append(post(server, headers[n], blog.id, f"Reporter {n}, line {k}"))
+
+    threads = [threading.Thread(target=post_three, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(published) == 60
+    assert head_seq(server, blog.id) == start + 60

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import threading
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -59,13 +60,47 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # Writers of this process queue here first. SQLite's own wait for its write
+    # lock sleeps inside the driver: under gevent that stops every greenlet,
+    # the one holding the lock included whenever its transaction waits on
+    # something cooperative (a render worker), so the wait could only end in
+    # "database is locked" after busy_timeout. gevent patches threading, so
+    # this lock's wait lets the holder finish; other processes still meet
+    # busy_timeout.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # Writers take the write lock up front (BEGIN IMMEDIATE): a deferred
         # transaction that upgrades to a writer fails at once with "database is
         # locked" under WAL, whereas an immediate one waits for busy_timeout.
-        write = conn.get_execution_options().get(WRITE_OPTION)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN")
+            return
+        # Past the timeout BEGIN IMMEDIATE runs anyway, and fails as SQLite does.
+        if writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            conn.info[_HOLDS_WRITER] = writer
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            _release_writer(conn.info)
+            raise
+
+    # Released as the transaction ends; nothing yields between these events and
+    # the driver's COMMIT or ROLLBACK. A connection returned to the pool
+    # without either (a lost connection) releases it too.
+    event.listen(engine, "commit", lambda conn: _release_writer(conn.info))
+    event.listen(engine, "rollback", lambda conn: _release_writer(conn.info))
+    event.listen(engine.pool, "checkin", lambda _dbapi, record: _release_writer(record.info))
+
+
+_HOLDS_WRITER = "showfloor_holds_writer_lock"
+
+
+def _release_writer(info: dict) -> None:
+    writer = info.pop(_HOLDS_WRITER, None)
+    if writer is not None:
+        writer.release()
 
 
 def init_engine(url: str) -> Engine:
