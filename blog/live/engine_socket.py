@@ -22,6 +22,8 @@ import time
 from engineio import exceptions, packet
 from engineio import socket as eio_socket_module
 
+from blog.live.websocket import ShowfloorWebSocket
+
 logger = logging.getLogger(__name__)
 
 
@@ -56,12 +58,14 @@ class DirectSocket(eio_socket_module.Socket):
 
     def _websocket_handler(self, ws):
         """Run the connection: flush what was queued, then read until the client goes."""
-        if self.connected or getattr(ws, "sock", None) is None:
-            return super()._websocket_handler(ws)  # an upgrade from long-polling
+        if self.connected or not isinstance(ws, ShowfloorWebSocket):
+            # An upgrade from long-polling, or another server's websocket.
+            return super()._websocket_handler(ws)
         self.connected = self.upgraded = True
         self._flush_queue(ws)
         self.direct = True
-        self._read_until_closed(ws)
+        if not self.closed:  # closed while the handshake was answered: nothing to read
+            self._read_until_closed(ws)
         ws.close()
         self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
         return []
