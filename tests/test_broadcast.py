@@ -22,17 +22,23 @@ pytestmark = pytest.mark.timeout(120)
 EVENT_FRAME = re.compile(r'^42\["(\w+)",(.*)\]$', re.S)
 
 
-@pytest.fixture
-def server(app, database_url, tmp_path, blog):
-    """The app in its own process on gevent, on this test's database."""
+def gevent_server(database_url: str, folder, **settings: str):
+    """Start the app in its own process on gevent, on this test's database, with extra settings."""
     db.session.remove()  # the server process writes; this one only set the data up
     env = {
         "SHOWFLOOR_DATABASE_URL": database_url,
         "SHOWFLOOR_SECRET_KEY": "broadcast-tests",
         "SHOWFLOOR_ASYNC_MODE": "gevent",
         "SHOWFLOOR_REDIS_URL": "",
+        **settings,
     }
-    running = procs.Server(env, tmp_path, "server").start().wait_healthy()
+    return procs.Server(env, folder, "server").start().wait_healthy()
+
+
+@pytest.fixture
+def server(app, database_url, tmp_path, blog):
+    """The app in its own process on gevent, on this test's database."""
+    running = gevent_server(database_url, tmp_path)
     yield running
     running.stop()
 
@@ -191,16 +197,8 @@ def test_readers_following_while_entries_go_out_get_every_change_once_in_their_s
 @pytest.fixture
 def quick_ping_server(app, database_url, tmp_path, blog):
     """The app on gevent pinging every second, and giving up on a client a second later."""
-    db.session.remove()
-    env = {
-        "SHOWFLOOR_DATABASE_URL": database_url,
-        "SHOWFLOOR_SECRET_KEY": "broadcast-tests",
-        "SHOWFLOOR_ASYNC_MODE": "gevent",
-        "SHOWFLOOR_REDIS_URL": "",
-        "SHOWFLOOR_PING_INTERVAL": "1",
-        "SHOWFLOOR_PING_TIMEOUT": "1",
-    }
-    running = procs.Server(env, tmp_path, "server").start().wait_healthy()
+    settings = {"SHOWFLOOR_PING_INTERVAL": "1", "SHOWFLOOR_PING_TIMEOUT": "1"}
+    running = gevent_server(database_url, tmp_path, **settings)
     yield running
     running.stop()
 
