@@ -84,3 +84,12 @@ def test_replays_to_one_reader_leave_no_head_behind_per_socket(
         sio.emit("follow_event", {"event_id": event.id, "since": 0}, callback=True)
     rooms = set(socketio.server.manager.heads.heads)
     assert rooms == {f"blog:{blog.id}", f"event:{event.id}"}
+
+
+def test_the_kept_runs_stay_within_their_budget():
+    cache = replays.ReplayCache()
+    for since in range(30):
+        cache.run((1, since, since + 100), lambda: list(range(100)))
+    # The oldest runs went; the newest is kept and answered without a read.
+    assert cache.run((1, 29, 129), lambda: []) == list(range(100))
+    assert cache.run((1, 0, 100), lambda: ["read again"]) == ["read again"]

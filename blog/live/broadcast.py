@@ -31,6 +31,7 @@ class FrameOnceManager(socketio_lib.Manager):
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
         messages = encode_once(self.server, event, data, namespace)
         sockets = self.server.eio.sockets
+        # write_encoded's loop, inlined: it runs once per reader of every broadcast.
         for sid, eio_sid in self.get_participants(namespace, to or room):
             if sid in skip:
                 continue

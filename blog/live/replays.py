@@ -27,8 +27,8 @@ from blog.platform.extensions import socket_server_or_none
 KEEP_S = 5.0
 # Longer runs (a tab asleep for an hour) are read page by page, each time.
 MAX_RUN = 200
-# Distinct (blog, since, head) runs kept at once; the oldest goes first.
-MAX_RUNS = 64
+# Changes kept over all runs (each with its frames, a few KiB); the oldest run goes first.
+MAX_KEPT_CHANGES = 2_000
 
 RunKey = tuple[int, int, int]
 
@@ -38,6 +38,7 @@ class ReplayCache:
 
     def __init__(self) -> None:
         self._runs: OrderedDict[RunKey, tuple[datetime, list[Any]]] = OrderedDict()
+        self._kept = 0
 
     def run(self, key: RunKey, read: Callable[[], list[Any]]) -> list[Any]:
         """The kept run for key, or what read() returns, then kept for the next readers."""
@@ -46,15 +47,22 @@ class ReplayCache:
         if kept is not None and now - kept[0] <= timedelta(seconds=KEEP_S):
             return kept[1]
         messages = read()
+        self._forget(key)
         self._runs[key] = (now, messages)
-        self._runs.move_to_end(key)
-        while len(self._runs) > MAX_RUNS:
-            self._runs.popitem(last=False)
+        self._kept += len(messages)
+        while self._kept > MAX_KEPT_CHANGES:
+            self._forget(next(iter(self._runs)))
         return messages
+
+    def _forget(self, key: RunKey) -> None:
+        kept = self._runs.pop(key, None)
+        if kept is not None:
+            self._kept -= len(kept[1])
 
     def forget_all(self) -> None:
         """Keep nothing read so far (the queue was cut: heads may be stale)."""
         self._runs.clear()
+        self._kept = 0
 
 
 def run(key: RunKey, read: Callable[[], list[Any]]) -> list[Any]:
