@@ -34,16 +34,8 @@ def event_status(event: Event, today: date) -> str:
 def event_json(event: Event, today: date) -> dict:
     """An event as the API lists it."""
     return {
-        "id": event.id,
-        "slug": event.slug,
-        "name": event.name,
-        "venue": event.venue,
-        "city": event.city,
-        "timezone": event.timezone,
-        "starts_on": event.starts_on.isoformat(),
-        "ends_on": event.ends_on.isoformat(),
+        **hub.event_fields(event),
         "status": event_status(event, today),
-        "description": event.description,
         "summary_html": event.summary_html,
         "cover": _cover(event),
         "last_seq": event.last_seq,

@@ -27,6 +27,21 @@ def _fresh(stmt):
     return db.session.scalars(stmt.execution_options(populate_existing=True))
 
 
+def event_fields(event: Event) -> dict:
+    """An event's own details, as both the hub's header and the API show them."""
+    return {
+        "id": event.id,
+        "slug": event.slug,
+        "name": event.name,
+        "venue": event.venue,
+        "city": event.city,
+        "timezone": event.timezone,
+        "starts_on": event.starts_on.isoformat(),
+        "ends_on": event.ends_on.isoformat(),
+        "description": event.description,
+    }
+
+
 def event_by_id(event_id: int) -> Event | None:
     """Find an event by id."""
     return db.session.get(Event, event_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import render_template
 from markupsafe import Markup
 
-from blog.content import photos
+from blog.content import hub, photos
 from blog.models import (
     AgendaSession,
     Change,
@@ -166,15 +166,7 @@ def key_moment_card(entry: Entry) -> dict:
 def event_card(event: Event) -> dict:
     """An event's own details as the hub's header shows them."""
     return {
-        "id": event.id,
-        "slug": event.slug,
-        "name": event.name,
-        "venue": event.venue,
-        "city": event.city,
-        "timezone": event.timezone,
-        "starts_on": event.starts_on.isoformat(),
-        "ends_on": event.ends_on.isoformat(),
-        "description": event.description,
+        **hub.event_fields(event),
         "cover_media_id": event.cover_media_id,
         "cover": _cover(event),
     }
