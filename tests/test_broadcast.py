@@ -259,3 +259,41 @@ def test_twenty_reporters_posting_at_once_are_all_published(server, blog, make_u
         thread.join(60)
     assert len(published) == 60
     assert head_seq(server, blog.id) == start + 60
+
+
+def metric(server, name: str) -> float:
+    """One unlabelled sample of the server's /metrics."""
+    text = procs.http("GET", server.url + "/metrics").text
+    match = re.search(rf"^{name} (\S+)$", text, re.M)
+    assert match, f"{name} is not in /metrics"
+    return float(match.group(1))
+
+
+def test_open_readers_hold_no_greenlet_and_every_ending_releases_its_connection(
+    server, readers, blog, reporter
+):
+    log_before = server.log_path.stat().st_size
+    since = head_seq(server, blog.id)
+    following = [readers(server, deflate=n == 0) for n in range(5)]
+    for reader in following:
+        assert reader.follow(blog.id, since)["ok"]
+    # Followed, the readers are watched by the event loop: the only greenlet
+    # serving a connection is the one answering this /metrics request.
+    assert metric(server, "showfloor_connections_held") == 5
+    assert metric(server, "showfloor_connections_serving") == 1
+    post(server, api_headers(reporter), blog.id, "Parked readers still hear the keynote.")
+    for reader in following:
+        assert reader.event("entry_published")[3]["seq"] == since + 1
+    # What a parked connection sends is still answered: a second follow gets its ack.
+    assert following[2].follow(blog.id, since + 1)["ok"]
+    # Ended politely (a close frame), abruptly (the socket dropped), and half
+    # way (the client stops sending but still reads): each is released.
+    following[0].send("41")
+    following[0].sock.sendall(client_frame(b"\x03\xe8", opcode=0x8))
+    following[1].close()
+    following[2].sock.shutdown(socket.SHUT_WR)
+    procs.wait_until(
+        lambda: metric(server, "showfloor_connections_held") == 2, 10, "three readers released"
+    )
+    grown = server.log_path.read_bytes()[log_before:].decode("utf-8", "replace")
+    assert "Traceback" not in grown and "Invalid HTTP method" not in grown, grown[-2000:]

@@ -393,3 +393,38 @@ def test_wsproto_events_answer_themselves():
     require_attribute(
         CloseReason, "MESSAGE_TOO_BIG", WSPROTO, "CloseReason.MESSAGE_TOO_BIG", WEBSOCKET
     )
+
+
+def test_engineio_forgets_a_closed_websocket_when_its_handler_returns():
+    # A parked DirectSocket returns from the handler while still open, so it
+    # does this step itself when it ends.
+    from engineio import server as eio_server
+
+    require_source_mentions(
+        eio_server.Server._handle_connect,
+        "if s.closed and sid in self.sockets:",
+        EIO,
+        "Server._handle_connect's clean-up after the websocket handler",
+        ENGINE_SOCKET,
+    )
+
+
+def test_gevent_leaves_a_connection_open_once_its_handler_dropped_the_socket():
+    # hold_connection: the handler sets its socket to None so handle() does not
+    # close it, and the server's do_close (overridden) is the only other closer.
+    require_source_mentions(
+        pywsgi.WSGIHandler.handle,
+        "if self.socket is not None:",
+        GEVENT,
+        "WSGIHandler.handle's closing of its socket",
+        HTTP_SERVER,
+    )
+    from gevent import baseserver
+
+    require_source_mentions(
+        baseserver.BaseServer.do_handle,
+        "close = self.do_close",
+        GEVENT,
+        "BaseServer.do_handle closing connections through do_close",
+        HTTP_SERVER,
+    )

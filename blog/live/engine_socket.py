@@ -5,9 +5,10 @@ packets off a queue, and every ping cycle a greenlet of its own that sleeps
 for the ping interval. Showfloor's websocket (blog/live/websocket.py) never
 blocks on a write, so a packet can be written by whoever sends it; and since
 every socket pings at the same interval, one timer serving the sockets in the
-order they were scheduled replaces a sleeping greenlet per socket. A reconnect
-storm then starts one greenlet per connection instead of three, and an idle
-reader holds no greenlet but its connection's own.
+order they were scheduled replaces a sleeping greenlet per socket. Once open,
+the connection is parked (blog/live/websocket.py): the greenlet that answered
+the upgrade ends, and what the client sends is taken by a greenlet started
+for it. An idle reader holds no greenlet at all.
 
 Sockets that begin on long-polling and upgrade keep engine.io's own path.
 """
@@ -18,6 +19,7 @@ import collections
 import contextlib
 import logging
 import time
+from typing import Any
 
 from engineio import exceptions, packet
 from engineio import socket as eio_socket_module
@@ -32,6 +34,7 @@ class DirectSocket(eio_socket_module.Socket):
 
     # engine.io's own attributes, set in its constructor (it ships no types).
     last_ping: float | None
+    queue: Any  # gevent's queue, or NO_QUEUE once every packet is written directly
     connected: bool
     upgraded: bool
     # Set on the instance once its websocket handler runs without a writer greenlet.
@@ -64,11 +67,39 @@ class DirectSocket(eio_socket_module.Socket):
         self.connected = self.upgraded = True
         self._flush_queue(ws)
         self.direct = True
-        if not self.closed:  # closed while the handshake was answered: nothing to read
-            self._read_until_closed(ws)
+        if self.closed:  # closed while the handshake was answered: nothing to read
+            self._end(ws)
+            return []
+        # Every packet from now on is written directly: the queue is not needed.
+        self.queue = NO_QUEUE
+        ws.park(lambda: self._serve_readable(ws))
+        return []
+
+    def _serve_readable(self, ws) -> None:
+        """Take what the client sent and hand it to engine.io; then wait for more, or end."""
+        try:
+            alive = ws.read_available()
+            while (data := ws.next_message()) is not None:
+                if not self._take(data):
+                    alive = False
+                    break
+        except Exception:  # the connection must still end and be released
+            logger.exception("%s: reading from the websocket failed", self.sid)
+            alive = False
+        if alive:
+            ws.resume()
+        else:
+            self._end(ws)
+
+    def _end(self, ws) -> None:
         ws.close()
         self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
-        return []
+        if ws.parked:
+            # What engine.io does when its handler returns for a closed socket.
+            if self.server.sockets.get(self.sid) is self:
+                del self.server.sockets[self.sid]
+            self.showfloor_ws = None
+            ws.end_parked()
 
     def _flush_queue(self, ws) -> None:
         # The open packet (and anything sent before the socket existed) went
@@ -79,26 +110,21 @@ class DirectSocket(eio_socket_module.Socket):
             if pkt is not None:
                 ws.send(pkt.encode())
 
-    def _read_until_closed(self, ws) -> None:
-        while True:
-            try:
-                data = ws.wait()
-            except OSError:
-                return
-            if data is None:
-                return
-            if len(data) > self.server.max_http_buffer_size:
-                logger.info("%s: packet too large; closing", self.sid)
-                return
-            try:
-                self.receive(packet.Packet(encoded_packet=data))
-            except exceptions.UnknownPacketError:
-                continue  # as engine.io does: an unknown packet type is skipped
-            except exceptions.SocketIsClosedError:
-                return
-            except Exception:  # as engine.io does: log it and end the connection
-                logger.exception("%s: receiving a packet failed", self.sid)
-                return
+    def _take(self, data) -> bool:
+        """Hand one message to engine.io; False when the connection should end."""
+        if len(data) > self.server.max_http_buffer_size:
+            logger.info("%s: packet too large; closing", self.sid)
+            return False
+        try:
+            self.receive(packet.Packet(encoded_packet=data))
+        except exceptions.UnknownPacketError:
+            return True  # as engine.io does: an unknown packet type is skipped
+        except exceptions.SocketIsClosedError:
+            return False
+        except Exception:  # as engine.io does: log it and end the connection
+            logger.exception("%s: receiving a packet failed", self.sid)
+            return False
+        return True
 
     def close(self, wait=True, abort=False, reason=None):
         """Close as engine.io does; with no writer to wait for, the websocket is closed here."""
@@ -110,6 +136,30 @@ class DirectSocket(eio_socket_module.Socket):
             ws.close()
             ws.stop_reading()  # the handler then ends, flushing what is queued
         return None
+
+
+class _NoQueue:
+    """engine.io's packet queue for a socket whose packets are all written directly.
+
+    Shared by every such socket: it holds nothing, so a reader does not
+    carry an empty queue of its own for its whole life.
+    """
+
+    def empty(self) -> bool:
+        """Always empty."""
+        return True
+
+    def put(self, _item) -> None:
+        """Drop the item: only a closed socket's sends and wake-ups come here."""
+
+    def join(self) -> None:
+        """Nothing to wait for."""
+
+    def task_done(self) -> None:
+        """Nothing was taken."""
+
+
+NO_QUEUE = _NoQueue()
 
 
 class PingTimer:

@@ -6,16 +6,24 @@ readers did that 5,000 times. Here every write goes through `write`, which
 never waits: an idle socket takes the bytes at once, a busy one queues them
 behind what it already has, in order. That lets a broadcast hand the same
 pre-built frame to each reader from the emitting greenlet (blog/live/broadcast.py).
+
+Once open, a connection can be parked: no greenlet waits on it; the event
+loop watches its socket and a short-lived greenlet takes each batch of what
+the client sent. An idle reader then costs its objects, not a greenlet's
+saved stack (docs/capacity.md, "Where a reader's memory goes").
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import io
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any
 
+from gevent import get_hub
 from wsproto import ConnectionType
 from wsproto.connection import Connection
 from wsproto.events import (
@@ -31,6 +39,7 @@ from wsproto.utilities import LocalProtocolError
 
 from blog.live import ws_handshake
 from blog.live.frames import OutgoingMessage
+from blog.platform.http_server import hold_connection, release_connection
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +49,9 @@ RECEIVE_BYTES = 16_384
 MAX_PENDING_BYTES = 2 * 1024 * 1024
 # How long a finished connection's last queued bytes may take to leave.
 FLUSH_ON_CLOSE_S = 10.0
+# A parked connection's request has no body left to read; its environ lives
+# on (engine.io keeps it), so the request reader and its buffer are let go.
+_NO_BODY = io.BytesIO(b"")
 
 
 def raw_socket(environ: dict):
@@ -71,6 +83,9 @@ class ShowfloorWebSocket:
         self._flushing = False
         self._is_shut = False
         self._flushed = server.create_event()
+        self.environ: dict = {}
+        self.parked = False
+        self._watcher: Any = None  # the event loop's watch on a parked socket
 
     def __call__(self, environ, start_response):
         """Answer the upgrade, then run engine.io's handler for the connection's life."""
@@ -78,6 +93,7 @@ class ShowfloorWebSocket:
         if sock is None:  # another WSGI server: engine.io's own websocket
             fallback = _library_websocket_class()
             return fallback(self.app, self.server)(environ, start_response)
+        self.environ = environ
         self.attach(sock)
         if not self._accept(environ):
             start_response("400 Bad Request", [("Content-Type", "text/plain")])
@@ -88,9 +104,10 @@ class ShowfloorWebSocket:
         try:
             return self.app(self)
         finally:
-            if eio_socket is not None:
-                eio_socket.showfloor_ws = None
-            self._shut_when_flushed()
+            if not self.parked:  # a parked connection ends in end_parked()
+                if eio_socket is not None:
+                    eio_socket.showfloor_ws = None
+                self._shut_when_flushed()
 
     def attach(self, sock) -> None:
         """Take over the client's gevent socket for this connection's reads and writes."""
@@ -102,6 +119,7 @@ class ShowfloorWebSocket:
         # for room, while a broadcast must never wait on one reader.
         inner = getattr(sock, "_sock", None)
         self._send_now = inner.send if inner is not None else self._send_without_waiting
+        self._recv_now = inner.recv if inner is not None else self._recv_without_waiting
 
     def _attached(self) -> socket.socket:
         """The client's socket; every read and write comes after attach()."""
@@ -133,12 +151,69 @@ class ShowfloorWebSocket:
                 data = self._attached().recv(RECEIVE_BYTES)
             except OSError:
                 data = b""
-            if not data:
-                self.closed = True
-                return None
-            self._conn.receive_data(data)
-            self._take_events()
+            self._take_in(data)
         return self._inbox.popleft()
+
+    def _take_in(self, data: bytes) -> bool:
+        """Feed what the client sent to the protocol; False once the connection is over."""
+        if not data:  # the client closed its side, or the connection broke
+            self.closed = True
+            return False
+        self._conn.receive_data(data)
+        self._take_events()
+        return not self.closed
+
+    # -- reading from the event loop, once parked ----------------------------
+
+    def park(self, serve_readable: Callable[[], None]) -> None:
+        """Let the greenlet serving the upgrade end; the connection stays open and watched.
+
+        Each time the client has sent something (or gone), serve_readable runs
+        in a greenlet of its own; it calls read_available() and next_message(),
+        then resume() to wait for more or end_parked() to finish.
+        """
+        sock = self._attached()
+        hold_connection(sock)
+        self.environ["wsgi.input"] = _NO_BODY
+        self.parked = True
+        self._serve_readable = serve_readable
+        self._watcher = get_hub().loop.io(sock.fileno(), 1)
+        self.resume()
+
+    def resume(self) -> None:
+        """Watch the parked socket again: serve_readable runs when the client sends more."""
+        self._watcher.start(self._on_readable)
+
+    def _on_readable(self) -> None:
+        # This runs in the event loop itself, where nothing may wait: the
+        # reading and engine.io's handling go to a greenlet, and the watch
+        # pauses until that greenlet is done, so messages are taken in order.
+        self._watcher.stop()
+        self.server.start_background_task(self._serve_readable)
+
+    def read_available(self) -> bool:
+        """Take in what the client has sent, without waiting; False once the connection is over."""
+        if self.closed:
+            return False
+        try:
+            data = self._recv_now(RECEIVE_BYTES)
+        except BlockingIOError:
+            return True
+        except OSError:
+            data = b""
+        return self._take_in(data)
+
+    def next_message(self) -> str | None:
+        """The oldest whole message taken in and not yet handed on, if any."""
+        return self._inbox.popleft() if self._inbox else None
+
+    def end_parked(self) -> None:
+        """Finish a parked connection: what is queued leaves, then the socket is closed."""
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher.close()
+        self._shut_when_flushed()
+        release_connection(self._attached())
 
     def _take_events(self) -> None:
         for event in self._conn.events():
@@ -207,6 +282,16 @@ class ShowfloorWebSocket:
     def _send_without_waiting(self, data) -> int:
         # gevent's send takes a timeout (0.0: never wait); its stubs reuse the stdlib's socket.
         return self._attached().send(data, 0, 0.0)  # type: ignore[call-arg]
+
+    def _recv_without_waiting(self, size: int) -> bytes:
+        # Like _send_without_waiting: a timeout of 0.0 raises instead of waiting.
+        sock = self._attached()
+        previous = sock.gettimeout()
+        sock.settimeout(0.0)
+        try:
+            return sock.recv(size)
+        finally:
+            sock.settimeout(previous)
 
     def is_idle(self) -> bool:
         """True when nothing is queued, so a new frame may go straight to the socket."""

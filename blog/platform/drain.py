@@ -63,6 +63,8 @@ class Drain:
         bound_s: float,
         window_s: float,
         close_idle: Callable,
+        held: Callable[[], int] = lambda: 0,
+        shut_held: Callable[[], None] = lambda: None,
     ) -> None:
         # The sockets come from the live layer above: platform imports nothing of it.
         self.server, self.pool, self.sockets = server, pool, sockets
@@ -70,6 +72,8 @@ class Drain:
         # Leave half the bound for stragglers and requests after the window.
         self.window_s = min(window_s, bound_s / 2)
         self.close_idle = close_idle
+        # Connections open past their request (websockets read by the event loop).
+        self.held, self.shut_held = held, shut_held
         self.finished = Event()
 
     def start(self) -> None:
@@ -105,8 +109,9 @@ class Drain:
         # probe on one hears "draining"); those still idle now are closed.
         self.close_idle()
         self.sockets.disconnect_all()
-        wait_until(lambda: len(self.pool) == 0 and push_backlog() == 0, deadline)
-        busy = len(self.pool)
+        wait_until(lambda: self.open_connections() == 0 and push_backlog() == 0, deadline)
+        busy = self.open_connections()
+        self.shut_held()
         self.pool.kill(timeout=1)
         logger.warning(
             "drained in %.1f s: %d sockets disconnected, %d connections cut at the bound",
@@ -115,6 +120,10 @@ class Drain:
             busy,
         )
         self.finished.set()
+
+    def open_connections(self) -> int:
+        """Connections still open: requests being served and held websockets."""
+        return len(self.pool) + self.held()
 
 
 def push_backlog() -> float:

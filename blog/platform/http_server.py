@@ -1,6 +1,9 @@
 """gevent's WSGI server as Showfloor runs it: small answers leave at once, slow headers are cut.
 
-On SIGTERM it drains (blog/platform/drain.py) instead of dropping everything.
+A connection can be held past its request: a websocket hands its reading to
+the event loop, and the greenlet that served the upgrade ends while the
+connection lives on (blog/live/websocket.py). On SIGTERM the server drains
+(blog/platform/drain.py) instead of dropping everything.
 """
 
 from __future__ import annotations
@@ -16,12 +19,39 @@ from gevent import Timeout, pywsgi, signal_handler
 from gevent.pool import Pool
 
 from blog.platform import drain
+from blog.platform.metrics import CONNECTIONS_HELD, CONNECTIONS_SERVING
 
 logger = logging.getLogger(__name__)
 
 
 # gevent's default is 8 KiB per connection.
 REQUEST_BUFFER_BYTES = 4096
+# Connections whose request ended but which stay open until released.
+HELD: set = set()
+
+
+def hold_connection(sock) -> None:
+    """Keep this request's client socket open after the request: the caller releases it."""
+    HELD.add(sock)
+
+
+def release_connection(sock) -> None:
+    """Close a held connection; its holder is done with it."""
+    HELD.discard(sock)
+    with contextlib.suppress(OSError):
+        sock.close()
+
+
+def held_connections() -> int:
+    """How many connections are held open past their request."""
+    return len(HELD)
+
+
+def shut_held_connections() -> None:
+    """Shut every held connection down; each holder then sees its end and releases it."""
+    for sock in list(HELD):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 class ShowfloorHandler(pywsgi.WSGIHandler):
@@ -96,6 +126,10 @@ class ShowfloorHandler(pywsgi.WSGIHandler):
         # the next request. A refused upgrade is closed as well.
         if self.headers.get("Upgrade", "").lower() == "websocket":
             self.close_connection = True
+        if self.socket in HELD:
+            # Its holder owns the connection now: this greenlet ends without closing it.
+            # gevent's own code sets None here too; its stubs type the attribute as a socket.
+            self.socket = None  # type: ignore[assignment]
 
 
 # Handlers blocked reading the next request head of a kept-alive connection.
@@ -132,10 +166,21 @@ def handler_class(header_timeout: float) -> type[ShowfloorHandler]:
     return type("ShowfloorHandler", (ShowfloorHandler,), {"header_timeout": header_timeout})
 
 
+class ShowfloorServer(pywsgi.WSGIServer):
+    """gevent's WSGI server that leaves held connections open when their request ends."""
+
+    def do_close(self, sock, *args):
+        """Close a finished connection unless a holder took it over."""
+        if sock not in HELD:
+            super().do_close(sock, *args)
+
+
 def serve(app, host: str, port: int, sockets: drain.Sockets) -> None:
     """Serve app on host:port until SIGTERM has drained the process (blog/platform/drain.py)."""
-    pool = Pool()  # unbounded; it is how the drain sees connections still open
-    server = pywsgi.WSGIServer(
+    pool = Pool()  # unbounded; with the held connections, how the drain sees what is still open
+    CONNECTIONS_SERVING.set_function(lambda: len(pool))
+    CONNECTIONS_HELD.set_function(held_connections)
+    server = ShowfloorServer(
         (host, port),
         app,
         handler_class=handler_class(app.config["HTTP_HEADER_TIMEOUT_S"]),
@@ -149,6 +194,8 @@ def serve(app, host: str, port: int, sockets: drain.Sockets) -> None:
         bound_s=app.config["DRAIN_S"],
         window_s=app.config["RECONNECT_WINDOW_S"],
         close_idle=close_idle_connections,
+        held=held_connections,
+        shut_held=shut_held_connections,
     )
     server.start()
     signal_handler(signal.SIGTERM, draining.start)

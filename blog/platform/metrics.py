@@ -47,6 +47,16 @@ CHANGES_REPAIRED = Counter(
     "Changes re-sent from the database to this process's rooms after the queue came back.",
     registry=REGISTRY,
 )
+CONNECTIONS_SERVING = Gauge(
+    "showfloor_connections_serving",
+    "Client connections with a greenlet of their own: a request being read or answered.",
+    registry=REGISTRY,
+)
+CONNECTIONS_HELD = Gauge(
+    "showfloor_connections_held",
+    "Open websockets watched by the event loop, with no greenlet of their own.",
+    registry=REGISTRY,
+)
 REQUEST_LATENCY = Histogram(
     "showfloor_request_duration_seconds",
     "HTTP request latency by endpoint, method and status (websocket traffic excluded).",
