@@ -23,7 +23,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from gevent import get_hub
+from gevent import get_hub, spawn_raw
 from wsproto import ConnectionType
 from wsproto.connection import Connection
 from wsproto.events import (
@@ -188,8 +188,10 @@ class ShowfloorWebSocket:
         # This runs in the event loop itself, where nothing may wait: the
         # reading and engine.io's handling go to a greenlet, and the watch
         # pauses until that greenlet is done, so messages are taken in order.
+        # A bare greenlet: a storm starts one per message, and gevent's
+        # Greenlet (links, the spawner's stack kept for debugging) costs more.
         self._watcher.stop()
-        self.server.start_background_task(self._serve_readable)
+        spawn_raw(self._serve_readable)
 
     def read_available(self) -> bool:
         """Take in what the client has sent, without waiting; False once the connection is over."""

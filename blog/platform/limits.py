@@ -16,7 +16,6 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import redis
 from flask import Flask, current_app, g, request
@@ -129,7 +128,7 @@ class Limiter:
 
     def _now(self) -> float:
         clock = self.app.config.get("CLOCK")
-        return (clock() if clock else datetime.now(UTC)).timestamp()
+        return clock().timestamp() if clock else time.time()
 
     def close(self) -> None:
         """Release the Redis connections, if any."""

@@ -70,6 +70,10 @@ class ConnectLimit:
     def _session_user_id(self, environ) -> int | None:
         """The account id in the request's signed session cookie, if any."""
         app = self.app
+        # A reader has no session cookie: no request object or session is
+        # built for it (in a reconnect storm, every connect is a reader's).
+        if app.config["SESSION_COOKIE_NAME"] + "=" not in environ.get("HTTP_COOKIE", ""):
+            return None
         session = app.session_interface.open_session(app, app.request_class(environ))
         user_id = session.get("uid") if session is not None else None
         return user_id if type(user_id) is int else None
