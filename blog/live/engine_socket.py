@@ -92,14 +92,18 @@ class DirectSocket(eio_socket_module.Socket):
             self._end(ws)
 
     def _end(self, ws) -> None:
-        ws.close()
-        self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
-        if ws.parked:
-            # What engine.io does when its handler returns for a closed socket.
-            if self.server.sockets.get(self.sid) is self:
-                del self.server.sockets[self.sid]
-            self.showfloor_ws = None
-            ws.end_parked()
+        try:
+            ws.close()
+            self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+        finally:
+            # Whatever the disconnect handlers did, a parked connection is
+            # released, or the drain would wait for it until its bound.
+            if ws.parked:
+                # What engine.io does when its handler returns for a closed socket.
+                if self.server.sockets.get(self.sid) is self:
+                    del self.server.sockets[self.sid]
+                self.showfloor_ws = None
+                ws.end_parked()
 
     def _flush_queue(self, ws) -> None:
         # The open packet (and anything sent before the socket existed) went
