@@ -10,6 +10,7 @@ import uuid
 
 import procs
 import pytest
+import socketio
 from conftest import api_headers
 from ws_support import FrameReader, client_frame, handshake, text_of
 
@@ -297,3 +298,24 @@ def test_open_readers_hold_no_greenlet_and_every_ending_releases_its_connection(
     )
     grown = server.log_path.read_bytes()[log_before:].decode("utf-8", "replace")
     assert "Traceback" not in grown and "Invalid HTTP method" not in grown, grown[-2000:]
+
+
+def test_a_client_upgrading_from_long_polling_keeps_engineios_path_and_gets_entries(
+    server, blog, reporter
+):
+    got: list[dict] = []
+    arrived = threading.Event()
+    client = socketio.Client(reconnection=False)
+    client.on("entry_published", lambda data: (got.append(data), arrived.set()))
+    client.connect(server.url, wait_timeout=10)  # long-polling first, then the websocket
+    try:
+        procs.wait_until(lambda: client.transport() == "websocket", 10, "the upgrade")
+        since = head_seq(server, blog.id)
+        assert client.call("follow", {"blog_id": blog.id, "since": since}, timeout=10)["ok"]
+        post(server, api_headers(reporter), blog.id, "Polling readers upgrade and hear it too.")
+        assert arrived.wait(10)
+        assert got[0]["seq"] == since + 1
+        # An upgraded socket keeps the greenlet engine.io reads it with: it is not parked.
+        assert metric(server, "showfloor_connections_held") == 0
+    finally:
+        client.disconnect()
