@@ -29,6 +29,9 @@ REDIS_ENV = "SHOWFLOOR_TEST_REDIS_URL"
 # Set by .ci/run: a missing service is then a failure, never a skip.
 REQUIRE_SERVICES = os.environ.get("SHOWFLOOR_REQUIRE_SERVICES") == "1"
 PASSWORD = "correct horse battery"
+# Thousands of accounts are made by the suite; scrypt's deliberate cost (tens of
+# milliseconds each) would be minutes of CI. tests/test_passwords.py checks scrypt.
+FAST_PASSWORD_HASH = "pbkdf2:sha256:1000"
 
 
 def need_service(env_name: str, what: str) -> str:
@@ -114,6 +117,7 @@ def make_test_app(database_url: str, instance_path, **overrides):
             "SCHEDULER_INTERVAL": None,
             # Readers-count broadcasts come from a timer; tests that want them flush it.
             "READERS_COUNT": False,
+            "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
             **overrides,
         }
     )

@@ -3,6 +3,8 @@ non-ASCII passphrases welcome, common and personal passwords refused with a clea
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import PASSWORD, IsolatedClient, csrf_token, login
 from sqlalchemy import func, select
@@ -11,6 +13,7 @@ from blog import actions
 from blog.actions.people import password_link_token
 from blog.models import AuditRecord, Role, User
 from blog.platform import db
+from blog.platform.config import load_config
 from blog.platform.errors import Invalid
 
 # Over 200 characters, accents and a non-Latin script included: a passphrase, not a password.
@@ -36,6 +39,15 @@ GUESSABLE = [
 @pytest.fixture(autouse=True)
 def isolated_requests(app):
     app.test_client_class = IsolatedClient
+    # The suite hashes cheaply; these tests check what an installation stores.
+    installed = load_config(Path(app.instance_path))
+    app.config["PASSWORD_HASH_METHOD"] = installed["PASSWORD_HASH_METHOD"]
+
+
+def test_an_installation_hashes_with_scrypt_and_cannot_be_told_otherwise(monkeypatch, tmp_path):
+    # Only an app's own settings choose the method; no environment variable does.
+    monkeypatch.setenv("SHOWFLOOR_PASSWORD_HASH_METHOD", "plain")
+    assert load_config(tmp_path)["PASSWORD_HASH_METHOD"] == "scrypt"
 
 
 def stored_hash(user) -> str:

@@ -17,7 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from conftest import BACKEND, PASSWORD, _truncate_all, csrf_token, dispose_app, login
+from conftest import (
+    BACKEND,
+    FAST_PASSWORD_HASH,
+    PASSWORD,
+    _truncate_all,
+    csrf_token,
+    dispose_app,
+    login,
+)
 from sqlalchemy import select
 from webhook_support import seed_webhook
 
@@ -850,6 +858,7 @@ def world(migrated_template, tmp_path_factory):
             "MESSAGE_QUEUE_URL": None,
             "TESTING": True,
             "SECRET_KEY": "matrix-secret",
+            "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
             # Hundreds of cells log the same people in from one address for the
             # whole module: the matrix is about rights; limits have their own tests.
             "LIMITS": {name: (1_000_000, 60) for name in DEFAULT_LIMITS},

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 from zxcvbn import zxcvbn
 
 from blog.actions.stream import audit, write_action
@@ -16,6 +15,7 @@ from blog.live import socket_auth
 from blog.models import Event, Role, User
 from blog.platform import db
 from blog.platform.errors import Invalid
+from blog.platform.passwords import hash_password
 
 MIN_PASSWORD_CHARS = 8
 # The columns' widths: a longer name is refused, never cut.
@@ -76,7 +76,7 @@ def create_user(
         raise Invalid(f"An account for {email} already exists.")
     name = clean_field(name, "The name", USER_NAME_CHARS, "name")
     user = User(email=email, name=name or email, role=Role(role), active=True)
-    user.password_hash = generate_password_hash(password, method="scrypt")
+    user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.flush()
     audit(actor, "user.create", "user", user.id, None, role=user.role.value)

@@ -8,7 +8,7 @@ import secrets
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from blog.actions.accounts import USER_NAME_CHARS, check_password_rules
 from blog.actions.load import load_actor
@@ -20,6 +20,7 @@ from blog.models import ApiToken, Event, Role, User
 from blog.platform import db
 from blog.platform.clock import utcnow
 from blog.platform.errors import Forbidden, Invalid, NotFound
+from blog.platform.passwords import hash_password
 
 # A set-password link is shown to the editor, who hands it over; a week is
 # enough to do that and short enough that a forgotten link goes stale.
@@ -99,7 +100,7 @@ def invite_user(actor: User, email: str, name: str, role, event_id: int | None =
     user.name = user.name or user.email
     # Nobody knows this password: the account is usable only once its owner
     # follows the set-password link.
-    user.password_hash = generate_password_hash(secrets.token_urlsafe(32), method="scrypt")
+    user.password_hash = hash_password(secrets.token_urlsafe(32))
     user.active, user.session_epoch = True, 0
     db.session.add(user)
     db.session.flush()
@@ -131,7 +132,7 @@ def set_password_with_token(token: str, password: str) -> User:
     if user is None:
         raise Invalid("This link has expired or was already used. Ask an editor for a new one.")
     check_password_rules(password or "", user.email, user.name)
-    user.password_hash = generate_password_hash(password, method="scrypt")
+    user.password_hash = hash_password(password)
     user.session_epoch += 1
     audit(user, "user.set_password", "user", user.id, None)
     db.session.commit()
@@ -252,7 +253,7 @@ def change_own_password(user: User, current: str, new: str) -> User:
     if not check_password_hash(actor.password_hash, current or ""):
         raise Invalid("Your current password is not right.", {"current": "wrong password"})
     check_password_rules(new or "", actor.email, actor.name)
-    actor.password_hash = generate_password_hash(new, method="scrypt")
+    actor.password_hash = hash_password(new)
     actor.session_epoch += 1
     audit(actor, "user.change_password", "user", actor.id, None)
     db.session.commit()

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from werkzeug.security import generate_password_hash
 
 from blog import actions
 from blog.content import queries
 from blog.models import BlogStatus, Role, User
 from blog.platform import db
+from blog.platform.passwords import hash_password
 
 EVENT_SLUG = "mfc-2027"
 REPORTER = "reporter@showfloor.test"
@@ -32,7 +32,7 @@ def _reset_login(email: str, name: str, role: Role) -> str:
         actions.create_user(email, name, password, role)
         return password
     db.begin_write()
-    db.session.get_one(User, user.id).password_hash = generate_password_hash(password)
+    db.session.get_one(User, user.id).password_hash = hash_password(password)
     db.session.commit()
     return password
 

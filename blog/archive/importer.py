@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from sqlalchemy import Date, Enum, Table, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import generate_password_hash
 
 from blog.actions.stream import audit, write_action
 from blog.archive.export import AUDIT_OBJECT_TABLES, FORMAT, USERS, VERSION, event_tables
@@ -15,6 +14,7 @@ from blog.models import Entry, Event, Media, Role, User
 from blog.models.base import UTCDateTime
 from blog.platform import db
 from blog.platform.errors import Invalid
+from blog.platform.passwords import hash_password
 
 
 def _check_format(data) -> dict[str, list[dict]]:
@@ -56,7 +56,7 @@ def _import_users(rows: list[dict]) -> dict[int, int]:
         if user is None:
             user = User(email=row["email"].lower(), name=row["name"], role=Role(row["role"]))
             # Nobody knows this password: an editor issues a set-password link.
-            user.password_hash = generate_password_hash(secrets.token_urlsafe(32), "scrypt")
+            user.password_hash = hash_password(secrets.token_urlsafe(32))
             user.active, user.session_epoch = bool(row["active"]), 0
             user.created_at = datetime.fromisoformat(row["created_at"])
             db.session.add(user)

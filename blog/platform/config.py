@@ -103,6 +103,8 @@ def load_config(instance_path: Path) -> dict:
         # (see docs/operations.md); tests pass "threading" explicitly.
         "ASYNC_MODE": os.environ.get(ENV_ASYNC_MODE, "gevent"),
         "ALLOWED_ORIGINS": origins or None,
+        # werkzeug's method for new password hashes (blog/platform/passwords.py).
+        "PASSWORD_HASH_METHOD": "scrypt",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
