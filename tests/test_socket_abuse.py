@@ -396,6 +396,13 @@ def open_sockets_gauge(server) -> int:
     return int(float(re.search(r"^showfloor_sockets (\S+)$", text, re.M).group(1)))
 
 
+def next_ack(ws) -> str:
+    """The next acknowledgement, past any reader-count message sent to the room meanwhile."""
+    while not (frame := ws.recv()).startswith("43"):
+        assert frame.startswith('42["readers_changed"'), frame
+    return frame
+
+
 def test_a_hundred_readers_come_and_go_without_a_traceback(server):
     log_before = server.log_path.stat().st_size
     start = open_sockets_gauge(server)
@@ -403,7 +410,7 @@ def test_a_hundred_readers_come_and_go_without_a_traceback(server):
     for n in range(100):
         ws = open_socket(server, f"198.51.100.{n + 1}")
         follow(ws, 1, blog, 10**6)
-        assert ws.recv().startswith("431")
+        assert next_ack(ws).startswith("431")
         if n % 3 == 0:
             ws.send("1")  # Engine.IO close: the server ends the session, the client answers
             ws.close()
