@@ -104,12 +104,11 @@ async def _storm(server: Service, seed: dict, head: int, missed: int, count: int
     readers = await Readers([server.ws_url], seed["blog_id"], count, GENERATOR_CORE).start()
     try:
         before_q, before_cpu = _queries(server), cpu_seconds(server.pid)
-        before_gc = _gc_seconds(server)
+        before_gc = _gc_totals(server)
         profiler = server.profile(PROFILE_DIR) if PROFILE_DIR else None
         replies = await readers.connect(since=head - missed, concurrency=count)
         cpu = cpu_seconds(server.pid) - before_cpu
-        after_gc = _gc_seconds(server)
-        gc_s = after_gc - before_gc if before_gc is not None and after_gc is not None else None
+        gc = _gc_during(before_gc, _gc_totals(server))
         stop_profile(profiler)
         after_q = _queries(server)
     finally:
@@ -124,18 +123,30 @@ async def _storm(server: Service, seed: dict, head: int, missed: int, count: int
         "follow_ms": replies[0]["follow_ms"],
         "caught_up_ms": caught[0] if len(caught) == 1 else _merge(caught),
         "server_ms_per_reconnect": cpu / count * 1e3,
-        "gc_ms_per_reconnect": gc_s / count * 1e3 if gc_s is not None else None,
+        "gc_ms_per_reconnect": sum(gc["seconds"]) / count * 1e3 if gc else None,
+        # By generation (0, 1, 2): how many collections ran, and their seconds.
+        "gc_collections": gc["collections"] if gc else None,
+        "gc_seconds": gc["seconds"] if gc else None,
         "queries_per_reconnect": (after_q - before_q) / count if before_q is not None else None,
     }
 
 
-def _gc_seconds(server: Service) -> float | None:
-    """Seconds the Showfloor server's garbage collector has run so far (None for the reference)."""
+def _gc_totals(server: Service) -> dict | None:
+    """The Showfloor server's collections and their seconds so far (None for the reference)."""
     try:
-        collected = server.get_json("/_bench/gc")
-        return sum(collected["seconds"])
+        return server.get_json("/_bench/gc")
     except OSError:
         return None
+
+
+def _gc_during(before: dict | None, after: dict | None) -> dict | None:
+    """Collections and seconds by generation between two totals."""
+    if before is None or after is None:
+        return None
+    return {
+        key: [round(a - b, 4) for a, b in zip(after[key], before[key], strict=True)]
+        for key in ("seconds", "collections")
+    }
 
 
 async def _head_checks(server: Service, seed: dict, head: int, count: int) -> dict:

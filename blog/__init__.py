@@ -12,13 +12,14 @@ from blog.platform import db, i18n, limits, metrics, page_cache, session_cookie
 from blog.platform.config import load_config
 from blog.platform.extensions import csrf, socket_server, socket_server_or_none, socketio
 from blog.platform.public_origin import PublicOrigin
+from blog.platform.socket_context import ShowfloorFlask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build a Showfloor app; overrides replace settings read from the environment."""
-    app = Flask(
+    app = ShowfloorFlask(
         __name__,
         instance_path=str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),

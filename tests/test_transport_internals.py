@@ -1,7 +1,8 @@
 """The transport libraries' internals that Showfloor relies on are still where it expects them.
 
-blog/live/broadcast.py, blog/live/queue.py, blog/live/websocket.py and blog/platform/http_server.py
-reach past python-socketio's, python-engineio's, gevent's and wsproto's documented API
+blog/live/broadcast.py, blog/live/queue.py, blog/live/websocket.py, blog/platform/http_server.py
+and blog/platform/socket_context.py reach past python-socketio's, python-engineio's, gevent's,
+wsproto's and Flask-SocketIO's documented API
 (private methods, attributes and call signatures). A release may move any of them without
 notice; each test here names the package, its installed version and the internal, so an upgrade
 that moved one fails here rather than as a silent slowdown or a dead reader.
@@ -18,6 +19,7 @@ import socketio
 from engineio import packet as eio_packet
 from engineio import socket as eio_socket_module
 from engineio.async_drivers import gevent as gevent_driver
+from flask_socketio import SocketIO
 from gevent import pywsgi
 from gevent import socket as gevent_socket
 from socketio import packet as sio_packet
@@ -58,6 +60,7 @@ def require_source_mentions(func, text: str, dist: str, internal: str, used_by: 
 SIO = "python-socketio"
 EIO = "python-engineio"
 GEVENT = "gevent"
+FLASK_SOCKETIO = "Flask-SocketIO"
 WSPROTO = "wsproto"
 BROADCAST = "blog/live/broadcast.py"
 QUEUE = "blog/live/queue.py"
@@ -428,3 +431,13 @@ def test_gevent_leaves_a_connection_open_once_its_handler_dropped_the_socket():
         "BaseServer.do_handle closing connections through do_close",
         HTTP_SERVER,
     )
+
+
+def test_flask_socketio_runs_each_event_in_the_apps_request_context():
+    # blog/platform/socket_context.py makes that context lighter, and relies on
+    # Flask-SocketIO putting the socket's own session into it.
+    used_by = "blog/platform/socket_context.py"
+    internal = "SocketIO._handle_event"
+    handle = SocketIO._handle_event
+    for text in ("app.request_context(environ)", "saved_session"):
+        require_source_mentions(handle, text, FLASK_SOCKETIO, internal, used_by)
