@@ -59,6 +59,10 @@ def _init_socketio(app: Flask) -> None:
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
+        # A socket's events run one after another in the greenlet that read
+        # them, in the order sent, instead of a new greenlet each: a follow
+        # then an unfollow cannot swap, and a reconnect spawns one fewer.
+        async_handlers=False,
     )
     broadcast.use_showfloor_websocket(socket_server_or_none())
     repair.init_app(app)
