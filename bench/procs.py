@@ -55,8 +55,13 @@ def pinned(cores: str | None, argv: list[str]) -> list[str]:
 
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of a process so far (from /proc/<pid>/stat)."""
+    return sum(cpu_times(pid))
+
+
+def cpu_times(pid: int) -> tuple[float, float]:
+    """User and system CPU time of a process so far, apart (from /proc/<pid>/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
 
 
 def rss_bytes(pid: int) -> int:
