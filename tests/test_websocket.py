@@ -11,6 +11,7 @@ import zlib
 
 import engineio
 import gevent
+import gevent.select
 import pytest
 from gevent import pywsgi
 from gevent import socket as gsocket
@@ -140,6 +141,41 @@ def test_a_reader_too_far_behind_is_cut_off_and_what_it_got_is_in_order(ws_serve
         received.append(int(text_of(*frame[:2])[:6]))
     assert received == list(range(len(received))) and len(received) < sent
     assert ws_server[1].get(timeout=5) is None
+    sock.close()
+
+
+def _readable(sock) -> bool:
+    return bool(gevent.select.select([sock], [], [], 0)[0])
+
+
+def test_corked_frames_leave_together_in_order_when_uncorked(ws_server):
+    server, connections = ws_server
+    sock, frames, _ = connect(server)
+    ws = connections.get(timeout=5)
+    ws.cork()
+    for n in range(3):
+        ws.write(numbered(n, 100))
+    gevent.sleep(0)
+    assert not _readable(sock), "corked frames must wait for uncork()"
+    ws.uncork()
+    assert [int(text_of(*frames.next_frame()[:2])[:6]) for _ in range(3)] == [0, 1, 2]
+    ws.write(numbered(3, 100))  # uncorked: written at once again
+    assert int(text_of(*frames.next_frame()[:2])[:6]) == 3
+    sock.close()
+
+
+def test_corked_frames_past_the_bound_leave_without_waiting_for_uncork(ws_server):
+    server, connections = ws_server
+    sock, frames, _ = connect(server)
+    ws = connections.get(timeout=5)
+    ws.cork()
+    frame_bytes = len(numbered(0, 1024))
+    count = -(-websocket.CORK_MAX_BYTES // frame_bytes)  # these reach the bound
+    for n in range(count):
+        ws.write(numbered(n, 1024))
+    received = [int(text_of(*frames.next_frame()[:2])[:6]) for _ in range(count)]
+    assert received == list(range(count))
+    ws.uncork()
     sock.close()
 
 

@@ -77,6 +77,8 @@ class DirectSocket(eio_socket_module.Socket):
 
     def _serve_readable(self, ws) -> None:
         """Take what the client sent and hand it to engine.io; then wait for more, or end."""
+        # What the handlers answer (a connect, a follow's replay and ack) leaves in one send.
+        ws.cork()
         try:
             alive = ws.read_available()
             while (data := ws.next_message()) is not None:
@@ -86,6 +88,8 @@ class DirectSocket(eio_socket_module.Socket):
         except Exception:  # the connection must still end and be released
             logger.exception("%s: reading from the websocket failed", self.sid)
             alive = False
+        finally:
+            ws.uncork()
         if alive:
             ws.resume()
         else:

@@ -47,6 +47,9 @@ RECEIVE_BYTES = 16_384
 # A reader this far behind (a phone that stopped reading, a dead link) is cut
 # off; it reconnects and catches up from its last seq, losing nothing.
 MAX_PENDING_BYTES = 2 * 1024 * 1024
+# Frames held back by cork() leave at once past this size: a long replay
+# still reaches the client as it is read, not all at its end.
+CORK_MAX_BYTES = 65_536
 # How long a finished connection's last queued bytes may take to leave.
 FLUSH_ON_CLOSE_S = 10.0
 # A parked connection's request has no body left to read; its environ lives
@@ -82,6 +85,8 @@ class ShowfloorWebSocket:
         self._pending_bytes = 0
         self._flushing = False
         self._is_shut = False
+        self._corked: list | None = None  # frames held back by cork(), if corked
+        self._corked_bytes = 0
         self._flushed = server.create_event()
         self.environ: dict = {}
         self.parked = False
@@ -137,13 +142,16 @@ class ShowfloorWebSocket:
         if deflating:
             self._conn = Connection(ConnectionType.SERVER, extensions=[deflate])
             self.deflate_window_bits = deflate.server_max_window_bits
-        self._attached().sendall(answer)
+        # The answer leaves with the open packet that follows it, in one send.
+        self.cork()
+        self.write(answer)
         return True
 
     # -- reading, in engine.io's handler greenlet ---------------------------
 
     def wait(self):
         """The next whole message from the client, or None once the connection is over."""
+        self.uncork()
         while not self._inbox:
             if self.closed:
                 return None
@@ -173,6 +181,7 @@ class ShowfloorWebSocket:
         then resume() to wait for more or end_parked() to finish.
         """
         sock = self._attached()
+        self.uncork()
         hold_connection(sock)
         self.environ["wsgi.input"] = _NO_BODY
         self.parked = True
@@ -268,6 +277,12 @@ class ShowfloorWebSocket:
         """Write a whole frame now if the socket takes it, else queue it behind the rest."""
         if self._is_shut:
             return
+        if self._corked is not None and not (self._pending or self._flushing):
+            self._corked.append(frame)
+            self._corked_bytes += len(frame)
+            if self._corked_bytes >= CORK_MAX_BYTES:
+                self._write_corked()
+            return
         if self._pending or self._flushing:
             self._queue(frame)
             return
@@ -280,6 +295,23 @@ class ShowfloorWebSocket:
             return
         if sent < len(frame):
             self._queue(memoryview(frame)[sent:])
+
+    def cork(self) -> None:
+        """Hold frames back until uncork(), then send them together: one system call, not many."""
+        if self._corked is None:
+            self._corked = []
+
+    def uncork(self) -> None:
+        """Send what cork() held back, in order, and write each frame at once again."""
+        if self._corked is not None:
+            self._write_corked()
+            self._corked = None
+
+    def _write_corked(self) -> None:
+        held, self._corked, self._corked_bytes = self._corked, None, 0
+        if held:
+            self.write(held[0] if len(held) == 1 else b"".join(held))
+        self._corked = []
 
     def _send_without_waiting(self, data) -> int:
         # gevent's send takes a timeout (0.0: never wait); its stubs reuse the stdlib's socket.
@@ -352,6 +384,7 @@ class ShowfloorWebSocket:
         # What is still queued (a closing frame, a last message) goes out
         # first, for a bounded time; this runs in the connection's own
         # greenlet, so the connection is closed only after it.
+        self.uncork()
         if self._pending or self._flushing:
             self._flushed.wait(FLUSH_ON_CLOSE_S)
         self._shut(socket.SHUT_RDWR)
