@@ -9,9 +9,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import webhook_support
 from conftest import api_headers
 from sqlalchemy import select
-from webhook_support import Clock, Receiver, verify
+from webhook_support import Receiver, verify
 
 from blog import actions
 from blog.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -28,19 +29,8 @@ EVERY = [
     "blog_status_changed",
 ]
 
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config.update(CLOCK=clock, WEBHOOK_ALLOW_HOSTS=["127.0.0.1"], WEBHOOK_TIMEOUT_S=5)
-    return clock
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver().start()
-    yield receiver
-    receiver.stop()
+# The real receiver and the set clock, shared by the webhook tests.
+clock, receiver = webhook_support.clock, webhook_support.receiver
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from procs import free_port
 
 
@@ -150,3 +151,19 @@ def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300
     signed = stamps[0].encode() + b"." + body
     expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return any(hmac.compare_digest(expected, value) for key, value in fields if key == "v1")
+
+
+@pytest.fixture
+def clock(app):
+    """A set clock for the app, and webhooks allowed to reach this machine's receiver."""
+    clock = Clock()
+    app.config.update(CLOCK=clock, WEBHOOK_ALLOW_HOSTS=["127.0.0.1"], WEBHOOK_TIMEOUT_S=5)
+    return clock
+
+
+@pytest.fixture
+def receiver():
+    """A running receiver, stopped at the end."""
+    receiver = Receiver().start()
+    yield receiver
+    receiver.stop()

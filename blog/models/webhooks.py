@@ -71,6 +71,8 @@ class WebhookDelivery(Base):
     __table_args__ = (
         UniqueConstraint("endpoint_id", "blog_id", "seq"),
         Index("ix_webhook_delivery_log", "endpoint_id", "id"),
+        # The pruning's look for deliveries delivered long ago.
+        Index("ix_webhook_delivery_delivered", "delivered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from blog.models import Change, LiveBlog, WebhookDelivery, WebhookEndpoint
 from blog.models import WebhookStream as Stream
 from blog.platform import clock, db
-from blog.webhooks import sending
+from blog.webhooks import retention, sending
 from blog.webhooks.endpoints import ALWAYS
 
 PLAN_BATCH = 200
@@ -42,6 +42,7 @@ def lease() -> timedelta:
 
 def run_once(owner: str) -> int:
     """One pass over every due stream this worker can claim; returns how many requests it sent."""
+    retention.prune_if_due()
     add_missing_streams()
     sent = 0
     for stream_id in due_streams():
