@@ -75,11 +75,17 @@ def test_share_copies_the_link_where_there_is_no_share_sheet(open_page, showcase
     )
     entry = showcase.entries["text"]
     button = page.locator(f"#entry-{entry} .entry__share")
+    label = button.inner_html()
+    page.clock.install()  # the flash's 2 s run on the test's clock
     button.click()
     page.wait_for_selector(f"#entry-{entry} .entry__share:text('Link copied')")
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied == showcase.server.url + showcase.fill(f"/e/{{event}}/{{blog}}/entries/{entry}")
     assert page.inner_text("#announce") == "Link copied"
+    page.clock.run_for(2100)
+    # The label comes back whole: its visually hidden part stays hidden.
+    assert button.inner_html() == label
+    assert button.locator(".visually-hidden").count() == 1
 
 
 def test_a_long_pinned_entry_is_folded_to_a_few_lines_and_shown_once(open_page, showcase):

@@ -14,12 +14,20 @@
     if (el) el.textContent = text;
   }
 
+  // What a flashing control showed before: its own nodes, so a visually hidden part and
+  // the localised spans come back as they were, not as visible flat text.
+  var flashed = new WeakMap();
+
   function flash(el, text) {
-    var label = el.dataset.label || el.textContent;
-    el.dataset.label = label;
+    var was = flashed.get(el);
+    if (was) clearTimeout(was.timer);
+    else flashed.set(el, (was = { nodes: Array.prototype.slice.call(el.childNodes) }));
     el.textContent = text;
     announce(text);
-    setTimeout(function () { el.textContent = label; }, 2000);
+    was.timer = setTimeout(function () {
+      el.replaceChildren.apply(el, was.nodes);
+      flashed.delete(el);
+    }, 2000);
   }
 
   function copy(el, text, done) {
