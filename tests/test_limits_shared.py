@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 import uuid
 
 import pytest
@@ -12,7 +15,7 @@ from procs import free_port
 from blog import create_app
 from blog.models import Role
 from blog.platform.config import parse_limits
-from blog.platform.limits import client_ip
+from blog.platform.limits import RedisCounter, client_ip
 
 
 def test_client_address_reads_only_what_trusted_proxies_appended():
@@ -99,3 +102,40 @@ def test_a_dead_redis_leaves_the_limits_counting_in_memory(app, database_url, ma
     finally:
         limited.extensions["showfloor_limiter"].close()
         dispose_app(limited)
+
+
+class ClosingListener:
+    """A TCP port that accepts each connection and closes it at once, counting them."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # closed by stop()
+                return
+            self.accepted += 1
+            conn.close()
+
+    def stop(self) -> None:
+        self.sock.close()
+
+
+def test_a_failing_redis_is_tried_once_then_left_alone_for_a_while():
+    # A dead Redis costs one failed connection per REDIS_RETRY_S, not one per
+    # request: in between, the limiter counts in memory without trying it.
+    listener = ClosingListener()
+    counter = RedisCounter(f"redis://127.0.0.1:{listener.port}/0", "showfloor-test-failing")
+    try:
+        now = time.time()
+        assert [counter.incr("k", now + 60, now) for _ in range(3)] == [1, 2, 3]
+        assert listener.accepted == 1
+    finally:
+        counter.close()
+        listener.stop()
