@@ -214,7 +214,8 @@ class Poster:
         self.base_url, self.token, self.blog_id, self.pause = base_url, token, blog_id, pause
         self.created: list[int] = []
         self.failures: list[str] = []
-        self.slowest = 0.0
+        # (started, seconds) of every post that got an answer.
+        self.timings: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -222,6 +223,10 @@ class Poster:
     def wait_posted(self, count: int, timeout: float = 30) -> None:
         """Wait until count entries were created in all."""
         procs.wait_until(lambda: len(self.created) >= count, timeout, f"{count} posts")
+
+    def slowest_since(self, since: float) -> float:
+        """The longest a post started at or after since (a monotonic time) took."""
+        return max((took for started, took in self.timings if started >= since), default=0.0)
 
     def stop(self) -> None:
         """Finish the post in flight and stop."""
@@ -236,7 +241,7 @@ class Poster:
             except OSError as exc:
                 self.failures.append(repr(exc))
                 continue
-            self.slowest = max(self.slowest, time.monotonic() - started)
+            self.timings.append((started, time.monotonic() - started))
             if reply.status == 201:
                 self.created.append(reply.json()["id"])
             else:
@@ -442,13 +447,16 @@ def test_redis_down_for_ten_seconds(redis_cluster, private_redis, readers):
         poster.stop()
     converge_s = wait_converged(followers, p1, blog_id, timeout=CONVERGE_S)
     assert poster.failures == []
-    assert poster.slowest < 2, f"a post took {poster.slowest:.2f} s while Redis was down"
+    # From the outage on: the first posts of a fresh process (its render
+    # worker starting) are slower, whatever Redis does.
+    slowest = poster.slowest_since(down_at)
+    assert slowest < 2, f"a post took {slowest:.2f} s while Redis was down"
     assert_exactly_once(followers, p1, blog_id)
     # Every process, not just the one posting, must have resubscribed.
     cluster.wait_ready()
     print(
         f"Redis down {up_at - down_at:.1f} s: {len(poster.created)} posts, none failed, "
-        f"slowest {poster.slowest * 1000:.0f} ms; readers converged {converge_s:.2f} s "
+        f"slowest {slowest * 1000:.0f} ms; readers converged {converge_s:.2f} s "
         "after the last post"
     )
 
