@@ -4,10 +4,11 @@ Flask-SocketIO runs every event inside `app.request_context(environ)`, with the
 environ of the socket's handshake. A context built the usual way opens the
 cookie session again, which Flask-SocketIO then replaces with its own copy
 taken at connect, and routes the Socket.IO path through the URL map, where it
-matches no view and raises NotFound. That was two thirds of what a context
-cost, and a reconnect pays it twice (connect and follow), every reader again
-at its 30 s head check. Here an event's context is not routed, and from the
-second event on it starts with the session the socket's events already use.
+matches no view. That was about half of what a context cost, and the NotFound
+kept on the request held a traceback: a reference cycle per event, left for the
+garbage collector. A reconnect pays it twice (connect and follow), every reader
+again at its 30 s head check. Here an event's context is not routed, and from
+the second event on it starts with the session the socket's events already use.
 """
 
 from __future__ import annotations

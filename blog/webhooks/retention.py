@@ -9,6 +9,7 @@ owed (never answered with 2xx, or queued again by an editor) is never pruned.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -48,6 +49,9 @@ def prune_delivered(before: datetime, batch: int = PRUNE_BATCH) -> int:
         pruned += taken
         if taken < batch:
             return pruned
+        # A backlog takes many batches: let readers and requests in between
+        # (under gevent, time.sleep yields to the event loop).
+        time.sleep(0)
 
 
 def _prune_batch(before: datetime, batch: int) -> int:
