@@ -9,7 +9,7 @@ from conftest import dispose_app, statements_run
 
 from blog import actions, create_app
 from blog.content import queries
-from blog.live import heads, push
+from blog.live import heads, push, replays
 from blog.platform.clock import utcnow
 from blog.platform.errors import DATABASE_RETRY_AFTER_S
 from blog.platform.extensions import socketio
@@ -179,6 +179,21 @@ def test_a_follow_at_the_head_runs_no_sql(app, make_blog, make_entry, reader):
     assert statements_run(app, lambda: acks.append(follow(sio, blog.id, head))) == 0
     assert acks == [{"ok": True, "last_seq": head}]
     assert sio.get_received() == []
+
+
+def test_a_reader_far_behind_is_replayed_in_order_from_one_query(
+    app, make_blog, make_entry, reader
+):
+    blog = make_blog()
+    for n in range(replays.MAX_RUN + 1):  # past what readers share: read for this reader alone
+        make_entry(blog, source=f"entry {n}")
+    head = queries.blog_by_id(blog.id).last_seq
+    sio = reader()
+    acks = []
+    # The replay reads a page at a time, yielding in between, from one query.
+    assert statements_run(app, lambda: acks.append(follow(sio, blog.id, 0))) == 1
+    assert acks == [{"ok": True, "last_seq": head}]
+    assert [seq for seq, _, _ in received_changes(sio)] == list(range(1, head + 1))
 
 
 def test_a_head_that_arrived_from_another_process_serves_follows(app, make_blog, reader):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sqlalchemy import and_, exists, or_, select
 
 from blog.content.plaintext import fold
@@ -105,6 +107,22 @@ def changes_since(blog_id: int, since: int, limit: int = MAX_CHANGES) -> list[Ch
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def changes_in_pages(blog_id: int, since: int, head: int, page: int) -> Iterator[list[Change]]:
+    """Changes of a blog after since up to head, in seq order: one query, read a page at a time.
+
+    The caller may yield to the event loop between pages; the query stays open
+    on this context's own connection meanwhile.
+    """
+    stmt = (
+        select(Change)
+        .where(Change.blog_id == blog_id, Change.seq > since, Change.seq <= head)
+        .order_by(Change.seq)
+        .execution_options(yield_per=page)
+    )
+    for part in db.session.scalars(stmt).partitions():
+        yield list(part)
 
 
 def speakers_of(event: Event) -> list[Speaker]:

@@ -143,10 +143,7 @@ def _replay(blog_id: int, since: int, head: int, sid: str) -> int:
         run = replays.run((blog_id, since, head), lambda: _encoded_run(blog_id, since, head))
         push.send_run(run, sid)
         return run[-1][0] if run else since
-    while since < head:
-        changes = queries.changes_since(blog_id, since, limit=REPLAY_PAGE)
-        if not changes:
-            break
+    for changes in queries.changes_in_pages(blog_id, since, head, REPLAY_PAGE):
         push.emit_replay(changes, sid)
         since = changes[-1].seq
         socketio.sleep(0)
