@@ -141,6 +141,9 @@ def dispose_app(app) -> None:
     leaves the connections sessions still hold open until the garbage
     collector finds them, which warns, and warnings are errors here.
     """
+    # The release loop, if a request started it, ends at its next tick
+    # instead of asking a database that is about to go.
+    app.config["SCHEDULER_INTERVAL"] = None
     # A session another thread is using at this instant (a background task an
     # earlier test left running) cannot be closed from here. Seen once on
     # PostgreSQL in CI; that session and any after it are left to the GC.

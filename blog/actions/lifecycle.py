@@ -245,6 +245,8 @@ def _loop(app: Flask, interval: float) -> None:
     while True:
         # Flask-SocketIO's stubs say whole seconds; it passes any number to the server's sleep.
         socketio.sleep(interval)  # type: ignore[arg-type]
+        if not app.config.get("SCHEDULER_INTERVAL"):
+            return  # switched off: the app is being shut down, its database may be gone
         with app.app_context():
             try:
                 release_due()
