@@ -12,19 +12,25 @@ import asyncio
 
 from driver import Readers, Reporter, post_and_wait
 from loadgen import spread
-from procs import Service, Workspace
+from procs import Service, Workspace, stop_profile
 
 SERVER_CORE = "0"
 GENERATOR_CORE = "1"
 WATCHERS = 10
 GAP_S = 0.05
+# Set by run.py --profile: sample the server with py-spy during the single reporter's series.
+PROFILE_DIR = None
 
 
 async def postlag(ws: Workspace, seed: dict, quick: bool, wrap) -> list[dict]:
     """A single reporter's series and the twenty-reporter burst, on one fresh server."""
     server = ws.showfloor("post", SERVER_CORE)
     try:
-        single = await wrap(_series(server, seed, 1, 20 if quick else 200))
+        profiler = server.profile(PROFILE_DIR) if PROFILE_DIR else None
+        try:
+            single = await wrap(_series(server, seed, 1, 20 if quick else 200))
+        finally:
+            stop_profile(profiler)
         burst = await wrap(_series(server, seed, 20, 3 if quick else 25))
     finally:
         server.stop()

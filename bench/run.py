@@ -180,7 +180,8 @@ async def main_async(args: argparse.Namespace) -> Path:
 def main() -> None:
     """Entry point."""
     args = parse_args(sys.argv[1:])
-    fanout.PROFILE_DIR = pages.PROFILE_DIR = catchup.PROFILE_DIR = args.profile
+    for part in (fanout, pages, catchup, postlag):
+        part.PROFILE_DIR = args.profile
     # The driver and reporters share the generator's core, leaving core 0 to the server.
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})
