@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import session
+import pytest
+from flask import session, url_for
 from flask.ctx import RequestContext
 from werkzeug.test import EnvironBuilder
 
-from blog.platform.socket_context import SocketEventContext
+from blog.platform.extensions import socketio
+from blog.platform.socket_context import EVENT_REQUEST_KEY, SocketEventContext
 from tests.conftest import login
 
 
@@ -54,3 +56,47 @@ def test_a_logged_in_socket_keeps_its_account_across_events(client, editor, blog
         assert ack == {"ok": True}
     refused = anonymous.emit("review_follow", {"event_id": blog.event_id}, callback=True)
     assert refused["ok"] is False
+
+
+def _event(ctx, message: str) -> None:
+    """Mark the context's request as Flask-SocketIO does for each event."""
+    ctx.request.event = {"message": message, "args": ()}
+
+
+def test_later_events_reuse_the_first_events_request_and_url_adapter(app):
+    environ = _environ("/socket.io/")
+    with app.request_context(environ) as first:
+        _event(first, "connect")
+    with app.request_context(environ) as later:
+        _event(later, "follow")
+        assert later.request is first.request
+        assert later.url_adapter is first.url_adapter
+        assert url_for("readers.index") == "/"  # URLs are still built in an event
+
+
+def test_a_disconnect_lets_go_of_the_request_so_no_cycle_outlives_the_socket(app):
+    environ = _environ("/socket.io/")
+    for message in ("connect", "follow", "disconnect"):
+        with app.request_context(environ) as ctx:
+            _event(ctx, message)
+    assert EVENT_REQUEST_KEY not in environ
+
+
+def test_a_refused_connect_lets_go_of_the_request(app):
+    environ = _environ("/socket.io/")
+    with pytest.raises(ConnectionRefusedError), app.request_context(environ) as ctx:
+        _event(ctx, "connect")
+        raise ConnectionRefusedError("refused")
+    assert EVENT_REQUEST_KEY not in environ
+
+
+def test_a_real_sockets_events_share_one_request_until_it_disconnects(app, blog, reader):
+    sio = reader()
+    sid = sio.eio_sid
+    environ = socketio.server.environ[sid]
+    first = environ[EVENT_REQUEST_KEY]
+    ack = sio.emit("follow", {"blog_id": blog.id, "since": 0}, callback=True)
+    assert ack["ok"] is True
+    assert environ[EVENT_REQUEST_KEY] is first
+    sio.disconnect()
+    assert EVENT_REQUEST_KEY not in environ
