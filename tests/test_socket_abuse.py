@@ -281,6 +281,22 @@ def test_a_replay_flood_is_capped_and_does_not_stall_other_readers(server):
     assert delivery < max(4 * quiet_delivery, quiet_delivery + STALL_S)
 
 
+def test_the_replay_limit_counts_each_connection_on_its_own(server):
+    away_from_a_window_edge(REPLAY_WINDOW_S, TEST_SPAN_S)
+    sockets = [open_socket(server, "192.0.2.23"), open_socket(server, "192.0.2.24")]
+    try:
+        for ws in sockets:
+            _send_follows(ws, server.data["long"], follows=2)
+        outcomes = [_replies(ws, follows=2) for ws in sockets]
+    finally:
+        for ws in sockets:
+            shut(ws)
+    # Each connection has its own 1,000: its first follow is replayed, the second refused.
+    for replayed, acks in outcomes:
+        assert replayed == 1000
+        assert [ack.get("catch_up") for ack in acks] == [None, "http"]
+
+
 def _measure(server, neighbour, attacker):
     """Median /healthz latency and live delivery to the neighbour, with or without the attack."""
     stop, latencies = threading.Event(), []

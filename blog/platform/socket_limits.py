@@ -31,6 +31,8 @@ DISCONNECT_FACTOR = 2
 # An address at its open-socket cap may try again when one of them closes;
 # the page's backoff waits about this long anyway.
 OPEN_SOCKETS_RETRY_S = 10
+# Where a connection's handshake environ keeps its Engine.IO session id.
+EIO_SID_KEY = "showfloor.eio_sid"
 
 
 class ConnectLimit:
@@ -127,6 +129,9 @@ def count_open_sockets(app: Flask, server) -> OpenSockets:
     def connect(eio_sid, environ):
         if not tracker.opened(eio_sid, environ):
             return False
+        # Every event of the connection runs with this environ: its counts
+        # find their key here instead of asking the Socket.IO manager.
+        environ[EIO_SID_KEY] = eio_sid
         accepted = on_connect(eio_sid, environ)
         if accepted is False:
             tracker.closed(eio_sid)
@@ -162,6 +167,9 @@ def _connection_key() -> str:
     Not the Socket.IO sid: leaving and rejoining the namespace on one
     connection must not start a fresh count.
     """
+    eio_sid = request.environ.get(EIO_SID_KEY)
+    if eio_sid is not None:
+        return eio_sid
     # Flask-SocketIO sets request.namespace for each socket event; Flask's stubs cannot know.
     namespace = request.namespace or "/"  # type: ignore[attr-defined]
     eio_sid = socket_server().manager.eio_sid_from_sid(current_sid(), namespace)
