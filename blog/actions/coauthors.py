@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from blog.models import Entry, Event, User, entry_coauthors
 from blog.platform import db
@@ -56,11 +57,23 @@ def set_coauthors(entry: Entry, coauthors: list[User] | None) -> None:
     if coauthors is None:
         return
     db.session.execute(delete(entry_coauthors).where(entry_coauthors.c.entry_id == entry.id))
+    _insert_rows(entry, coauthors)
+    # The relationship is view-only: read it again with the rows just written.
+    db.session.expire(entry, ["coauthors"])
+
+
+def name_new_coauthors(entry: Entry, coauthors: list[User] | None) -> None:
+    """Give a new, flushed entry its co-authors (None: none), known without reading them back."""
+    _insert_rows(entry, coauthors or [])
+    # The byline of every new entry is rendered at once: the list is what was
+    # just written, in its order, so it is set rather than selected again.
+    set_committed_value(entry, "coauthors", list(coauthors or []))
+
+
+def _insert_rows(entry: Entry, coauthors: list[User]) -> None:
     rows = [{"entry_id": entry.id, "user_id": u.id, "position": n} for n, u in enumerate(coauthors)]
     if rows:
         db.session.execute(insert(entry_coauthors), rows)
-    # The relationship is view-only: read it again with the rows just written.
-    db.session.expire(entry, ["coauthors"])
 
 
 def coauthor_ids(coauthors: list[User] | None) -> list[int] | None:

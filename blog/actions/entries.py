@@ -11,6 +11,7 @@ from blog.actions.coauthors import (
     audit_detail,
     check_coauthors,
     coauthor_ids,
+    name_new_coauthors,
     same_coauthors,
     set_coauthors,
 )
@@ -102,7 +103,7 @@ def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str, placeme
     entry.tags = resolve_tags(blog.event, valid.tag_names)
     db.session.add(entry)
     db.session.flush()
-    set_coauthors(entry, coauthors)
+    name_new_coauthors(entry, coauthors)
     detail = {"status": entry.status.value, **audit_detail(coauthors)}
     audit(actor, "entry.create", "entry", entry.id, blog.event_id, **detail)
     if entry.status != EntryStatus.PUBLISHED:

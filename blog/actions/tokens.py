@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from blog.actions.load import load_actor
 from blog.actions.stream import audit, write_action
@@ -51,7 +52,13 @@ def expiry_of(token: ApiToken) -> datetime:
 
 def token_by_secret(token: str) -> ApiToken | None:
     """The token row a presented secret belongs to, if any."""
-    return db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    # Every use of a token reads its account next: one query for both.
+    stmt = (
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == hash_token(token))
+    )
+    return db.session.scalar(stmt)
 
 
 @write_action
