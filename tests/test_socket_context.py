@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import weakref
+
 from flask import session, url_for
 from flask.ctx import RequestContext
 from werkzeug.test import EnvironBuilder
 
-from blog.platform.extensions import socketio
-from blog.platform.socket_context import EVENT_REQUEST_KEY, SocketEventContext
+from blog.platform.socket_context import URL_ADAPTERS_KEPT, SocketEventContext
 from tests.conftest import login
 
 
@@ -58,45 +58,28 @@ def test_a_logged_in_socket_keeps_its_account_across_events(client, editor, blog
     assert refused["ok"] is False
 
 
-def _event(ctx, message: str) -> None:
-    """Mark the context's request as Flask-SocketIO does for each event."""
-    ctx.request.event = {"message": message, "args": ()}
-
-
-def test_later_events_reuse_the_first_events_request_and_url_adapter(app):
-    environ = _environ("/socket.io/")
-    with app.request_context(environ) as first:
-        _event(first, "connect")
-    with app.request_context(environ) as later:
-        _event(later, "follow")
-        assert later.request is first.request
-        assert later.url_adapter is first.url_adapter
+def test_sockets_from_one_host_share_a_url_adapter(app):
+    first, second = _environ("/socket.io/"), _environ("/socket.io/")
+    other_host = EnvironBuilder(path="/socket.io/", base_url="http://other.test/").get_environ()
+    with app.request_context(first) as one, app.request_context(second) as two:
+        assert one.url_adapter is two.url_adapter
         assert url_for("readers.index") == "/"  # URLs are still built in an event
+    with app.request_context(other_host) as three:
+        assert three.url_adapter is not one.url_adapter
+        assert url_for("readers.index", _external=True) == "http://other.test/"
 
 
-def test_a_disconnect_lets_go_of_the_request_so_no_cycle_outlives_the_socket(app):
+def test_the_kept_url_adapters_are_bounded(app):
+    for n in range(URL_ADAPTERS_KEPT + 5):
+        environ = EnvironBuilder(path="/socket.io/", base_url=f"http://h{n}.test/").get_environ()
+        with app.request_context(environ):
+            pass
+    assert len(app.extensions["showfloor_socket_url_adapters"]) == URL_ADAPTERS_KEPT
+
+
+def test_a_socket_event_holds_on_to_no_request(app):
     environ = _environ("/socket.io/")
-    for message in ("connect", "follow", "disconnect"):
-        with app.request_context(environ) as ctx:
-            _event(ctx, message)
-    assert EVENT_REQUEST_KEY not in environ
-
-
-def test_a_refused_connect_lets_go_of_the_request(app):
-    environ = _environ("/socket.io/")
-    with pytest.raises(ConnectionRefusedError), app.request_context(environ) as ctx:
-        _event(ctx, "connect")
-        raise ConnectionRefusedError("refused")
-    assert EVENT_REQUEST_KEY not in environ
-
-
-def test_a_real_sockets_events_share_one_request_until_it_disconnects(app, blog, reader):
-    sio = reader()
-    sid = sio.eio_sid
-    environ = socketio.server.environ[sid]
-    first = environ[EVENT_REQUEST_KEY]
-    ack = sio.emit("follow", {"blog_id": blog.id, "since": 0}, callback=True)
-    assert ack["ok"] is True
-    assert environ[EVENT_REQUEST_KEY] is first
-    sio.disconnect()
-    assert EVENT_REQUEST_KEY not in environ
+    with app.request_context(environ) as ctx:
+        request = weakref.ref(ctx.request)
+    del ctx
+    assert request() is None  # nothing a socket keeps (its environ) refers to it

@@ -7,25 +7,30 @@ taken at connect, and routes the Socket.IO path through the URL map, where it
 matches no view. That was about half of what a context cost, and the NotFound
 kept on the request held a traceback: a reference cycle per event, left for the
 garbage collector. A reconnect pays it twice (connect and follow), every reader
-again at its 30 s head check. Here an event's context is not routed, and from
-the second event on it starts with the session, the request object and the URL
-adapter the socket's first event built: the environ is the handshake's for the
-socket's whole life, so building them again from it gives the same thing.
+again at its 30 s head check. Here an event's context is not routed, from the
+second event on it starts with the session the socket's events already use,
+and its URL adapter (a third of what was left) is one kept for the host the
+socket came in by, shared with every other socket from that host.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from flask import Flask
 from flask.ctx import RequestContext
+from werkzeug.routing import MapAdapter
 
 # Requests under this path reach Flask only as Socket.IO events: engine.io's
 # middleware answers every HTTP request to it before Flask sees it.
 SOCKETIO_PATH = "/socket.io"
 # Where a socket's handshake environ keeps the session its events share.
 EVENT_SESSION_KEY = "showfloor.event_session"
-# Where it keeps the request object and URL adapter its events share.
-EVENT_REQUEST_KEY = "showfloor.event_request"
-EVENT_URL_ADAPTER_KEY = "showfloor.event_url_adapter"
+# URL adapters kept for socket events, one per host the sockets came in by:
+# a public name or two, and a bound on what clients' Host headers can add.
+URL_ADAPTERS_KEPT = 16
+# What an adapter is bound from, besides the path: the same values, the same adapter.
+_BINDING_KEYS = ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "wsgi.url_scheme", "SCRIPT_NAME")
 
 
 class SocketEventContext(RequestContext):
@@ -35,25 +40,10 @@ class SocketEventContext(RequestContext):
         """Leave the request unrouted: events have no view, and nothing reads a URL rule."""
 
     def __exit__(self, exc_type, exc_value, tb) -> None:
-        """Keep what this event built for the socket's next events, then pop."""
-        environ = self.request.environ
-        if _is_last_event(self.request, exc_type):
-            # The request refers to the environ: leaving it there would make a
-            # reference cycle that outlives the socket until the collector runs.
-            environ.pop(EVENT_REQUEST_KEY, None)
-        else:
-            environ[EVENT_REQUEST_KEY] = self.request
-            environ[EVENT_URL_ADAPTER_KEY] = self.url_adapter
+        """Keep the session this event used for the socket's next events, then pop."""
         # Flask-SocketIO swapped in the socket's own session while the event ran.
-        environ[EVENT_SESSION_KEY] = self.session
+        self.request.environ[EVENT_SESSION_KEY] = self.session
         super().__exit__(exc_type, exc_value, tb)
-
-
-def _is_last_event(request, exc_type) -> bool:
-    """Tell whether no event of this socket follows: its disconnect, or a refused connect."""
-    event = getattr(request, "event", None) or {}
-    message = event.get("message")
-    return message == "disconnect" or (message == "connect" and exc_type is not None)
 
 
 class ShowfloorFlask(Flask):
@@ -61,19 +51,32 @@ class ShowfloorFlask(Flask):
 
     def request_context(self, environ: dict) -> RequestContext:
         """A Socket.IO event's context, or Flask's own for an HTTP request."""
-        if not environ.get("PATH_INFO", "").startswith(SOCKETIO_PATH):
+        if not _is_socket_event(environ):
             return super().request_context(environ)
-        return SocketEventContext(
-            self,
-            environ,
-            request=environ.get(EVENT_REQUEST_KEY),
-            session=environ.get(EVENT_SESSION_KEY),
-        )
+        return SocketEventContext(self, environ, session=environ.get(EVENT_SESSION_KEY))
 
     def create_url_adapter(self, request):
-        """The URL adapter a socket's first event built, or a new one as Flask makes it."""
-        if request is not None:
-            adapter = request.environ.get(EVENT_URL_ADAPTER_KEY)
+        """Flask's URL adapter; a socket event's is kept and shared by its host's sockets."""
+        if request is None or not _is_socket_event(request.environ):
+            return super().create_url_adapter(request)
+        adapters = self._socket_url_adapters()
+        key = tuple(request.environ.get(name) for name in _BINDING_KEYS)
+        adapter = adapters.get(key)
+        if adapter is None:
+            # An untrusted host raises here, as for any request, and nothing is kept.
+            adapter = super().create_url_adapter(request)
             if adapter is not None:
-                return adapter
-        return super().create_url_adapter(request)
+                adapters[key] = adapter
+                if len(adapters) > URL_ADAPTERS_KEPT:
+                    adapters.popitem(last=False)
+        return adapter
+
+    def _socket_url_adapters(self) -> OrderedDict[tuple, MapAdapter]:
+        adapters = self.extensions.get("showfloor_socket_url_adapters")
+        if adapters is None:
+            adapters = self.extensions["showfloor_socket_url_adapters"] = OrderedDict()
+        return adapters
+
+
+def _is_socket_event(environ: dict) -> bool:
+    return environ.get("PATH_INFO", "").startswith(SOCKETIO_PATH)
