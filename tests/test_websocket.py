@@ -116,6 +116,31 @@ def test_compression_is_offered_without_context_takeover_and_used_for_large_mess
     sock.close()
 
 
+def test_a_client_that_compresses_its_messages_is_understood(ws_server):
+    server, connections = ws_server
+    sock, frames, _ = connect(server, deflate=True)
+    connections.get(timeout=5)
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)  # its context kept between messages
+    for text in ("Applause as the phone is shown. " * 8, "Applause as the phone is shown. " * 8):
+        body = compressor.compress(text.encode()) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        packed = client_frame(body[:-4])  # without the 00 00 ff ff every message ends in
+        sock.sendall(bytes([packed[0] | 0x40]) + packed[1:])  # RSV1: compressed
+        assert text_of(*frames.next_frame()[:2]) == text
+    sock.close()
+
+
+def test_the_clients_close_is_answered_and_ends_the_connection(ws_server):
+    server, connections = ws_server
+    sock, frames, _ = connect(server)
+    connections.get(timeout=5)
+    sock.sendall(client_frame((1001).to_bytes(2, "big") + b"going away", opcode=0x8))
+    first, payload, _ = frames.next_frame()
+    assert first == 0x88 and int.from_bytes(payload[:2], "big") == 1001
+    assert connections.get(timeout=5) is None
+    assert frames.next_frame() is None  # and the server closed its side
+    sock.close()
+
+
 def test_a_reader_that_stops_reading_gets_every_frame_in_order_later(ws_server):
     sock, frames, ws = small_buffers(ws_server)
     count, size = 150, 8 * 1024

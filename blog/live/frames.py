@@ -27,6 +27,11 @@ def frame_header(opcode: int, length: int, compressed: bool = False) -> bytes:
     return struct.pack("!BBQ", first, 127, length)
 
 
+def control_frame(opcode: int, payload: bytes) -> bytes:
+    """A control frame (close, ping, pong): never fragmented, its payload at most 125 bytes."""
+    return frame_header(opcode, len(payload)) + payload
+
+
 def deflate_message(payload: bytes, window_bits: int) -> bytes:
     """Compress one message on its own (no context carried over), as permessage-deflate sends it."""
     compressor = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -window_bits)

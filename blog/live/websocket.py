@@ -24,21 +24,21 @@ from collections.abc import Callable
 from typing import Any
 
 from gevent import get_hub, spawn_raw
-from wsproto import ConnectionType
-from wsproto.connection import Connection
-from wsproto.events import (
-    BytesMessage,
-    CloseConnection,
-    Ping,
-    RejectConnection,
-    TextMessage,
-)
 from wsproto.extensions import PerMessageDeflate
-from wsproto.frame_protocol import CloseReason
-from wsproto.utilities import LocalProtocolError
 
 from blog.live import ws_handshake
-from blog.live.frames import OutgoingMessage
+from blog.live.frames import OutgoingMessage, control_frame
+from blog.live.ws_reader import (
+    CLOSE,
+    NORMAL_CLOSURE,
+    PING,
+    PONG,
+    UNSUPPORTED_DATA,
+    ClientFrames,
+    Received,
+    Violation,
+    close_payload,
+)
 from blog.platform.http_server import hold_connection, release_connection
 
 logger = logging.getLogger(__name__)
@@ -77,10 +77,9 @@ class ShowfloorWebSocket:
         self.sock: socket.socket | None = None  # gevent's socket, once attach() ran
         self.deflate_window_bits: int | None = None
         self.closed = False
-        self._conn = Connection(ConnectionType.SERVER)
+        self._frames = ClientFrames(server.max_http_buffer_size)
+        self._close_sent = False
         self._inbox: collections.deque = collections.deque()
-        self._partial: list = []
-        self._partial_bytes = 0
         self._pending: collections.deque = collections.deque()
         self._pending_bytes = 0
         self._flushing = False
@@ -140,7 +139,11 @@ class ShowfloorWebSocket:
         deflate = PerMessageDeflate(server_no_context_takeover=True)
         answer, deflating = ws_handshake.switching_protocols(environ, deflate)
         if deflating:
-            self._conn = Connection(ConnectionType.SERVER, extensions=[deflate])
+            self._frames = ClientFrames(
+                self.server.max_http_buffer_size,
+                inflate_bits=deflate.client_max_window_bits,
+                keep_context=not deflate.client_no_context_takeover,
+            )
             self.deflate_window_bits = deflate.server_max_window_bits
         # The answer leaves with the open packet that follows it, in one send.
         self.cork()
@@ -167,8 +170,11 @@ class ShowfloorWebSocket:
         if not data:  # the client closed its side, or the connection broke
             self.closed = True
             return False
-        self._conn.receive_data(data)
-        self._take_events()
+        received, violation = self._frames.feed(data)
+        for item in received:
+            self._take(item)
+        if violation is not None:
+            self._refuse(violation)
         return not self.closed
 
     # -- reading from the event loop, once parked ----------------------------
@@ -226,44 +232,22 @@ class ShowfloorWebSocket:
         self._shut_when_flushed()
         release_connection(self._attached())
 
-    def _take_events(self) -> None:
-        for event in self._conn.events():
-            if isinstance(event, BytesMessage):
-                self._refuse_binary()
-                return
-            if isinstance(event, TextMessage):
-                self._take_message_part(event)
-            elif isinstance(event, Ping):
-                self._write_control(event.response())
-            elif isinstance(event, CloseConnection):
-                self._write_control(event.response())
-                self.closed = True
-                return
-            elif isinstance(event, RejectConnection):  # pragma: no cover - server side only
-                self.closed = True
-                return
+    def _take(self, item: Received) -> None:
+        if item.opcode == PING:
+            self.write(control_frame(PONG, item.payload))
+        elif item.opcode == CLOSE:
+            self._write_close(item.code, item.text)  # the closing handshake's answer
+            self.closed = True
+        else:
+            self._inbox.append(item.text)
 
-    def _refuse_binary(self) -> None:
+    def _refuse(self, violation: Violation) -> None:
         # Showfloor's clients send only text; a binary frame is refused on its
         # first bytes, before anything of it is kept.
-        logger.info("websocket closed: the client sent a binary frame")
-        self._partial.clear()
-        self._write_control(CloseConnection(CloseReason.UNSUPPORTED_DATA, "binary frames refused"))
+        if violation.code == UNSUPPORTED_DATA:
+            logger.info("websocket closed: the client sent a binary frame")
+        self._write_close(violation.code, violation.reason)
         self.closed = True
-
-    def _take_message_part(self, event) -> None:
-        self._partial.append(event.data)
-        self._partial_bytes += len(event.data)
-        # engine.io refuses an oversized message only once it is whole; stop
-        # collecting a bigger one here, before it fills memory.
-        if self._partial_bytes > self.server.max_http_buffer_size:
-            self._partial.clear()
-            self._write_control(CloseConnection(CloseReason.MESSAGE_TOO_BIG, "message too big"))
-            self.closed = True
-            return
-        if event.message_finished:
-            parts, self._partial, self._partial_bytes = self._partial, [], 0
-            self._inbox.append(parts[0] if len(parts) == 1 else "".join(parts))
 
     # -- writing, from any greenlet, never waiting --------------------------
 
@@ -356,10 +340,10 @@ class ShowfloorWebSocket:
             self._flushing = False
             self._flushed.set()
 
-    def _write_control(self, event) -> None:
-        # LocalProtocolError: the closing handshake already happened.
-        with contextlib.suppress(LocalProtocolError):
-            self.write(self._conn.send(event))
+    def _write_close(self, code: int, reason: str = "") -> None:
+        if not self._close_sent:  # one close frame per connection, whoever closes first
+            self._close_sent = True
+            self.write(control_frame(CLOSE, close_payload(code, reason)))
 
     # -- closing ------------------------------------------------------------
 
@@ -367,7 +351,7 @@ class ShowfloorWebSocket:
         """Send the closing frame; engine.io's handler then ends and the socket is shut."""
         if self.closed:
             return
-        self._write_control(CloseConnection(CloseReason.NORMAL_CLOSURE))
+        self._write_close(NORMAL_CLOSURE)
         self.closed = True
 
     def stop_reading(self) -> None:
