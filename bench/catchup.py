@@ -122,6 +122,11 @@ async def _storm(server: Service, seed: dict, head: int, missed: int, count: int
         "wall_s": max(r["wall_s"] for r in replies),
         "follow_ms": replies[0]["follow_ms"],
         "caught_up_ms": caught[0] if len(caught) == 1 else _merge(caught),
+        # Each step's wait (from the open to the connect's answer, and so on).
+        "phases_ms": {
+            step: _merge([r["phases_ms"][step] for r in replies])
+            for step in ("opened", "connect_answered", "follow_answered")
+        },
         "server_ms_per_reconnect": (user + system) / count * 1e3,
         # The kernel's part: accepting, reading and writing sockets.
         "server_system_ms_per_reconnect": system / count * 1e3,

@@ -51,6 +51,10 @@ class Reader(WSListener):
         self.last_seq = since
         self.started = time.monotonic()
         self.followed_at: float | None = None
+        # When the Engine.IO open and the Socket.IO connect answer came: a
+        # reconnect's time, step by step.
+        self.opened_at: float | None = None
+        self.connected_at: float | None = None
         self.caught_up_at: float | None = None
         self.target_seq: int | None = None
         self.transport: WSTransport | None = None
@@ -69,8 +73,10 @@ class Reader(WSListener):
         elif data.startswith(FOLLOW_ACK):
             self._on_ack(data)
         elif kind == b"0":
+            self.opened_at = time.monotonic()
             transport.send(WSMsgType.TEXT, b"40")
         elif data.startswith(b"40"):
+            self.connected_at = time.monotonic()
             transport.send(WSMsgType.TEXT, self.gen.follow_frame(self.last_seq))
         elif data.startswith(b"44"):
             self._fail(f"refused: {data[:200]!r}")
@@ -193,6 +199,7 @@ class Generator:
             ),
             "replayed": self.replayed,
             "errors": sorted(set(self.errors))[:5],
+            "phases_ms": _phases(fresh),
         }
 
     async def _open(self, index: int, since: int, gate: asyncio.Semaphore) -> bool:
@@ -287,6 +294,16 @@ def _entry_row(entry_id: int, lat: list[float], readers: int) -> dict:
         "missed": max(0, readers - len(lat)),
         "first_ms": min(lat) if lat else None,
         "last_ms": max(lat) if lat else None,
+    }
+
+
+def _phases(readers: list[Reader]) -> dict:
+    """A reconnect step by step: the websocket's open, the connect's answer, the follow's ack."""
+    steps = [r for r in readers if r.opened_at and r.connected_at and r.followed_at]
+    return {
+        "opened": spread([(r.opened_at - r.started) * 1e3 for r in steps]),
+        "connect_answered": spread([(r.connected_at - r.opened_at) * 1e3 for r in steps]),
+        "follow_answered": spread([(r.followed_at - r.connected_at) * 1e3 for r in steps]),
     }
 
 

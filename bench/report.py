@@ -55,11 +55,16 @@ def catchup_line(row: dict) -> str:
     q = "—" if queries is None else f"{queries:.2f}"
     if row.get("queries_median") is not None:
         q += f" (median {row['queries_median']:g})"
-    return (
+    line = (
         f"{row['target']:>9} {row['case']:>14}: caught up p50 {_ms(row['caught_up_ms']['p50'])}"
         f" p99 {_ms(row['caught_up_ms']['p99'])} ms | queries/reconnect {q} | server "
         f"{_ms(row.get('server_ms_per_reconnect'))} ms CPU/reconnect | {_tag(row)}"
     )
+    phases = row.get("phases_ms")
+    if phases:
+        steps = ", ".join(f"{name} {_ms(spread['p50'])}" for name, spread in phases.items())
+        line += f"\n{'':>26}p50 of each step: {steps} ms"
+    return line
 
 
 def ratios(rows: list[dict]) -> list[str]:
