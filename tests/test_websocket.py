@@ -7,6 +7,7 @@ sockets, so each wait on a client socket lets the server's greenlets run.
 from __future__ import annotations
 
 import socket
+import time
 import zlib
 
 import engineio
@@ -21,6 +22,7 @@ from ws_support import FrameReader, client_frame, handshake, text_of
 from blog.live import websocket
 from blog.live.frames import OutgoingMessage, frame_header
 from blog.live.websocket import ShowfloorWebSocket
+from blog.platform.http_server import ShowfloorServer, handler_class
 
 MAX_MESSAGE = 16 * 1024
 
@@ -138,6 +140,56 @@ def test_the_clients_close_is_answered_and_ends_the_connection(ws_server):
     assert first == 0x88 and int.from_bytes(payload[:2], "big") == 1001
     assert connections.get(timeout=5) is None
     assert frames.next_frame() is None  # and the server closed its side
+    sock.close()
+
+
+@pytest.fixture
+def parked_server():
+    """Showfloor's own HTTP server whose websockets park, echoing each batch, noting when."""
+    eio = engineio.Server(async_mode="gevent", max_http_buffer_size=MAX_MESSAGE)
+    served: list = []
+    connections: Queue = Queue()
+
+    def session(ws):
+        def serve():
+            served.append("served")
+            alive = ws.read_available()
+            while (message := ws.next_message()) is not None:
+                ws.send(message)
+            ws.resume() if alive else ws.end_parked()
+
+        ws.park(serve)
+        connections.put(ws)
+        return []
+
+    def app(environ, start_response):
+        return ShowfloorWebSocket(session, eio)(environ, start_response)
+
+    server = ShowfloorServer(("127.0.0.1", 0), app, handler_class=handler_class(10.0), log=None)
+    server.start()
+    yield server, connections, served
+    server.stop(timeout=1)
+
+
+def test_an_open_sockets_message_is_served_before_greenlets_waiting_their_turn(parked_server):
+    server, connections, served = parked_server
+    sock, frames, _ = connect(server)
+    connections.get(timeout=5)
+
+    def busy():  # a queued greenlet's turn: 0.2 ms of work
+        until = time.perf_counter() + 0.0002
+        while time.perf_counter() < until:
+            pass
+        served.append("queued")
+
+    # Together more than gevent's slice for running queued greenlets (5 ms)
+    # before it looks at sockets again: an upgrade storm's queue, in small.
+    for _ in range(100):
+        gevent.spawn_raw(busy)
+    sock.sendall(client_frame(b"hello"))
+    assert text_of(*frames.next_frame()[:2]) == "hello"
+    # Served at the first look at the sockets, not behind the hundred.
+    assert served.index("served") < 100
     sock.close()
 
 

@@ -23,7 +23,8 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from gevent import get_hub, spawn_raw
+from gevent import get_hub
+from greenlet import greenlet as RawGreenlet
 from wsproto.extensions import PerMessageDeflate
 
 from blog.live import ws_handshake
@@ -201,12 +202,16 @@ class ShowfloorWebSocket:
 
     def _on_readable(self) -> None:
         # This runs in the event loop itself, where nothing may wait: the
-        # reading and engine.io's handling go to a greenlet, and the watch
-        # pauses until that greenlet is done, so messages are taken in order.
+        # reading and engine.io's handling run in a greenlet of their own, and
+        # the watch pauses until that greenlet is done, so messages are taken in
+        # order. The greenlet runs now, as gevent resumes one whose socket became
+        # readable, not at the back of the queue of greenlets waiting for their
+        # turn: in a reconnect storm that queue holds thousands of upgrades, and
+        # readers already open waited a second behind it for each answer.
         # A bare greenlet: a storm starts one per message, and gevent's
         # Greenlet (links, the spawner's stack kept for debugging) costs more.
         self._watcher.stop()
-        spawn_raw(self._serve_readable)
+        RawGreenlet(self._serve_readable, get_hub()).switch()
 
     def read_available(self) -> bool:
         """Take in what the client has sent, without waiting; False once the connection is over."""

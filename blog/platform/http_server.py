@@ -15,7 +15,7 @@ import signal
 import socket
 import weakref
 
-from gevent import Timeout, pywsgi, signal_handler
+from gevent import Timeout, pywsgi, signal_handler, sleep
 from gevent.pool import Pool
 
 from blog.platform import drain
@@ -109,6 +109,12 @@ class ShowfloorHandler(pywsgi.WSGIHandler):
         WAITING.discard(self)
         result = super().read_request(raw_requestline)
         self._header_deadline.close()
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            # A new websocket waits its turn behind what open ones have sent
+            # (blog/live/websocket.py answers those at once): in a reconnect storm
+            # each reader is then caught up moments after its upgrade, instead of
+            # every reader's messages waiting behind every other reader's upgrade.
+            sleep(0)
         return result
 
     def start_response(self, status, headers, exc_info=None):
@@ -131,6 +137,10 @@ class ShowfloorHandler(pywsgi.WSGIHandler):
             # gevent's own code sets None here too; its stubs type the attribute as a socket.
             self.socket = None  # type: ignore[assignment]
 
+
+# Connections the kernel holds until they are accepted: a reconnect storm arrives
+# faster than upgrades are answered. Linux caps it at net.core.somaxconn.
+LISTEN_BACKLOG = 4096
 
 # Handlers blocked reading the next request head of a kept-alive connection.
 WAITING: weakref.WeakSet[ShowfloorHandler] = weakref.WeakSet()
@@ -186,6 +196,7 @@ def serve(app, host: str, port: int, sockets: drain.Sockets) -> None:
         handler_class=handler_class(app.config["HTTP_HEADER_TIMEOUT_S"]),
         spawn=pool,
         log=None,
+        backlog=LISTEN_BACKLOG,
     )
     draining = drain.Drain(
         server,
