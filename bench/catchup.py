@@ -19,6 +19,9 @@ from procs import Service, Workspace, cpu_seconds, cpu_times, stop_profile
 SERVER_CORE = "0"
 GENERATOR_CORE = "1"
 MISSED = (0, 10, 1000)
+# The reconnect window Showfloor announces by default (SHOWFLOOR_RECONNECT_WINDOW_S): the
+# page spreads its reconnect over it with full jitter, so a real storm arrives this way.
+RECONNECT_WINDOW_S = 5.0
 # Let a closed socket's disconnect handler finish before the next count is read.
 SETTLE_S = 0.3
 # Set by run.py --profile: sample the server with py-spy during the storm.
@@ -41,8 +44,9 @@ async def catchup(
                 if missed <= head:
                     row = await wrap(_reconnects(server, seed, head, missed, reps))
                     rows.append({**row, "target": target})
-            row = await wrap(_storm(server, seed, head, min(10, head), storm))
-            rows.append({**row, "target": target})
+            for jitter_s in (0.0, RECONNECT_WINDOW_S):
+                row = await wrap(_storm(server, seed, head, min(10, head), storm, jitter_s))
+                rows.append({**row, "target": target})
             row = await wrap(_head_checks(server, seed, head, default_storm * 2))
             rows.append({**row, "target": target})
         finally:
@@ -99,14 +103,20 @@ async def _reconnects(server: Service, seed: dict, head: int, missed: int, reps:
     }
 
 
-async def _storm(server: Service, seed: dict, head: int, missed: int, count: int) -> dict:
-    """count readers reconnect at the same moment, each having missed `missed` changes."""
+async def _storm(
+    server: Service, seed: dict, head: int, missed: int, count: int, jitter_s: float = 0.0
+) -> dict:
+    """count readers reconnect, each having missed `missed` changes.
+
+    All at the same moment, or spread with full jitter over jitter_s seconds as the
+    page does; each reader's times count from its own attempt.
+    """
     readers = await Readers([server.ws_url], seed["blog_id"], count, GENERATOR_CORE).start()
     try:
         before_q, before_cpu = _queries(server), cpu_times(server.pid)
         before_gc = _gc_totals(server)
         profiler = server.profile(PROFILE_DIR) if PROFILE_DIR else None
-        replies = await readers.connect(since=head - missed, concurrency=count)
+        replies = await readers.connect(since=head - missed, concurrency=count, jitter_s=jitter_s)
         user, system = (a - b for a, b in zip(cpu_times(server.pid), before_cpu, strict=True))
         gc = _gc_during(before_gc, _gc_totals(server))
         stop_profile(profiler)
@@ -115,7 +125,7 @@ async def _storm(server: Service, seed: dict, head: int, missed: int, count: int
         await readers.stop()
     caught = [r["caught_up_ms"] for r in replies]
     return {
-        "case": f"storm {count}",
+        "case": f"storm {count}" + (f" over {jitter_s:g} s" if jitter_s else ""),
         "reconnects": count,
         "failed": sum(r["failed"] for r in replies),
         "errors": [e for r in replies for e in r["errors"]][:5],

@@ -83,11 +83,19 @@ class Readers:
         self.pids = [g.proc.pid for g in self.gens]
         return self
 
-    async def connect(self, since: int, concurrency: int = 200) -> list[dict]:
-        """Connect every reader with this since and wait until each has followed."""
+    async def connect(
+        self, since: int, concurrency: int = 200, jitter_s: float = 0.0
+    ) -> list[dict]:
+        """Connect every reader with this since (each after a random part of jitter_s); wait."""
         per = max(1, concurrency // len(self.gens))
         cmds = [
-            {"cmd": "connect", "readers": n, "since": since, "concurrency": per}
+            {
+                "cmd": "connect",
+                "readers": n,
+                "since": since,
+                "concurrency": per,
+                "jitter_s": jitter_s,
+            }
             for n in self.shares
         ]
         return await asyncio.gather(*(g.call(c) for g, c in zip(self.gens, cmds, strict=True)))

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import re
 import resource
 import sys
@@ -178,12 +179,19 @@ class Generator:
         if len(times) == len(self.readers):
             emit({"event": "complete", "entry_id": entry_id, "t": now})
 
-    async def connect(self, count: int, since: int, concurrency: int, timeout: float) -> dict:
-        """Open count more readers, at most concurrency handshakes at a time; wait for follows."""
+    async def connect(
+        self, count: int, since: int, concurrency: int, timeout: float, jitter_s: float = 0.0
+    ) -> dict:
+        """Open count more readers, at most concurrency handshakes at a time; wait for follows.
+
+        With jitter_s, each reader first waits a random part of it, as the page's
+        reconnect does over the window the server announces; its times count from
+        when it starts.
+        """
         start = time.monotonic()
         gate = asyncio.Semaphore(concurrency)
         first = len(self.readers)
-        tasks = [self._open(first + i, since, gate) for i in range(count)]
+        tasks = [self._open(first + i, since, gate, jitter_s) for i in range(count)]
         results = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
         fresh = [r for r in self.readers[first:] if r.followed_at is not None]
         return {
@@ -202,8 +210,12 @@ class Generator:
             "phases_ms": _phases(fresh),
         }
 
-    async def _open(self, index: int, since: int, gate: asyncio.Semaphore) -> bool:
+    async def _open(
+        self, index: int, since: int, gate: asyncio.Semaphore, jitter_s: float = 0.0
+    ) -> bool:
         url = self.urls[index % len(self.urls)]
+        if jitter_s:
+            await asyncio.sleep(random.uniform(0, jitter_s))
         async with gate:
             # Made here rather than taken from ws_connect's answer, which can lack the
             # listener when the server closes straight after the handshake.
@@ -345,7 +357,8 @@ async def serve(gen: Generator) -> None:
         name = cmd["cmd"]
         if name == "connect":
             args = (cmd["readers"], cmd.get("since", 0), cmd.get("concurrency", 200))
-            emit(await gen.connect(*args, timeout=cmd.get("timeout", 600)))
+            jitter = cmd.get("jitter_s", 0.0)
+            emit(await gen.connect(*args, timeout=cmd.get("timeout", 600), jitter_s=jitter))
         elif name == "mark":
             gen.reset_counters()
             emit({"event": "marked"})
