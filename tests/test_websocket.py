@@ -163,6 +163,8 @@ def parked_server():
         return []
 
     def app(environ, start_response):
+        if environ.get("HTTP_UPGRADE"):
+            served.append("upgrade")
         return ShowfloorWebSocket(session, eio)(environ, start_response)
 
     server = ShowfloorServer(("127.0.0.1", 0), app, handler_class=handler_class(10.0), log=None)
@@ -171,26 +173,60 @@ def parked_server():
     server.stop(timeout=1)
 
 
-def test_an_open_sockets_message_is_served_before_greenlets_waiting_their_turn(parked_server):
-    server, connections, served = parked_server
-    sock, frames, _ = connect(server)
-    connections.get(timeout=5)
+def queue_busy_greenlets(served: list, count: int = 100) -> None:
+    """Queue greenlets of 0.2 ms of work each, noted in served as they run.
 
-    def busy():  # a queued greenlet's turn: 0.2 ms of work
+    Together they take more than gevent's slice for running queued greenlets
+    (5 ms) before it looks at sockets again: an upgrade storm's queue, in small.
+    """
+
+    def busy():
         until = time.perf_counter() + 0.0002
         while time.perf_counter() < until:
             pass
         served.append("queued")
 
-    # Together more than gevent's slice for running queued greenlets (5 ms)
-    # before it looks at sockets again: an upgrade storm's queue, in small.
-    for _ in range(100):
+    for _ in range(count):
         gevent.spawn_raw(busy)
+
+
+def test_an_open_sockets_message_is_served_before_greenlets_waiting_their_turn(parked_server):
+    server, connections, served = parked_server
+    sock, frames, _ = connect(server)
+    connections.get(timeout=5)
+    queue_busy_greenlets(served)
     sock.sendall(client_frame(b"hello"))
     assert text_of(*frames.next_frame()[:2]) == "hello"
     # Served at the first look at the sockets, not behind the hundred.
-    assert served.index("served") < 100
+    assert served[: served.index("served")].count("queued") < 100
     sock.close()
+
+
+def test_an_upgrade_waits_its_turn_behind_greenlets_already_waiting(parked_server):
+    server, _, served = parked_server
+    sock = gsocket.create_connection(("127.0.0.1", server.server_port))
+    # A first request: the connection's handler then waits for the next one, and
+    # is resumed the moment it comes, ahead of the greenlets queued meanwhile.
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: example.test\r\n\r\n")
+    read_answer(sock)
+    del served[:]
+    queue_busy_greenlets(served)
+    assert handshake(sock, "example.test", "/").startswith("HTTP/1.1 101")
+    assert served[:101] == ["queued"] * 100 + ["upgrade"]  # answered after all of them
+    sock.close()
+
+
+def read_answer(sock) -> bytes:
+    """One whole HTTP answer with a Content-Length body."""
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += sock.recv(4096)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    fields = dict(line.partition(b": ")[::2] for line in head.split(b"\r\n")[1:])
+    length = int({k.lower(): v for k, v in fields.items()}[b"content-length"])
+    while len(body) < length:
+        body += sock.recv(4096)
+    return head
 
 
 def test_a_reader_that_stops_reading_gets_every_frame_in_order_later(ws_server):
