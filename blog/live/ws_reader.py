@@ -11,11 +11,16 @@ from __future__ import annotations
 import zlib
 from typing import Any, NamedTuple
 
-# Opcodes (RFC 6455, 5.2).
-CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+from blog.live.frames import DEFLATE_TAIL, FIN
+from blog.live.frames import OPCODE_BINARY as BINARY
+from blog.live.frames import OPCODE_TEXT as TEXT
+from blog.live.frames import RSV1_COMPRESSED as RSV1
+
+# Opcodes (RFC 6455, 5.2) besides text and binary, which the server sends too.
+CONTINUATION, CLOSE, PING, PONG = 0x0, 0x8, 0x9, 0xA
 CONTROL_OPCODES = (CLOSE, PING, PONG)
 DATA_OPCODES = (CONTINUATION, TEXT, BINARY)
-FIN, RSV1, RSV2_3 = 0x80, 0x40, 0x30
+RSV2_3 = 0x30
 MASKED = 0x80
 MAX_CONTROL_PAYLOAD = 125
 # Close codes (RFC 6455, 7.4.1).
@@ -28,8 +33,6 @@ MESSAGE_TOO_BIG = 1009
 # Codes an endpoint may put in a close frame: the defined ones, and those of
 # registered (3000-3999) and private (4000-4999) use.
 _SENDABLE_CODES = frozenset([1000, 1001, 1002, 1003, *range(1007, 1015), *range(3000, 5000)])
-# permessage-deflate leaves off the end of each deflated message (RFC 7692, 7.2.2).
-DEFLATE_TAIL = b"\x00\x00\xff\xff"
 
 
 class Violation(Exception):

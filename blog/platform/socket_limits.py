@@ -21,10 +21,10 @@ from werkzeug.wrappers import Response
 
 from blog.platform.extensions import current_sid, socket_server
 from blog.platform.limits import client_ip, limiter, say_seconds
+from blog.platform.socket_context import SOCKETIO_PATH
 
 logger = logging.getLogger(__name__)
 
-SOCKETIO_PATH = "/socket.io"
 # Past the limit an event is answered with an error; past this many times the
 # limit in one window the client is not slowing down, and is disconnected.
 DISCONNECT_FACTOR = 2
