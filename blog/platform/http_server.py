@@ -65,6 +65,8 @@ class ShowfloorHandler(pywsgi.WSGIHandler):
     # Seconds a client has to send a request line and headers, counted from
     # when the server starts waiting for them (a kept-alive idle connection too).
     header_timeout: float = 10.0
+    # Whether the request being served asks for a websocket (read once from its headers).
+    upgrades_to_websocket: bool = False
 
     def __init__(self, sock, address, server):
         super().__init__(sock, address, server)
@@ -109,7 +111,8 @@ class ShowfloorHandler(pywsgi.WSGIHandler):
         WAITING.discard(self)
         result = super().read_request(raw_requestline)
         self._header_deadline.close()
-        if self.headers.get("Upgrade", "").lower() == "websocket":
+        self.upgrades_to_websocket = self.headers.get("Upgrade", "").lower() == "websocket"
+        if self.upgrades_to_websocket:
             # A new websocket waits its turn behind what open ones have sent
             # (blog/live/websocket.py answers those at once): in a reconnect storm
             # each reader is then caught up moments after its upgrade, instead of
@@ -130,7 +133,7 @@ class ShowfloorHandler(pywsgi.WSGIHandler):
         # After a websocket (blog/live/websocket.py) the bytes that follow on
         # the connection are frames, a close frame last: never read them as
         # the next request. A refused upgrade is closed as well.
-        if self.headers.get("Upgrade", "").lower() == "websocket":
+        if self.upgrades_to_websocket:
             self.close_connection = True
         if self.socket in HELD:
             # Its holder owns the connection now: this greenlet ends without closing it.

@@ -33,6 +33,8 @@ DISCONNECT_FACTOR = 2
 OPEN_SOCKETS_RETRY_S = 10
 # Where a connection's handshake environ keeps its Engine.IO session id.
 EIO_SID_KEY = "showfloor.eio_sid"
+# Where it keeps the client's address, worked out once for both of its counts.
+CLIENT_NETWORK_KEY = "showfloor.client_network"
 
 
 class ConnectLimit:
@@ -50,6 +52,7 @@ class ConnectLimit:
         """Pass the request on, unless it opens a socket past a limit."""
         if _opens_socket(environ):
             ip = client_ip(environ, self.app.config["TRUSTED_PROXIES"])
+            environ[CLIENT_NETWORK_KEY] = ip
             if self.app.extensions["showfloor_open_sockets"].full(ip):
                 logger.info("limits: socket connect refused for %s (too many open)", ip)
                 return _refusal(OPEN_SOCKETS_RETRY_S)(environ, start_response)
@@ -97,7 +100,7 @@ class OpenSockets:
 
     def opened(self, eio_sid: str, environ: dict) -> bool:
         """Count a new connection; False refuses it (two handshakes raced past full())."""
-        ip = client_ip(environ, self.trusted_proxies)
+        ip = environ.get(CLIENT_NETWORK_KEY) or client_ip(environ, self.trusted_proxies)
         with self._lock:
             if self._by_address[ip] >= self.limit:
                 return False
@@ -151,7 +154,10 @@ def _opens_socket(environ) -> bool:
     path = environ.get("PATH_INFO", "")
     if path != SOCKETIO_PATH and not path.startswith(SOCKETIO_PATH + "/"):
         return False
-    return "sid" not in parse_qs(environ.get("QUERY_STRING", ""))
+    query = environ.get("QUERY_STRING", "")
+    if "sid" not in query and "%" not in query:
+        return True  # no key of it can read "sid", even percent-decoded: no need to parse it
+    return "sid" not in parse_qs(query)
 
 
 def _refusal(wait: int) -> Response:
