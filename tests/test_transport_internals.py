@@ -10,7 +10,9 @@ that moved one fails here rather than as a silent slowdown or a dead reader.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import re
 import socket
 from importlib.metadata import version
 
@@ -22,6 +24,7 @@ from engineio.async_drivers import gevent as gevent_driver
 from flask_socketio import SocketIO
 from gevent import pywsgi
 from gevent import socket as gevent_socket
+from socketio import base_manager
 from socketio import packet as sio_packet
 from wsproto.extensions import PerMessageDeflate
 
@@ -137,6 +140,47 @@ def test_manager_keeps_rooms_and_participants(sio_server):
     )
     require_attribute(manager, "server", SIO, "Manager.server", BROADCAST)
     require_attribute(sio_server, "manager_initialized", SIO, "Server.manager_initialized", QUEUE)
+
+
+ROOM_INDEX = "blog/live/room_index.py"
+# An assignment to, a del of, or a mutating call on the room table or one of its parts.
+_CHANGES_ROOMS = re.compile(
+    r"self\.rooms(\[[^\]]*\])*\s*=[^=]"
+    r"|del self\.rooms"
+    r"|self\.rooms[^\n]*\.(pop|clear|update|setdefault)\("
+)
+
+
+def test_socketio_changes_its_room_table_only_where_the_index_follows():
+    # RoomIndex keeps each socket's rooms in step by wrapping basic_enter_room and
+    # basic_leave_room: no other method of the managers we build on may change the table.
+    allowed = {"__init__", "basic_enter_room", "basic_leave_room"}
+    for cls in (base_manager.BaseManager, socketio.Manager, socketio.PubSubManager):
+        for name, member in vars(cls).items():
+            if name in allowed or not inspect.isfunction(member):
+                continue
+            assert not _CHANGES_ROOMS.search(inspect.getsource(member)), moved(
+                SIO, f"{cls.__name__}.{name} now changes Manager.rooms itself", ROOM_INDEX
+            )
+    for name in ("basic_enter_room", "basic_leave_room"):
+        assert _CHANGES_ROOMS.search(inspect.getsource(getattr(base_manager.BaseManager, name)))
+
+
+def test_socketio_disconnect_drops_what_the_index_drops():
+    # RoomIndex.basic_disconnect repeats python-socketio's steps after its walk of the rooms.
+    for attribute in ("callbacks", "pending_connect", "pending_disconnect", "basic_leave_room"):
+        require_source_mentions(
+            base_manager.BaseManager.basic_disconnect,
+            attribute,
+            SIO,
+            "BaseManager.basic_disconnect",
+            ROOM_INDEX,
+        )
+    # Any change to it at all is for a person to read against RoomIndex.basic_disconnect.
+    source = inspect.getsource(base_manager.BaseManager.basic_disconnect).encode()
+    assert hashlib.sha256(source).hexdigest()[:16] == "2933b50bc4b2ea7b", moved(
+        SIO, "BaseManager.basic_disconnect changed", ROOM_INDEX
+    )
 
 
 def test_redis_manager_listens_through_the_retry_loop_we_override():

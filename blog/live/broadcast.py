@@ -16,11 +16,12 @@ from socketio import packet as sio_packet
 
 from blog.live import engine_socket
 from blog.live.frames import OutgoingMessage
+from blog.live.room_index import RoomIndex
 from blog.live.websocket import ShowfloorWebSocket
 
 
-class FrameOnceManager(socketio_lib.Manager):
-    """The in-process client manager, with broadcasts framed once."""
+class FrameOnceManager(RoomIndex, socketio_lib.Manager):
+    """The in-process client manager: broadcasts framed once, each socket's rooms indexed."""
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kw):
         """Emit to one client, a room or everyone; without an ack callback, frame it once."""
