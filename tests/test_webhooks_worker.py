@@ -9,6 +9,7 @@ after the kill; the first is the one killed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -105,32 +106,64 @@ def check_received(receiver: Receiver, expected: list[int]) -> None:
     assert answers == [(True, None), (False, 200)]
 
 
-def test_the_server_process_delivers_webhooks_by_default(
-    app, client, database_url, editor, blog, tmp_path
-):
-    """`python app.py` under gevent runs worker loops of its own: a post through it is delivered."""
+@contextlib.contextmanager
+def server_with_endpoint(app, client, database_url, editor, blog, tmp_path, **env):
+    """A `python app.py` server and a receiver registered for the blog's event; yields both."""
     import procs
 
     app.config["WEBHOOK_ALLOW_HOSTS"] = ["127.0.0.1"]
     receiver = Receiver().start()
-    headers = api_headers(editor)
     env = {
         "SHOWFLOOR_DATABASE_URL": database_url,
         "SHOWFLOOR_SECRET_KEY": "server-test",
         "SHOWFLOOR_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
+        **env,
     }
     server = procs.Server(env, tmp_path, "server")
     try:
         body = {"url": receiver.url, "change_types": ["entry_published"]}
         path = f"/api/v1/events/{blog.event.slug}/webhooks"
         key = {"Idempotency-Key": uuid.uuid4().hex}
-        assert client.post(path, json=body, headers=headers | key).status_code == 201
+        assert client.post(path, json=body, headers=api_headers(editor) | key).status_code == 201
         server.start().wait_healthy()
-        entry = {"source": "Through the server", "idempotency_key": "server-webhook-1"}
-        posted = procs.http("POST", f"{server.url}/api/v1/blogs/{blog.id}/entries", entry, headers)
-        assert posted.status == 201, posted.text
-        receiver.wait_for(lambda got: len(got) == 1)
-        assert receiver.received[0].json["change"]["entry_id"] == posted.json()["id"]
+        yield server, receiver
     finally:
         server.stop()
         receiver.stop()
+
+
+def post_through(server, editor, blog, source: str, key: str):
+    """Post an entry through the server's API; return its answer."""
+    import procs
+
+    entry = {"source": source, "idempotency_key": key}
+    url = f"{server.url}/api/v1/blogs/{blog.id}/entries"
+    posted = procs.http("POST", url, entry, api_headers(editor))
+    assert posted.status == 201, posted.text
+    return posted
+
+
+def test_the_server_process_delivers_webhooks_by_default(
+    app, client, database_url, editor, blog, tmp_path
+):
+    """`python app.py` under gevent runs worker loops of its own: a post through it is delivered."""
+    with server_with_endpoint(app, client, database_url, editor, blog, tmp_path) as (
+        server,
+        receiver,
+    ):
+        posted = post_through(server, editor, blog, "Through the server", "server-webhook-1")
+        receiver.wait_for(lambda got: len(got) == 1)
+        assert receiver.received[0].json["change"]["entry_id"] == posted.json()["id"]
+
+
+def test_a_change_rings_the_servers_webhook_loops_awake(
+    app, client, database_url, editor, blog, tmp_path
+):
+    """With the idle look ten minutes apart, a post is still sent at once: its commit rang."""
+    with server_with_endpoint(
+        app, client, database_url, editor, blog, tmp_path, SHOWFLOOR_WEBHOOK_POLL_S="600"
+    ) as (server, receiver):
+        for n in range(2):
+            posted = post_through(server, editor, blog, f"Rung {n}", f"doorbell-{n}")
+            receiver.wait_for(lambda got, n=n: len(got) == n + 1)
+            assert receiver.received[n].json["change"]["entry_id"] == posted.json()["id"]

@@ -12,6 +12,7 @@ from blog.actions import takedown
 from blog.live import hub_payloads, payloads, push
 from blog.models import AuditRecord, Change, Entry, Event, EventChange, LiveBlog, User
 from blog.platform import db
+from blog.webhooks import doorbell
 
 
 def next_seq(blog_id: int) -> int:
@@ -114,6 +115,8 @@ def commit_and_push(
     changes = [*changes, *_hub_changes(changes)]
     takedown.rewrite_history(changes)
     db.session.commit()
+    if any(isinstance(change, Change) for change in changes):
+        doorbell.ring()  # this process's webhook loops send it now, not at their next look
     for change in changes:
         if isinstance(change, EventChange):
             push.emit_event_change(change)

@@ -34,6 +34,7 @@ ENV_WEBHOOKS_IN_SERVER = "SHOWFLOOR_WEBHOOKS_IN_SERVER"
 ENV_WEBHOOK_TIMEOUT_S = "SHOWFLOOR_WEBHOOK_TIMEOUT_S"
 ENV_WEBHOOK_ALLOW_HOSTS = "SHOWFLOOR_WEBHOOK_ALLOW_HOSTS"
 ENV_WEBHOOK_KEEP_DAYS = "SHOWFLOOR_WEBHOOK_KEEP_DAYS"
+ENV_WEBHOOK_POLL_S = "SHOWFLOOR_WEBHOOK_POLL_S"
 ENV_EMBED_MASTODON_HOSTS = "SHOWFLOOR_EMBED_MASTODON_HOSTS"
 ENV_PUBLISHER_NAME = "SHOWFLOOR_PUBLISHER_NAME"
 
@@ -179,8 +180,9 @@ def webhook_settings(production: bool) -> dict:
         "WEBHOOK_ALLOW_HOSTS": networks(allow, ENV_WEBHOOK_ALLOW_HOSTS),
         # Days a delivered delivery stays in the delivery log before it is pruned.
         "WEBHOOK_KEEP_DAYS": positive_int(ENV_WEBHOOK_KEEP_DAYS, 30),
-        # Seconds between a worker's looks for due deliveries when it found none.
-        "WEBHOOK_POLL_S": 1.0,
+        # Seconds between an idle process's looks for due deliveries (blog/webhooks/doorbell.py):
+        # changes other processes committed, retries falling due.
+        "WEBHOOK_POLL_S": positive_float(ENV_WEBHOOK_POLL_S, 1.0),
         # How names are resolved: (host, port) -> addresses; tests inject their own.
         "WEBHOOK_RESOLVER": None,
     }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import click
 from flask import Flask, current_app
@@ -19,10 +18,12 @@ DEFAULT_LOOPS = 4
 
 
 def start_in_server(app: Flask, loops: int = DEFAULT_LOOPS) -> None:
-    """Run worker loops as background tasks of the server (gevent: greenlets, sockets patched)."""
-    for _ in range(loops):
-        # socketio.sleep takes any number of seconds; its stubs say whole ones.
-        socketio.start_background_task(worker.run_forever, app, socketio.sleep)  # type: ignore[arg-type]
+    """Run worker loops as background tasks of the server (gevent: greenlets, sockets patched).
+
+    The first is the lookout; the others rest until a change commits or work turns up.
+    """
+    for n in range(loops):
+        socketio.start_background_task(worker.run_forever, app, n == 0)
 
 
 @webhooks_cli.command("work")
@@ -39,8 +40,8 @@ def work(loops: int, once: bool):
         return
     click.echo(f"Delivering webhooks with {loops} loops; stop with Ctrl-C.", err=True)
     threads = [
-        threading.Thread(target=worker.run_forever, args=(app, time.sleep), daemon=True)
-        for _ in range(loops)
+        threading.Thread(target=worker.run_forever, args=(app, n == 0), daemon=True)
+        for n in range(loops)
     ]
     for thread in threads:
         thread.start()

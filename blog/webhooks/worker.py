@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
@@ -23,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from blog.models import Change, LiveBlog, WebhookDelivery, WebhookEndpoint
 from blog.models import WebhookStream as Stream
 from blog.platform import clock, db
-from blog.webhooks import retention, sending
+from blog.webhooks import doorbell, retention, sending
 from blog.webhooks.endpoints import ALWAYS
 
 PLAN_BATCH = 200
@@ -224,9 +223,14 @@ def release(stream_id: int, owner: str) -> None:
     db.session.commit()
 
 
-def run_forever(app: Flask, sleep: Callable[[float], object]) -> None:
-    """One worker loop: a pass, then a nap when there was nothing to send; never gives up."""
+def run_forever(app: Flask, lookout: bool = True) -> None:
+    """One worker loop: a pass, then a rest when there was nothing to send; never gives up.
+
+    A lookout rests WEBHOOK_POLL_S, any other loop until the process's doorbell rings
+    (blog/webhooks/doorbell.py), or at most RESTING_FACTOR times as long.
+    """
     owner = new_owner()
+    bell = doorbell.of(app)
     while True:
         with app.app_context():
             try:
@@ -239,5 +243,8 @@ def run_forever(app: Flask, sleep: Callable[[float], object]) -> None:
                 sent = 0
             finally:
                 db.session.remove()
-        if not sent:
-            sleep(float(app.config["WEBHOOK_POLL_S"]))
+        if sent:
+            bell.ring()  # more may be due: the resting loops share it
+            continue
+        poll_s = float(app.config["WEBHOOK_POLL_S"])
+        bell.rest(poll_s if lookout else poll_s * doorbell.RESTING_FACTOR)

@@ -1,0 +1,54 @@
+"""Wakes a process's webhook loops the moment a change commits in it, not at their next look.
+
+While there is nothing to send, one loop of each process (the lookout) looks for due
+deliveries every WEBHOOK_POLL_S, for changes other processes committed and retries
+falling due; the other loops rest until the bell rings. It rings when a change
+commits in this process, and when a loop's pass sent something (more may be due,
+and one slow receiver must not hold up the rest). Every loop used to look every
+second: four loops made eight queries a second in each idle server process, and a
+change waited up to a second for its webhook.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app
+
+# A resting loop looks anyway after this many poll intervals: a missed ring costs a delay.
+RESTING_FACTOR = 30
+_KEY = "showfloor_webhook_doorbell"
+
+
+class Doorbell:
+    """One process's bell: any number of loops wait on it, and one ring wakes them all."""
+
+    def __init__(self) -> None:
+        # gevent patches threading in the server: the loops are greenlets there.
+        self._bell = threading.Event()
+
+    def ring(self) -> None:
+        """Wake the waiting loops; a loop not waiting yet will not wait at its next rest."""
+        self._bell.set()
+
+    def rest(self, seconds: float) -> None:
+        """Wait for a ring or for seconds, whichever comes first."""
+        self._bell.wait(seconds)
+        # Cleared after waking and before the pass: a change that rings from now
+        # on either is seen by the pass or leaves the bell set for the next rest.
+        self._bell.clear()
+
+
+def of(app: Flask) -> Doorbell:
+    """The app's doorbell, made by its first loop."""
+    bell = app.extensions.get(_KEY)
+    if bell is None:
+        bell = app.extensions[_KEY] = Doorbell()
+    return bell
+
+
+def ring() -> None:
+    """A change committed: wake this process's webhook loops, if it runs any."""
+    bell = current_app.extensions.get(_KEY)
+    if bell is not None:
+        bell.ring()
