@@ -3,13 +3,15 @@
 A reader opens a new socket and follows with an old `since`; it is caught up when it holds
 every change up to the seq the follow's ack names. Showfloor's cost is also counted in SQL
 statements (bench/serve.py's counter) and, for the storm of readers reconnecting at once,
-in server CPU per reconnect.
+in server CPU per reconnect. The storm's other half is measured too: as many readers
+dropping at once (a venue's Wi-Fi going), in server CPU per disconnect.
 """
 
 from __future__ import annotations
 
 import asyncio
 import statistics
+import time
 from pathlib import Path
 
 from driver import Readers, Reporter
@@ -24,6 +26,10 @@ MISSED = (0, 10, 1000)
 RECONNECT_WINDOW_S = 5.0
 # Let a closed socket's disconnect handler finish before the next count is read.
 SETTLE_S = 0.3
+# A server that used less CPU than IDLE_CPU_S in a SETTLE_POLL_S window has handled
+# every close it was sent (an idle server uses about a hundredth of that).
+IDLE_CPU_S = 0.01
+SETTLE_POLL_S = 0.25
 # Set by run.py --profile: sample the server with py-spy during the storm.
 PROFILE_DIR: Path | None = None
 
@@ -48,6 +54,8 @@ async def catchup(
                 row = await wrap(_storm(server, seed, head, min(10, head), storm, jitter_s))
                 rows.append({**row, "target": target})
             row = await wrap(_head_checks(server, seed, head, default_storm * 2))
+            rows.append({**row, "target": target})
+            row = await wrap(_drops(server, seed, head, storm))
             rows.append({**row, "target": target})
         finally:
             server.stop()
@@ -146,6 +154,36 @@ async def _storm(
         "gc_seconds": gc["seconds"] if gc else None,
         "queries_per_reconnect": (after_q - before_q) / count if before_q is not None else None,
     }
+
+
+async def _drops(server: Service, seed: dict, head: int, count: int) -> dict:
+    """count readers follow, then all their connections end at once: the server's CPU for it."""
+    readers = await Readers([server.ws_url], seed["blog_id"], count, GENERATOR_CORE).start()
+    try:
+        replies = await readers.connect(since=head, concurrency=count)
+        before = await _settled_cpu(server.pid)
+    finally:
+        # The generators exit: the kernel closes every reader's socket together.
+        await readers.stop()
+    after = await _settled_cpu(server.pid)
+    return {
+        "case": f"drop {count}",
+        "reconnects": count,
+        "failed": sum(r["failed"] for r in replies),
+        "server_ms_per_disconnect": (after - before) / count * 1e3,
+    }
+
+
+async def _settled_cpu(pid: int) -> float:
+    """The server's CPU seconds so far, read once it has gone idle."""
+    last = sum(cpu_times(pid))
+    while True:
+        started = time.monotonic()
+        await asyncio.sleep(SETTLE_POLL_S)
+        now = sum(cpu_times(pid))
+        if now - last < IDLE_CPU_S * (time.monotonic() - started) / SETTLE_POLL_S:
+            return now
+        last = now
 
 
 def _gc_totals(server: Service) -> dict | None:

@@ -50,7 +50,12 @@ def post_line(row: dict) -> str:
 
 
 def catchup_line(row: dict) -> str:
-    """One reconnect or storm measurement."""
+    """One reconnect, storm or drop measurement."""
+    if "server_ms_per_disconnect" in row:
+        return (
+            f"{row['target']:>9} {row['case']:>14}: server {row['server_ms_per_disconnect']:.3f}"
+            f" ms CPU/disconnect | {_tag(row)}"
+        )
     queries = row.get("queries_per_reconnect")
     q = "—" if queries is None else f"{queries:.2f}"
     if row.get("queries_median") is not None:
