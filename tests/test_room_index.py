@@ -140,3 +140,12 @@ def test_a_disconnect_does_not_walk_every_room_of_the_namespace():
     assert _CountingTable.walks == 0
     assert sids[0] not in manager.rooms["/"]["blog:1"]
     assert sids[0] not in manager.rooms["/"]
+
+
+def test_the_redis_manager_uses_the_index_too():
+    """In production the pub/sub layer sits above the index: nothing there may shadow it."""
+    from blog.live.queue import ListeningRedisManager
+    from blog.live.room_index import RoomIndex
+
+    for name in ("basic_enter_room", "basic_leave_room", "basic_disconnect", "get_rooms"):
+        assert getattr(ListeningRedisManager, name) is getattr(RoomIndex, name), name
