@@ -40,3 +40,16 @@ def test_one_ring_wakes_every_resting_loop_and_is_then_spent():
     bell.ring()
     later.join(JOIN_S)
     assert not later.is_alive()
+
+
+def test_only_changes_of_blogs_with_a_webhook_stream_ring():
+    """A pass for a blog no endpoint follows would only take the event loop from readers."""
+    bell = Doorbell()
+    assert bell.wants([5]), "before the lookout's first look, every blog's change rings"
+    assert not bell.wants([]), "a commit with no blog change (an agenda edit) rings nothing"
+    bell.watch([1, 3])
+    assert bell.wants([3])
+    assert bell.wants([2, 1])
+    assert not bell.wants([2])
+    bell.watch([])
+    assert not bell.wants([1])

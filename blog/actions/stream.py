@@ -115,8 +115,8 @@ def commit_and_push(
     changes = [*changes, *_hub_changes(changes)]
     takedown.rewrite_history(changes)
     db.session.commit()
-    if any(isinstance(change, Change) for change in changes):
-        doorbell.ring()  # this process's webhook loops send it now, not at their next look
+    # This process's webhook loops send them now, not at their next look.
+    doorbell.ring({change.blog_id for change in changes if isinstance(change, Change)})
     for change in changes:
         if isinstance(change, EventChange):
             push.emit_event_change(change)

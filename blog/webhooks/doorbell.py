@@ -2,16 +2,17 @@
 
 While there is nothing to send, one loop of each process (the lookout) looks for due
 deliveries every WEBHOOK_POLL_S, for changes other processes committed and retries
-falling due; the other loops rest until the bell rings. It rings when a change
-commits in this process, and when a loop's pass sent something (more may be due,
-and one slow receiver must not hold up the rest). Every loop used to look every
-second: four loops made eight queries a second in each idle server process, and a
-change waited up to a second for its webhook.
+falling due; the other loops rest until the bell rings. It rings when a change of a
+blog that has a webhook stream commits in this process, and when a loop's pass sent
+something (more may be due, and one slow receiver must not hold up the rest). Every
+loop used to look every second: four loops made eight queries a second in each idle
+server process, and a change waited up to a second for its webhook.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 from flask import Flask, current_app
 
@@ -26,6 +27,22 @@ class Doorbell:
     def __init__(self) -> None:
         # gevent patches threading in the server: the loops are greenlets there.
         self._bell = threading.Event()
+        # The blogs with a webhook stream, as the lookout last read them; None until then.
+        # A change of any other blog rings nothing: a pass for it would find nothing to
+        # send and only take the event loop's time from the readers.
+        self.watched: frozenset[int] | None = None
+
+    def watch(self, blog_ids: Iterable[int]) -> None:
+        """Note the blogs whose changes webhooks follow (a new one is seen at the next look)."""
+        self.watched = frozenset(blog_ids)
+
+    def wants(self, blog_ids: Iterable[int]) -> bool:
+        """True when a change of one of these blogs may have a webhook to send."""
+        blog_ids = list(blog_ids)
+        watched = self.watched
+        if watched is None:
+            return bool(blog_ids)
+        return any(blog_id in watched for blog_id in blog_ids)
 
     def ring(self) -> None:
         """Wake the waiting loops; a loop not waiting yet will not wait at its next rest."""
@@ -47,8 +64,8 @@ def of(app: Flask) -> Doorbell:
     return bell
 
 
-def ring() -> None:
-    """A change committed: wake this process's webhook loops, if it runs any."""
+def ring(blog_ids: Iterable[int]) -> None:
+    """Changes of these blogs committed: wake this process's webhook loops, if any follow them."""
     bell = current_app.extensions.get(_KEY)
-    if bell is not None:
+    if bell is not None and bell.wants(blog_ids):
         bell.ring()

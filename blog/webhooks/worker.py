@@ -93,6 +93,13 @@ def due_streams() -> list[int]:
     return ids
 
 
+def watched_blogs() -> list[int]:
+    """The blogs any endpoint has a stream of: the changes this process's doorbell rings for."""
+    blog_ids = list(db.session.scalars(select(Stream.blog_id).distinct()))
+    db.session.commit()
+    return blog_ids
+
+
 def claim(stream_id: int, owner: str) -> bool:
     """Take the stream's lease if nobody holds it; one UPDATE, so two workers cannot both win."""
     now = clock.now()
@@ -235,6 +242,8 @@ def run_forever(app: Flask, lookout: bool = True) -> None:
         with app.app_context():
             try:
                 sent = run_once(owner)
+                if lookout:
+                    bell.watch(watched_blogs())
             except OperationalError as exc:  # the database is away: the next pass retries
                 app.logger.warning("webhook worker: database unavailable (%s)", exc.orig)
                 sent = 0
