@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from flask import Flask, current_app
 from sqlalchemy import select, update
 
 from blog.actions import takedown
 from blog.live import hub_payloads, payloads, push
 from blog.models import AuditRecord, Change, Entry, Event, EventChange, LiveBlog, User
 from blog.platform import db
-from blog.webhooks import doorbell
+
+# Where the app keeps what on_commit registered.
+COMMIT_LISTENERS = "showfloor_commit_listeners"
 
 
 def next_seq(blog_id: int) -> int:
@@ -115,8 +118,7 @@ def commit_and_push(
     changes = [*changes, *_hub_changes(changes)]
     takedown.rewrite_history(changes)
     db.session.commit()
-    # This process's webhook loops send them now, not at their next look.
-    doorbell.ring({change.blog_id for change in changes if isinstance(change, Change)})
+    _tell_commit_listeners(changes)
     for change in changes:
         if isinstance(change, EventChange):
             push.emit_event_change(change)
@@ -124,6 +126,22 @@ def commit_and_push(
             push.emit_change(change)
     for notice in notices:
         push.emit_review_queue_changed(notice.event_id, notice.entry_id, notice.what)
+
+
+def on_commit(app: Flask, listener: Callable[[set[int]], object]) -> None:
+    """Call listener with the blogs of every commit of blog changes in this process, after it.
+
+    This is how the webhook loops (blog/webhooks/doorbell.py) hear of a change at once.
+    """
+    app.extensions.setdefault(COMMIT_LISTENERS, []).append(listener)
+
+
+def _tell_commit_listeners(changes: Sequence[Change | EventChange]) -> None:
+    listeners = current_app.extensions.get(COMMIT_LISTENERS)
+    blog_ids = {change.blog_id for change in changes if isinstance(change, Change)}
+    if listeners and blog_ids:
+        for listener in listeners:
+            listener(blog_ids)
 
 
 def _hub_changes(changes: Sequence[Change | EventChange]) -> list[EventChange]:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from flask import Flask, current_app
+from flask import Flask
+
+from blog.actions.stream import on_commit
 
 # A resting loop looks anyway after this many poll intervals: a missed ring costs a delay.
 RESTING_FACTOR = 30
@@ -55,17 +57,16 @@ class Doorbell:
         # on either is seen by the pass or leaves the bell set for the next rest.
         self._bell.clear()
 
+    def ring_for(self, blog_ids: Iterable[int]) -> None:
+        """Changes of these blogs committed: ring if webhooks may follow one of them."""
+        if self.wants(blog_ids):
+            self.ring()
+
 
 def of(app: Flask) -> Doorbell:
-    """The app's doorbell, made by its first loop."""
+    """The app's doorbell, made by its first loop, which every commit of blog changes rings."""
     bell = app.extensions.get(_KEY)
     if bell is None:
         bell = app.extensions[_KEY] = Doorbell()
+        on_commit(app, bell.ring_for)
     return bell
-
-
-def ring(blog_ids: Iterable[int]) -> None:
-    """Changes of these blogs committed: wake this process's webhook loops, if any follow them."""
-    bell = current_app.extensions.get(_KEY)
-    if bell is not None and bell.wants(blog_ids):
-        bell.ring()
