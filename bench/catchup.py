@@ -176,11 +176,11 @@ async def _drops(server: Service, seed: dict, head: int, count: int) -> dict:
 
 async def _settled_cpu(pid: int) -> float:
     """The server's CPU seconds so far, read once it has gone idle."""
-    last = sum(cpu_times(pid))
+    last = cpu_seconds(pid)
     while True:
         started = time.monotonic()
         await asyncio.sleep(SETTLE_POLL_S)
-        now = sum(cpu_times(pid))
+        now = cpu_seconds(pid)
         if now - last < IDLE_CPU_S * (time.monotonic() - started) / SETTLE_POLL_S:
             return now
         last = now

@@ -138,8 +138,10 @@ def on_commit(app: Flask, listener: Callable[[set[int]], object]) -> None:
 
 def _tell_commit_listeners(changes: Sequence[Change | EventChange]) -> None:
     listeners = current_app.extensions.get(COMMIT_LISTENERS)
+    if not listeners:
+        return  # no webhook loops in this process: nothing to work out on every commit
     blog_ids = {change.blog_id for change in changes if isinstance(change, Change)}
-    if listeners and blog_ids:
+    if blog_ids:
         for listener in listeners:
             listener(blog_ids)
 
