@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask_socketio import SocketIO, join_room, leave_room, rooms
+from flask_socketio import SocketIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from blog.content import hub, queries
 from blog.content.permissions import can_review
 from blog.live import (
     heads,
+    light_events,
     presence,
     push,
     reader_counts,
@@ -23,7 +24,14 @@ from blog.models import Event
 from blog.models.base import client_int
 from blog.platform import db
 from blog.platform.errors import DATABASE_RETRY_AFTER_S
-from blog.platform.extensions import current_sid, socket_server, socketio
+from blog.platform.extensions import (
+    current_rooms,
+    current_sid,
+    join_room,
+    leave_room,
+    socket_server,
+    socketio,
+)
 from blog.platform.socket_limits import guarded, guarded_connect, replay_allowed
 
 # A follower further behind than this is told to reload instead of replaying.
@@ -127,7 +135,7 @@ def _in_room(sid: str, room: str) -> bool:
     """
     by_room = getattr(socket_server().manager, "rooms", None)
     if not isinstance(by_room, dict):  # a manager without the usual index
-        return room in rooms()
+        return room in current_rooms()
     return sid in by_room.get("/", {}).get(room, ())
 
 
@@ -229,7 +237,7 @@ def hello(_data=None):
 def disconnect(*_reason):
     """Forget a closed socket and recount the readers of the blogs it followed."""
     socket_auth.forget(current_sid())
-    reader_counts.left_rooms(rooms())
+    reader_counts.left_rooms(current_rooms())
     presence.leave_desk()
 
 
@@ -260,9 +268,15 @@ def review_unfollow(data):
 
 
 def register(socketio: SocketIO) -> None:
-    """Attach the handlers to the Socket.IO server."""
-    socketio.on_event("connect", guarded_connect(db.own_session(connect)))
-    socketio.on_event("disconnect", db.own_session(disconnect))
+    """Attach the handlers to the Socket.IO server.
+
+    What every reader sends runs as a light event (blog/live/light_events.py);
+    what reads the socket's session after connect runs in Flask-SocketIO's
+    request context.
+    """
+    server = socket_server()
+    light_events.on_connect(server, guarded_connect(db.own_session(connect)))
+    light_events.on_disconnect(server, db.own_session(disconnect))
     # New connections are counted before Socket.IO sees them (socket_limits.ConnectLimit);
     # every event, a namespace connect included, counts against its connection's limit.
     for name, handler in (
@@ -271,6 +285,9 @@ def register(socketio: SocketIO) -> None:
         ("unfollow", unfollow),
         ("follow_event", follow_event),
         ("unfollow_event", unfollow_event),
+    ):
+        light_events.on_event(server, name, guarded(db.own_session(handler)))
+    for name, handler in (
         ("review_follow", review_follow),
         ("review_unfollow", review_unfollow),
     ):

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import uuid
 
-from flask_socketio import SocketIO, join_room, leave_room
+from flask_socketio import SocketIO
 
 from blog.content import queries
 from blog.content.permissions import can_post
 from blog.live import push, socket_auth
 from blog.models.base import client_int
 from blog.platform import db
-from blog.platform.extensions import current_sid
+from blog.platform.extensions import current_sid, join_room, leave_room
 from blog.platform.socket_limits import guarded
 
 SERVER_ID = uuid.uuid4().hex[:12]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import session
+from collections.abc import Mapping
+
+from flask import current_app, session
 
 from blog.models import User
 from blog.platform import db
-from blog.platform.extensions import socket_server
+from blog.platform.extensions import current_socket_environ, socket_server
+from blog.platform.session_cookie import cookie_session
 
 # Sockets of logged-in users in this process, both ways round; anonymous
 # readers are not recorded. Plain dicts suffice: green threads do not preempt.
@@ -14,26 +17,35 @@ _sids_by_user: dict[int, set[str]] = {}
 _user_by_sid: dict[str, int] = {}
 
 
-def session_user() -> User | None:
+def session_user(signed: Mapping | None = None) -> User | None:
     """The socket's account re-read from the database, or None if anonymous or revoked.
 
-    The Flask session a socket sees is a copy taken at connect, so the epoch in
-    it is compared with the account's current one: a deactivation, role or
-    password change since then revokes the socket's rights at once.
+    The session a socket sees (signed, else Flask's copy for its events) is the
+    one from its handshake, so the epoch in it is compared with the account's
+    current one: a deactivation, role or password change since then revokes the
+    socket's rights at once.
     """
-    user_id = session.get("uid")
+    data = session if signed is None else signed
+    user_id = data.get("uid")
     if not isinstance(user_id, int):
         return None
     user = db.session.get(User, user_id, populate_existing=True)
-    if user is None or not user.active or session.get("epoch") != user.session_epoch:
+    if user is None or not user.active or data.get("epoch") != user.session_epoch:
         return None
     return user
 
 
 def remember(sid: str) -> None:
-    """Record the socket of a logged-in user, so a deactivation can disconnect it."""
+    """Record the socket of a logged-in user, so a deactivation can disconnect it.
+
+    Runs as a light event (blog/live/light_events.py): the session is read
+    from the handshake's cookie, and a reader without one costs nothing here.
+    """
+    signed = cookie_session(current_app, current_socket_environ())
+    if signed is None:
+        return
     try:
-        user = session_user()
+        user = session_user(signed)
         if user is not None:
             _sids_by_user.setdefault(user.id, set()).add(sid)
             _user_by_sid[sid] = user.id

@@ -10,7 +10,7 @@ secret key and its fallbacks; it is rebuilt when they change.
 from __future__ import annotations
 
 from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from itsdangerous import URLSafeTimedSerializer
 
 
@@ -32,3 +32,14 @@ class CachedSignerSessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     """Sign the app's session cookies with a cached serializer."""
     app.session_interface = CachedSignerSessionInterface()
+
+
+def cookie_session(app: Flask, environ: dict) -> SessionMixin | None:
+    """The session signed into the request's cookie; None when it carries no session cookie.
+
+    A reader has no session cookie, and then no Request object or session is
+    built: in a reconnect storm every connect is a reader's.
+    """
+    if app.config["SESSION_COOKIE_NAME"] + "=" not in environ.get("HTTP_COOKIE", ""):
+        return None
+    return app.session_interface.open_session(app, app.request_class(environ))

@@ -15,12 +15,17 @@ from collections import Counter
 from functools import wraps
 from urllib.parse import parse_qs
 
-from flask import Flask, request
-from flask_socketio import disconnect
+from flask import Flask
 from werkzeug.wrappers import Response
 
-from blog.platform.extensions import current_sid, socket_server
+from blog.platform.extensions import (
+    current_namespace,
+    current_sid,
+    current_socket_environ,
+    socket_server,
+)
 from blog.platform.limits import client_ip, limiter, say_seconds
+from blog.platform.session_cookie import cookie_session
 from blog.platform.socket_context import SOCKETIO_PATH
 
 logger = logging.getLogger(__name__)
@@ -74,12 +79,7 @@ class ConnectLimit:
 
     def _session_user_id(self, environ) -> int | None:
         """The account id in the request's signed session cookie, if any."""
-        app = self.app
-        # A reader has no session cookie: no request object or session is
-        # built for it (in a reconnect storm, every connect is a reader's).
-        if app.config["SESSION_COOKIE_NAME"] + "=" not in environ.get("HTTP_COOKIE", ""):
-            return None
-        session = app.session_interface.open_session(app, app.request_class(environ))
+        session = cookie_session(self.app, environ)
         user_id = session.get("uid") if session is not None else None
         return user_id if type(user_id) is int else None
 
@@ -173,12 +173,10 @@ def _connection_key() -> str:
     Not the Socket.IO sid: leaving and rejoining the namespace on one
     connection must not start a fresh count.
     """
-    eio_sid = request.environ.get(EIO_SID_KEY)
+    eio_sid = current_socket_environ().get(EIO_SID_KEY)
     if eio_sid is not None:
         return eio_sid
-    # Flask-SocketIO sets request.namespace for each socket event; Flask's stubs cannot know.
-    namespace = request.namespace or "/"  # type: ignore[attr-defined]
-    eio_sid = socket_server().manager.eio_sid_from_sid(current_sid(), namespace)
+    eio_sid = socket_server().manager.eio_sid_from_sid(current_sid(), current_namespace())
     return eio_sid or current_sid()
 
 
@@ -222,7 +220,7 @@ def guarded(handler):
             return handler(*args)
         if tally.count > DISCONNECT_FACTOR * tally.limit:
             logger.info("limits: socket %s disconnected for flooding", current_sid())
-            disconnect()
+            socket_server().disconnect(current_sid(), namespace=current_namespace())
         wait = say_seconds(tally.retry_after)
         error = f"Too many messages on this connection; slow down and retry in {wait}."
         return {"ok": False, "error": error, "retry_after": tally.retry_after}
