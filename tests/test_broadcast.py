@@ -195,6 +195,24 @@ def test_readers_following_while_entries_go_out_get_every_change_once_in_their_s
         assert sorted(set(seen)) == list(range(1, last + 1))
 
 
+def test_a_followers_missed_changes_arrive_in_order_each_its_own_message(
+    server, readers, blog, reporter
+):
+    headers = api_headers(reporter)
+    for n in range(6):  # long ones are deflated for the reader that asked for it
+        post(server, headers, blog.id, f"Update {n}. " + ("From the floor. " * 40 if n % 2 else ""))
+    last = head_seq(server, blog.id)
+    plain, again, deflating = readers(server), readers(server), readers(server, deflate=True)
+    missed = []
+    for reader in (plain, again, deflating):
+        assert reader.follow(blog.id, 0) == {"ok": True, "last_seq": last}
+        changes = [text for text in reader.pending if reader.change_seq(text) is not None]
+        assert [reader.change_seq(text) for text in changes] == list(range(1, last + 1))
+        missed.append(changes)
+    assert missed[0] == missed[1] == missed[2]
+    assert "From the floor." in missed[2][-1]
+
+
 @pytest.fixture
 def quick_ping_server(app, database_url, tmp_path, blog):
     """The app on gevent pinging every second, and giving up on a client a second later."""

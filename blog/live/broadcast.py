@@ -66,6 +66,41 @@ def write_encoded(server, eio_sid: str, messages: list) -> None:
             server._send_eio_packet(eio_sid, pkt)
 
 
+class FramedRun:
+    """Several encoded packets for one reader, their frames joined once per kind of connection.
+
+    A reader catching up gets its missed changes in one write instead of one
+    per change; readers following from the same seq share the joined bytes.
+    """
+
+    __slots__ = ("messages", "_joined")
+
+    def __init__(self, messages: list) -> None:
+        self.messages = messages
+        self._joined: dict[int | None, bytes] = {}
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def frames(self, deflate_window_bits: int | None) -> bytes:
+        """Every message's frame, in order, as one connection of this kind takes them."""
+        joined = self._joined.get(deflate_window_bits)
+        if joined is None:
+            frames = (message.frame(deflate_window_bits) for _pkt, message in self.messages)
+            joined = self._joined[deflate_window_bits] = b"".join(frames)
+        return joined
+
+
+def write_run(server, eio_sid: str, run: FramedRun) -> None:
+    """Send a run of packets to one client: in one write when idle, else as write_encoded does."""
+    eio_socket = server.eio.sockets.get(eio_sid)
+    ws = getattr(eio_socket, "showfloor_ws", None)
+    if ws is None or not _takes_frames_now(eio_socket, ws):
+        write_encoded(server, eio_sid, run.messages)
+    elif eio_socket.check_ping_timeout():
+        ws.write(run.frames(ws.deflate_window_bits))
+
+
 def _write_direct(eio_socket, ws, message: OutgoingMessage) -> bool:
     """Write the shared frame straight to an idle reader; False sends it through engine.io."""
     if not _takes_frames_now(eio_socket, ws):

@@ -150,7 +150,7 @@ def _replay(blog_id: int, since: int, head: int, sid: str) -> int:
     if head - since <= replays.MAX_RUN:
         run = replays.run((blog_id, since, head), lambda: _encoded_run(blog_id, since, head))
         push.send_run(run, sid)
-        return run[-1][0] if run else since
+        return run.last_seq if run.last_seq is not None else since
     for changes in queries.changes_in_pages(blog_id, since, head, REPLAY_PAGE):
         push.emit_replay(changes, sid)
         since = changes[-1].seq
@@ -158,7 +158,7 @@ def _replay(blog_id: int, since: int, head: int, sid: str) -> int:
     return since
 
 
-def _encoded_run(blog_id: int, since: int, head: int) -> list:
+def _encoded_run(blog_id: int, since: int, head: int) -> push.ReplayRun:
     changes = queries.changes_since(blog_id, since, limit=head - since)
     return push.replay_run([c for c in changes if c.seq <= head])
 

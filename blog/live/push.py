@@ -86,16 +86,30 @@ def emit_replay(changes: list[Change], sid: str) -> None:
         socketio.emit(change.type, change_message(change), to=sid, ignore_queue=True)  # type: ignore[call-arg]
 
 
-def replay_run(changes: list[Change]) -> list[tuple[int, list]]:
-    """Missed changes encoded once, (seq, packets) each, to be sent to many readers (send_run)."""
+class ReplayRun:
+    """Missed changes encoded and framed once, for every reader who follows from the same seq."""
+
+    __slots__ = ("last_seq", "framed")
+
+    def __init__(self, last_seq: int | None, framed: broadcast.FramedRun) -> None:
+        self.last_seq = last_seq  # None for a run of no changes
+        self.framed = framed
+
+    def __len__(self) -> int:
+        return len(self.framed)
+
+
+def replay_run(changes: list[Change]) -> ReplayRun:
+    """Missed changes in seq order, encoded once, to be sent to many readers (send_run)."""
     server = socket_server()
-    return [
-        (c.seq, broadcast.encode_once(server, c.type, change_message(c), NAMESPACE))
-        for c in changes
-    ]
+    messages = []
+    for change in changes:
+        messages += broadcast.encode_once(server, change.type, change_message(change), NAMESPACE)
+    last_seq = changes[-1].seq if changes else None
+    return ReplayRun(last_seq, broadcast.FramedRun(messages))
 
 
-def send_run(run: list[tuple[int, list]], sid: str) -> None:
+def send_run(run: ReplayRun, sid: str) -> None:
     """Send an encoded run of missed changes, in seq order, to one reader who just followed.
 
     Like emit_replay, it skips the queue: the reader is connected to this process.
@@ -104,8 +118,7 @@ def send_run(run: list[tuple[int, list]], sid: str) -> None:
     eio_sid = server.manager.eio_sid_from_sid(sid, NAMESPACE)
     if eio_sid is None:  # the reader left while its follow ran
         return
-    for _seq, packets in run:
-        broadcast.write_encoded(server, eio_sid, packets)
+    broadcast.write_run(server, eio_sid, run.framed)
 
 
 def emit_event_replay(changes: list[EventChange], sid: str) -> None:

@@ -37,10 +37,11 @@ class ReplayCache:
     """The runs of changes recently replayed, with their frames, by (blog, since, head)."""
 
     def __init__(self) -> None:
-        self._runs: OrderedDict[RunKey, tuple[datetime, list[Any]]] = OrderedDict()
+        # A run is anything with a length: the number of changes it holds.
+        self._runs: OrderedDict[RunKey, tuple[datetime, Any]] = OrderedDict()
         self._kept = 0
 
-    def run(self, key: RunKey, read: Callable[[], list[Any]]) -> list[Any]:
+    def run(self, key: RunKey, read: Callable[[], Any]) -> Any:
         """The kept run for key, or what read() returns, then kept for the next readers."""
         kept = self._runs.get(key)
         now = clock.now()
@@ -65,7 +66,7 @@ class ReplayCache:
         self._kept = 0
 
 
-def run(key: RunKey, read: Callable[[], list[Any]]) -> list[Any]:
+def run(key: RunKey, read: Callable[[], Any]) -> Any:
     """The run for (blog, since, head): kept by this process's client manager, else read()."""
     cache = getattr(getattr(socket_server_or_none(), "manager", None), "replays", None)
     return cache.run(key, read) if isinstance(cache, ReplayCache) else read()
