@@ -15,6 +15,8 @@ import logging
 from flask import Flask
 from socketio import packet as sio_packet
 
+from blog.platform.socket_limits import connection_count
+
 logger = logging.getLogger(__name__)
 
 # Socket.IO packet types a client of ours may send: CONNECT, DISCONNECT,
@@ -53,8 +55,10 @@ class PacketGuard:
         return True
 
     def _malformed(self, eio_sid: str, data: str) -> None:
-        tally = self.app.extensions["showfloor_limiter"].count("socket_event", eio_sid, local=True)
-        if tally.exceeded:
+        environ = self.server.environ.get(eio_sid)
+        if environ is None:  # packets that were on their way when the connection ended
+            return
+        if connection_count(environ, "socket_event").exceeded:
             self._close(eio_sid, "went on sending malformed packets past its event limit")
             return
         eio_socket = self.server.eio.sockets.get(eio_sid)

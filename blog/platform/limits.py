@@ -113,17 +113,29 @@ class Limiter:
         url = app.config.get("LIMITS_REDIS_URL") or app.config.get("MESSAGE_QUEUE_URL")
         prefix = app.config.get("LIMITS_KEY_PREFIX") or "showfloor:limits"
         self.shared = RedisCounter(url, prefix) if url else MemoryCounter()
-        # A socket lives in one process: its event count never needs Redis.
-        self.local = MemoryCounter()
 
-    def count(self, name: str, subject: str, local: bool = False, amount: int = 1) -> Tally:
+    def count(self, name: str, subject: str, amount: int = 1) -> Tally:
         """Count amount (one request, or so many items) of subject against the limit called name."""
         limit, seconds = self.app.config["LIMITS"][name]
         now = self._now()
         window = int(now // seconds)
         ends_at = (window + 1) * seconds
-        store = self.local if local else self.shared
-        count = store.incr(f"{name}:{subject}:{window}", ends_at, now, amount)
+        count = self.shared.incr(f"{name}:{subject}:{window}", ends_at, now, amount)
+        return Tally(count=count, limit=limit, retry_after=max(1, math.ceil(ends_at - now)))
+
+    def count_held(self, held: dict, name: str, amount: int = 1) -> Tally:
+        """Count amount against the limit called name in held, a mapping its owner keeps.
+
+        One socket's own counts live in its handshake environ and die with it:
+        no key to build, no lock (its events run one at a time), nothing to sweep.
+        """
+        limit, seconds = self.app.config["LIMITS"][name]
+        now = self._now()
+        window = int(now // seconds)
+        last = held.get(name)
+        count = (last[1] if last is not None and last[0] == window else 0) + amount
+        held[name] = (window, count)
+        ends_at = (window + 1) * seconds
         return Tally(count=count, limit=limit, retry_after=max(1, math.ceil(ends_at - now)))
 
     def _now(self) -> float:

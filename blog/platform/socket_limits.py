@@ -24,7 +24,7 @@ from blog.platform.extensions import (
     current_socket_environ,
     socket_server,
 )
-from blog.platform.limits import client_ip, limiter, say_seconds
+from blog.platform.limits import Tally, client_ip, say_seconds
 from blog.platform.session_cookie import cookie_session
 from blog.platform.socket_context import SOCKETIO_PATH
 
@@ -36,8 +36,8 @@ DISCONNECT_FACTOR = 2
 # An address at its open-socket cap may try again when one of them closes;
 # the page's backoff waits about this long anyway.
 OPEN_SOCKETS_RETRY_S = 10
-# Where a connection's handshake environ keeps its Engine.IO session id.
-EIO_SID_KEY = "showfloor.eio_sid"
+# Where a connection's handshake environ keeps its own counts: events, replayed changes.
+CONNECTION_COUNTS_KEY = "showfloor.connection_counts"
 # Where it keeps the client's address, worked out once for both of its counts.
 CLIENT_NETWORK_KEY = "showfloor.client_network"
 
@@ -132,9 +132,6 @@ def count_open_sockets(app: Flask, server) -> OpenSockets:
     def connect(eio_sid, environ):
         if not tracker.opened(eio_sid, environ):
             return False
-        # Every event of the connection runs with this environ: its counts
-        # find their key here instead of asking the Socket.IO manager.
-        environ[EIO_SID_KEY] = eio_sid
         accepted = on_connect(eio_sid, environ)
         if accepted is False:
             tracker.closed(eio_sid)
@@ -167,29 +164,28 @@ def _refusal(wait: int) -> Response:
     return Response(json.dumps(body), 429, headers, mimetype="application/json")
 
 
-def _connection_key() -> str:
-    """The current socket's Engine.IO session, which its per-connection counts are keyed by.
+def connection_count(environ: dict, name: str, amount: int = 1) -> Tally:
+    """Count amount against one connection's own limit, kept in its handshake environ.
 
-    Not the Socket.IO sid: leaving and rejoining the namespace on one
-    connection must not start a fresh count.
+    The environ is the Engine.IO connection's, not the Socket.IO sid's: leaving
+    and rejoining the namespace on one connection does not start a fresh count.
     """
-    eio_sid = current_socket_environ().get(EIO_SID_KEY)
-    if eio_sid is not None:
-        return eio_sid
-    eio_sid = socket_server().manager.eio_sid_from_sid(current_sid(), current_namespace())
-    return eio_sid or current_sid()
+    held = environ.get(CONNECTION_COUNTS_KEY)
+    if held is None:
+        held = environ[CONNECTION_COUNTS_KEY] = {}
+    return environ["flask.app"].extensions["showfloor_limiter"].count_held(held, name, amount)
 
 
-def _count_event():
+def _count_event() -> Tally:
     """Count one event against the connection's limit."""
-    return limiter().count("socket_event", _connection_key(), local=True)
+    return connection_count(current_socket_environ(), "socket_event")
 
 
 def replay_allowed(changes: int) -> bool:
     """Count changes about to be replayed on this connection; False past its replay limit."""
     if changes <= 0:
         return True
-    tally = limiter().count("socket_replay", _connection_key(), local=True, amount=changes)
+    tally = connection_count(current_socket_environ(), "socket_replay", changes)
     if tally.exceeded:
         logger.info("limits: replay of %d changes refused on socket %s", changes, current_sid())
     return not tally.exceeded
