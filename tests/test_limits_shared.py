@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import threading
 import time
@@ -28,6 +29,20 @@ def test_client_address_reads_only_what_trusted_proxies_appended():
     one = client_ip({"REMOTE_ADDR": "2001:db8:1:2::1"}, 0)
     assert one == client_ip({"REMOTE_ADDR": "2001:db8:1:2:ffff::9"}, 0) == "2001:db8:1:2::/64"
     assert client_ip({"REMOTE_ADDR": "::ffff:192.0.2.7"}, 0) == "192.0.2.7"
+
+
+@pytest.mark.parametrize(
+    "forwarded",
+    ["192.0.2.7", "0.0.0.0", "01.2.3.4", "1.2.3", "256.1.1.1", "1.2.3.04", "1.2.3.4 x", "evil"],
+)
+def test_an_ipv4_address_counts_as_written_and_anything_else_as_its_text(forwarded):
+    """Only the four-decimal form is an address; others are counted by their (cut) text."""
+    try:
+        expected = str(ipaddress.IPv4Address(forwarded))
+    except ValueError:
+        expected = forwarded[:64]
+    environ = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": forwarded}
+    assert client_ip(environ, 1) == expected
 
 
 def test_limits_are_configured_by_name_and_mistakes_are_refused():

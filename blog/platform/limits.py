@@ -13,6 +13,7 @@ import hashlib
 import ipaddress
 import logging
 import math
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -165,6 +166,13 @@ def client_ip(environ: dict, trusted_proxies: int) -> str:
 
 def _network_of(address: str) -> str:
     """An IPv4 address as is; an IPv6 one as its /64, which a single household or phone holds."""
+    try:
+        # The common case, in C: inet_pton takes only the four-decimal form,
+        # which is also how ipaddress writes an IPv4 address back.
+        socket.inet_pton(socket.AF_INET, address)
+        return address
+    except OSError:
+        pass
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
