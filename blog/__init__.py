@@ -57,6 +57,8 @@ def _init_socketio(app: Flask) -> None:
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
         # Larger messages close the connection before they are parsed.
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
+        # Parse failures named as such, for the packet guard (blog/live/packet_guard.py).
+        serializer=packet_guard.ShowfloorPacket,
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
         # A socket's events run one after another in the greenlet that read
