@@ -45,7 +45,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_socketio(app: Flask) -> None:
     # cors_allowed_origins=None makes engine.io accept only same-origin
     # handshakes; extra origins (a proxy's public host) come from config.
-    socketio.init_app(
+    # init_app passes every server option on (serializer included, documented);
+    # Flask-SocketIO's stubs list only some of them.
+    socketio.init_app(  # type: ignore[call-arg]
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE_URL"],
