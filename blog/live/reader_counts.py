@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 import redis
-from flask import current_app
+from flask import Flask, current_app
 
 from blog.live import push
 from blog.platform.extensions import socket_server, socketio
@@ -76,7 +76,9 @@ class ReaderCounter:
         A new reader must hear the count even when it did not move (one left as
         it came), so a join forces the next broadcast.
         """
-        state = self.blogs.setdefault(blog_id, _BlogState())
+        state = self.blogs.get(blog_id)
+        if state is None:  # made only when missing: this runs on every follow
+            state = self.blogs[blog_id] = _BlogState()
         state.forced = state.forced or joined
         if state.scheduled:
             return None
@@ -106,19 +108,23 @@ class ReaderCounter:
             push.emit_readers_changed(blog_id, total)
 
 
-def _counter() -> ReaderCounter | None:
+def _counter(app: Flask) -> ReaderCounter | None:
     """The app's counter, or None where counting is switched off (READERS_COUNT)."""
-    app = current_app
     if not app.config.get("READERS_COUNT", True):
         return None
-    return app.extensions.setdefault("showfloor_readers", ReaderCounter())
+    counter = app.extensions.get("showfloor_readers")
+    if counter is None:
+        counter = app.extensions["showfloor_readers"] = ReaderCounter()
+    return counter
 
 
 def followed(blog_id: int, joined: bool) -> None:
     """A socket followed a blog (joined: it was not in the room before)."""
-    counter = _counter()
+    # Flask types current_app as the app; it is a proxy to it, read once here.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    counter = _counter(app)
     if counter is not None:
-        counter.changed(blog_id, current_app.config.get("MESSAGE_QUEUE_URL"), joined)
+        counter.changed(blog_id, app.config.get("MESSAGE_QUEUE_URL"), joined)
 
 
 def left(blog_id: int) -> None:
