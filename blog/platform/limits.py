@@ -41,7 +41,9 @@ return n
 """
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# Not frozen: one is made for every socket event, and a frozen dataclass
+# sets each field through object.__setattr__.
+@dataclass(slots=True, kw_only=True)
 class Tally:
     """One counted request: its window's count so far, the limit, seconds to the next window."""
 

@@ -35,14 +35,15 @@ class RequestHeaders:
     def __init__(self, fields: list[tuple[str, str]], status: str = "") -> None:
         self.fields = fields
         self.status = status
+        # gevent's handler asks for some fields several times: each name's
+        # first value, by its lower-case name, is found in one lookup.
+        self._first: dict[str, str] = {}
+        for field, value in reversed(fields):
+            self._first[field.lower()] = value
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The value of the first field called name (any case), or default."""
-        wanted = name.lower()
-        for field, value in self.fields:
-            if field.lower() == wanted:
-                return value
-        return default
+        return self._first.get(name.lower(), default)
 
     # gevent's handler calls get by its old name too.
     getheader = get
@@ -54,6 +55,7 @@ class RequestHeaders:
         """Remove every field called name; none is not an error (as in the email package)."""
         wanted = name.lower()
         self.fields = [(field, value) for field, value in self.fields if field.lower() != wanted]
+        self._first.pop(wanted, None)
 
     @property
     def typeheader(self) -> str | None:
