@@ -276,7 +276,7 @@ def register(socketio: SocketIO) -> None:
     """
     server = socket_server()
     light_events.on_connect(server, guarded_connect(db.own_session(connect)))
-    light_events.on_disconnect(server, db.own_session(disconnect))
+    light_events.on_event(server, "disconnect", db.own_session(disconnect))
     # New connections are counted before Socket.IO sees them (socket_limits.ConnectLimit);
     # every event, a namespace connect included, counts against its connection's limit.
     for name, handler in (

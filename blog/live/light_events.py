@@ -1,12 +1,14 @@
 """Socket events served in the app's context alone: a reader's connect, follow and close.
 
 Flask-SocketIO runs each event inside a request context built from the
-socket's handshake environ: a Request object, the session, Flask's signals and
-teardowns, 26 µs to push and pop here even made light (blog/platform/socket_context.py),
-about a twentieth of a reconnect. The events every reader sends (connect, hello,
-follow, unfollow, the hub's follows, and the close) read nothing of a request
-but which socket they came on, its handshake environ and, at connect, a
-logged-in user's session cookie. They are registered on python-socketio's
+socket's handshake environ: a Request object, its wrapper and a copy of the
+session, Flask's signals and teardowns. Even made light
+(blog/platform/socket_context.py), that and what came with it were a fifth of
+a reconnect's instructions (docs/performance.md, *Reconnects without the
+request*). The events every reader sends (connect, hello, follow, unfollow,
+the hub's follows, and the close) read nothing of a request but which socket
+they came on, its handshake environ and, at connect, a logged-in user's
+session cookie. They are registered on python-socketio's
 server directly and run in an app context, with their socket in a context
 variable (blog/platform/extensions.py). Events that read the session afterwards
 (desks, review queues) keep Flask-SocketIO's request context.
@@ -26,7 +28,10 @@ NAMESPACE = "/"
 
 
 def on_event(server: socketio_lib.Server, name: str, handler: Callable) -> None:
-    """Serve the event called name with handler(data), in an app context."""
+    """Serve the event called name with handler(*args), in an app context.
+
+    For "disconnect", python-socketio passes the reason: handler(reason).
+    """
 
     def light_event(sid: str, *args):
         environ = server.get_environ(sid, namespace=NAMESPACE)
@@ -44,18 +49,6 @@ def on_connect(server: socketio_lib.Server, handler: Callable) -> None:
         return _run(environ, SocketEvent(sid, NAMESPACE, environ), handler, (auth,))
 
     server.on("connect", light_connect, namespace=NAMESPACE)
-
-
-def on_disconnect(server: socketio_lib.Server, handler: Callable) -> None:
-    """Serve a socket's close with handler(reason)."""
-
-    def light_disconnect(sid: str, reason=None):
-        environ = server.get_environ(sid, namespace=NAMESPACE)
-        if environ is None:
-            return None
-        return _run(environ, SocketEvent(sid, NAMESPACE, environ), handler, (reason,))
-
-    server.on("disconnect", light_disconnect, namespace=NAMESPACE)
 
 
 def _run(environ: dict, event: SocketEvent, handler: Callable, args: tuple):

@@ -58,7 +58,7 @@ class Tally:
 
 
 class MemoryCounter:
-    """Fixed-window counts in this process's memory (the embedded default; per-socket counts)."""
+    """Fixed-window counts in this process's memory: the embedded default, and while Redis fails."""
 
     def __init__(self) -> None:
         # gevent patches threading.Lock; under the threading mode it is a real lock.
@@ -119,12 +119,9 @@ class Limiter:
 
     def count(self, name: str, subject: str, amount: int = 1) -> Tally:
         """Count amount (one request, or so many items) of subject against the limit called name."""
-        limit, seconds = self.app.config["LIMITS"][name]
-        now = self._now()
-        window = int(now // seconds)
-        ends_at = (window + 1) * seconds
+        limit, now, window, ends_at = self._window(name)
         count = self.shared.incr(f"{name}:{subject}:{window}", ends_at, now, amount)
-        return Tally(count=count, limit=limit, retry_after=max(1, math.ceil(ends_at - now)))
+        return _tally(count, limit, now, ends_at)
 
     def count_held(self, held: dict, name: str, amount: int = 1) -> Tally:
         """Count amount against the limit called name in held, a mapping its owner keeps.
@@ -132,14 +129,18 @@ class Limiter:
         One socket's own counts live in its handshake environ and die with it:
         no key to build, no lock (its events run one at a time), nothing to sweep.
         """
-        limit, seconds = self.app.config["LIMITS"][name]
-        now = self._now()
-        window = int(now // seconds)
+        limit, now, window, ends_at = self._window(name)
         last = held.get(name)
         count = (last[1] if last is not None and last[0] == window else 0) + amount
         held[name] = (window, count)
-        ends_at = (window + 1) * seconds
-        return Tally(count=count, limit=limit, retry_after=max(1, math.ceil(ends_at - now)))
+        return _tally(count, limit, now, ends_at)
+
+    def _window(self, name: str) -> tuple[int, float, int, float]:
+        """The limit called name, the time, and the fixed window it falls in and when that ends."""
+        limit, seconds = self.app.config["LIMITS"][name]
+        now = self._now()
+        window = int(now // seconds)
+        return limit, now, window, (window + 1) * seconds
 
     def _now(self) -> float:
         clock = self.app.config.get("CLOCK")
@@ -149,6 +150,10 @@ class Limiter:
         """Release the Redis connections, if any."""
         if isinstance(self.shared, RedisCounter):
             self.shared.close()
+
+
+def _tally(count: int, limit: int, now: float, ends_at: float) -> Tally:
+    return Tally(count=count, limit=limit, retry_after=max(1, math.ceil(ends_at - now)))
 
 
 def client_ip(environ: dict, trusted_proxies: int) -> str:
