@@ -2,8 +2,8 @@
 
 gevent's WSGI handler reads headers with `http.client.parse_headers`, which
 hands them to the email package's feed parser: a parser for mail, with its
-policies and defect tracking, that cost about a tenth of a websocket
-reconnect. HTTP/1.1's header block is simpler (RFC 9112, section 5): one
+policies and defect tracking, that cost about a twentieth of a websocket
+reconnect's instructions. HTTP/1.1's header block is simpler (RFC 9112, section 5): one
 `name: value` field per line up to an empty line. This reads it that way and
 offers the handful of methods gevent's handler calls. What the RFC lets a
 server refuse, it refuses: a request with such a head gets gevent's 400.
