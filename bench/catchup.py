@@ -83,7 +83,7 @@ def _queries(server: Service) -> int | None:
 
 async def _reconnects(server: Service, seed: dict, head: int, missed: int, reps: int) -> dict:
     """Reconnect one reader reps times, each following from head - missed."""
-    readers = await Readers([server.ws_url], seed["blog_id"], 1, GENERATOR_CORE).start()
+    readers = await Readers([server], seed["blog_id"], 1, GENERATOR_CORE).start()
     follow, caught_up, queries = [], [], []
     try:
         for _ in range(reps):
@@ -119,7 +119,7 @@ async def _storm(
     All at the same moment, or spread with full jitter over jitter_s seconds as the
     page does; each reader's times count from its own attempt.
     """
-    readers = await Readers([server.ws_url], seed["blog_id"], count, GENERATOR_CORE).start()
+    readers = await Readers([server], seed["blog_id"], count, GENERATOR_CORE).start()
     try:
         before_q, before_cpu = _queries(server), cpu_times(server.pid)
         before_gc = _gc_totals(server)
@@ -158,7 +158,7 @@ async def _storm(
 
 async def _drops(server: Service, seed: dict, head: int, count: int) -> dict:
     """count readers follow, then all their connections end at once: the server's CPU for it."""
-    readers = await Readers([server.ws_url], seed["blog_id"], count, GENERATOR_CORE).start()
+    readers = await Readers([server], seed["blog_id"], count, GENERATOR_CORE).start()
     try:
         replies = await readers.connect(since=head, concurrency=count)
         before = await _settled_cpu(server.pid)
@@ -206,7 +206,7 @@ def _gc_during(before: dict | None, after: dict | None) -> dict | None:
 
 async def _head_checks(server: Service, seed: dict, head: int, count: int) -> dict:
     """count readers follow, then all send the page's 30 s head check at once: its cost."""
-    readers = await Readers([server.ws_url], seed["blog_id"], count, GENERATOR_CORE).start()
+    readers = await Readers([server], seed["blog_id"], count, GENERATOR_CORE).start()
     try:
         await readers.connect(since=head)
         before_q, before_cpu = _queries(server), cpu_seconds(server.pid)

@@ -13,7 +13,7 @@ import time
 import uuid
 
 from httpc import Connection
-from procs import BENCH, PYTHON, pinned
+from procs import BENCH, PYTHON, Service, pinned
 from seed import entry_source
 
 # One process holds at most this many readers: the per-process file limit is 20,000 here,
@@ -24,10 +24,12 @@ READERS_PER_PROCESS = 9000
 class LoadGen:
     """One load-generator process and the JSON lines it answers with."""
 
-    def __init__(self, ws_urls: list[str], blog_id: int, cores: str | None):
+    def __init__(self, ws_urls: list[str], blog_id: int, cores: str | None, pipelined: bool):
         self.argv = pinned(cores, [PYTHON, str(BENCH / "loadgen.py"), "--blog-id", str(blog_id)])
         for url in ws_urls:
             self.argv += ["--url", url]
+        if pipelined:
+            self.argv.append("--pipelined")
         self.proc: asyncio.subprocess.Process | None = None
         self.completions: asyncio.Queue = asyncio.Queue()
         self.replies: asyncio.Queue = asyncio.Queue()
@@ -71,9 +73,12 @@ class LoadGen:
 class Readers:
     """N readers of one blog spread over as many load generators as they need."""
 
-    def __init__(self, ws_urls: list[str], blog_id: int, count: int, cores: str | None):
+    def __init__(self, servers: list[Service], blog_id: int, count: int, cores: str | None):
         procs = max(1, -(-count // READERS_PER_PROCESS))
-        self.gens = [LoadGen(ws_urls, blog_id, cores) for _ in range(procs)]
+        urls = [s.ws_url for s in servers]
+        # Each server is spoken to as its own page speaks (Service.pipelined).
+        pipelined = all(s.pipelined for s in servers)
+        self.gens = [LoadGen(urls, blog_id, cores, pipelined) for _ in range(procs)]
         self.shares = [count // procs + (i < count % procs) for i in range(procs)]
         self.pids: list[int] = []
 

@@ -63,7 +63,7 @@ async def measure(
     per_post = await post_cost(head, reporter, max(3, entries // 2))
     last_seq = head.get_json(f"/api/v1/blogs/{blog_id}")["last_seq"]
     rss_before = sum(rss_bytes(s.pid) for s in servers)
-    readers = await Readers([s.ws_url for s in servers], blog_id, readers_n, gen_cores).start()
+    readers = await Readers(servers, blog_id, readers_n, gen_cores).start()
     try:
         connected = await readers.connect(since=last_seq)
         await asyncio.sleep(SETTLE_S)

@@ -74,7 +74,7 @@ async def _reconnect(
     server: Service, blog_id: int, since: int, count: int, concurrency: int, counted: bool = False
 ) -> None:
     """count readers connect and follow from since; counting stops before they close."""
-    readers = await Readers([server.ws_url], blog_id, count, GENERATOR_CORE).start()
+    readers = await Readers([server], blog_id, count, GENERATOR_CORE).start()
     try:
         replies = await readers.connect(since=since, concurrency=concurrency)
         if counted:

@@ -4,6 +4,8 @@ It speaks the same frames as static/js/live.js (open, ping/pong, `40`, a `follow
 with an ack) through picows, a Cython websocket client, and reads only the few
 bytes it needs from each message (event name, seq, entry_id) instead of parsing
 its JSON, so a receipt costs it far less CPU than a delivery costs the server.
+With --pipelined it sends the follow right behind the `40`, as the page does;
+without, it waits for the connect's answer, as socket.io's own server requires.
 
 Run by bench/run.py and driven over stdin/stdout, one JSON object per line:
 
@@ -76,9 +78,12 @@ class Reader(WSListener):
         elif kind == b"0":
             self.opened_at = time.monotonic()
             transport.send(WSMsgType.TEXT, b"40")
+            if self.gen.pipelined:
+                transport.send(WSMsgType.TEXT, self.gen.follow_frame(self.last_seq))
         elif data.startswith(b"40"):
             self.connected_at = time.monotonic()
-            transport.send(WSMsgType.TEXT, self.gen.follow_frame(self.last_seq))
+            if not self.gen.pipelined:
+                transport.send(WSMsgType.TEXT, self.gen.follow_frame(self.last_seq))
         elif data.startswith(b"44"):
             self._fail(f"refused: {data[:200]!r}")
 
@@ -151,9 +156,10 @@ class Reader(WSListener):
 class Generator:
     """All readers of this process and what they received."""
 
-    def __init__(self, urls: list[str], blog_id: int):
+    def __init__(self, urls: list[str], blog_id: int, pipelined: bool = False):
         self.urls = urls
         self.blog_id = blog_id
+        self.pipelined = pipelined
         self.readers: list[Reader] = []
         self.transports: list[WSTransport] = []
         self.closing = False
@@ -385,13 +391,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", action="append", required=True, help="ws:// URL; repeatable")
     parser.add_argument("--blog-id", type=int, required=True)
+    parser.add_argument(
+        "--pipelined",
+        action="store_true",
+        help="follow right behind the namespace connect, as Showfloor's page does "
+        "(socket.io's own server closes a connection that does not wait for the answer)",
+    )
     args = parser.parse_args()
     _raise_fd_limit()
     try:
         from uvloop import run  # cheaper per callback than asyncio's own loop
     except ImportError:
         run = asyncio.run
-    run(serve(Generator(args.url, args.blog_id)))
+    run(serve(Generator(args.url, args.blog_id, args.pipelined)))
 
 
 if __name__ == "__main__":

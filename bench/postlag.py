@@ -40,7 +40,7 @@ async def postlag(ws: Workspace, seed: dict, quick: bool, wrap) -> list[dict]:
 async def _series(server: Service, seed: dict, reporters_n: int, rounds: int) -> dict:
     blog_id = seed["blog_id"]
     reporters = [Reporter(server.url, t, blog_id) for t in seed["tokens"][:reporters_n]]
-    readers = await Readers([server.ws_url], blog_id, WATCHERS, GENERATOR_CORE).start()
+    readers = await Readers([server], blog_id, WATCHERS, GENERATOR_CORE).start()
     try:
         await asyncio.gather(*(r.post(-1 - i) for i, r in enumerate(reporters)))  # warm-up
         last_seq = server.get_json(f"/api/v1/blogs/{blog_id}")["last_seq"]

@@ -88,6 +88,10 @@ class Service:
         self.argv = pinned(cores, argv)
         self.log_path = log_dir / f"{name}.log"
         self.proc: subprocess.Popen | None = None
+        # Whether its clients send their first events right behind the namespace
+        # connect, as Showfloor's page does; socket.io's own server closes a
+        # connection that does not wait for the connect's answer.
+        self.pipelined = True
 
     def start(self, timeout: float = 60) -> Service:
         """Start the process and wait until it answers /healthz."""
@@ -227,6 +231,7 @@ class Workspace:
         argv = ["node", str(BENCH / "node" / "server.js")]
         service = Service(name, argv, {}, self.dir, cores)
         service.env["BENCH_PORT"] = str(service.port)
+        service.pipelined = False
         self.services.append(service)
         return service.start()
 

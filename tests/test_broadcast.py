@@ -47,7 +47,7 @@ def server(app, database_url, tmp_path, blog):
 class RawReader:
     """A reader speaking Engine.IO and Socket.IO by hand, keeping every frame it gets."""
 
-    def __init__(self, server, deflate: bool = False):
+    def __init__(self, server, deflate: bool = False, connect: bool = True):
         self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
         head = handshake(
             self.sock,
@@ -60,8 +60,9 @@ class RawReader:
         self.frames = FrameReader(self.sock)
         self.pending: list[str] = []  # what came before the follow's acknowledgement
         assert self.next_text().startswith("0{")
-        self.send("40")
-        assert self.next_text().startswith("40")
+        if connect:
+            self.send("40")
+            assert self.next_text().startswith("40")
 
     def send(self, text: str) -> None:
         """Send one text message, masked as a client must."""
@@ -82,8 +83,12 @@ class RawReader:
         return text_of(*self.next_frame()[:2])
 
     def follow(self, blog_id: int, since: int) -> dict:
-        """Follow a blog as the page does; return the acknowledgement."""
-        self.send("421" + json.dumps(["follow", {"blog_id": blog_id, "since": since}]))
+        """Follow a blog; return the acknowledgement."""
+        self.send(follow_packet(blog_id, since))
+        return self.ack()
+
+    def ack(self) -> dict:
+        """The follow's acknowledgement; what came before it is kept in pending."""
         while True:
             text = self.next_text()
             if text.startswith("431["):
@@ -115,6 +120,11 @@ class RawReader:
     def close(self) -> None:
         """Drop the connection."""
         self.sock.close()
+
+
+def follow_packet(blog_id: int, since: int) -> str:
+    """The follow event with ack id 1."""
+    return "421" + json.dumps(["follow", {"blog_id": blog_id, "since": since}])
 
 
 @pytest.fixture
@@ -205,12 +215,35 @@ def test_a_followers_missed_changes_arrive_in_order_each_its_own_message(
     plain, again, deflating = readers(server), readers(server), readers(server, deflate=True)
     missed = []
     for reader in (plain, again, deflating):
-        assert reader.follow(blog.id, 0) == {"ok": True, "last_seq": last}
+        assert reader.follow(blog.id, 0) == {
+            "ok": True,
+            "last_seq": last,
+            "reconnect_window_ms": 5000,
+        }
         changes = [text for text in reader.pending if reader.change_seq(text) is not None]
         assert [reader.change_seq(text) for text in changes] == list(range(1, last + 1))
         missed.append(changes)
     assert missed[0] == missed[1] == missed[2]
     assert "From the floor." in missed[2][-1]
+
+
+def test_a_follow_sent_right_behind_the_connect_is_answered_after_it(
+    server, readers, blog, reporter
+):
+    # The page sends the namespace connect and its follow together, without
+    # waiting for the connect's answer: one round trip per reconnect, not two.
+    headers = api_headers(reporter)
+    for n in range(3):
+        post(server, headers, blog.id, f"Update {n}")
+    last = head_seq(server, blog.id)
+    reader = readers(server, connect=False)
+    reader.sock.sendall(client_frame(b"40") + client_frame(follow_packet(blog.id, 0).encode()))
+    assert reader.next_text().startswith('40{"sid":')
+    ack = reader.ack()
+    assert ack == {"ok": True, "last_seq": last, "reconnect_window_ms": 5000}
+    assert [reader.change_seq(text) for text in reader.pending] == list(range(1, last + 1))
+    entry = post(server, headers, blog.id, "Live again")
+    assert reader.event("entry_published")[3]["entry_id"] == entry["id"]
 
 
 @pytest.fixture

@@ -292,6 +292,38 @@ def test_connection_indicator_through_an_outage(chromium, make_site):
     page.wait_for_selector(f"#entry-{entry_id}", timeout=WAIT_MS)
 
 
+# Records, in the page's own order, every websocket frame it sends and gets.
+RECORD_FRAMES = """
+const PageSocket = window.WebSocket;
+window.__frames = [];
+window.WebSocket = function (url, protocols) {
+  const ws = new PageSocket(url, protocols);
+  const send = ws.send.bind(ws);
+  ws.send = (data) => { window.__frames.push(["sent", String(data)]); send(data); };
+  ws.addEventListener("message", (e) => window.__frames.push(["got", String(e.data)]));
+  return ws;
+};
+"""
+
+
+def test_the_page_follows_right_behind_its_connect_and_sends_no_hello(chromium, make_site):
+    site = make_site(fill_entries(1))
+    page = chromium.new_context().new_page()
+    page.add_init_script(RECORD_FRAMES)
+    page.goto(site.path)
+    page.wait_for_selector("#connection.connection--live", timeout=WAIT_MS)
+    frames = page.evaluate("window.__frames")
+    sent = [text for way, text in frames if way == "sent"]
+    assert sent[0] == "40" and sent[1].startswith('421["follow",{'), frames
+    # The follow left before the connect's answer came: one round trip, not two.
+    answered = next(n for n, (way, text) in enumerate(frames) if way == "got" and text[:2] == "40")
+    assert frames.index(["sent", sent[1]]) < answered
+    # The follow's answer carries the reconnect window, so no `hello` is sent.
+    assert not any('"hello"' in text for text in sent)
+    entry_id = site.post("Straight after connecting")
+    page.wait_for_selector(f"#entry-{entry_id}", timeout=WAIT_MS)
+
+
 def test_since_your_last_visit(chromium, make_site):
     site = make_site(fill_entries(3))
     context = chromium.new_context()

@@ -324,7 +324,7 @@ def test_follow_event_replays_exactly_what_was_missed(reader, event, editor, mak
 
     sio = reader()
     ack = sio.emit("follow_event", {"event_id": event.id, "since": 2}, callback=True)
-    assert ack == {"ok": True, "last_seq": head}
+    assert ack == {"ok": True, "last_seq": head, "reconnect_window_ms": 5000}
     replayed = [(m["args"][0]["seq"], m["name"]) for m in sio.get_received()]
     assert [s for s, _ in replayed] == list(range(3, head + 1))
     assert replayed[-1][1] == "hub_summary_changed"

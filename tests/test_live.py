@@ -25,7 +25,10 @@ def received_changes(sio):
 
 
 def follow(sio, blog_id, since):
-    return sio.emit("follow", {"blog_id": blog_id, "since": since}, callback=True)
+    """Follow a blog: the answer, less the reconnect window every follow's answer carries."""
+    answer = sio.emit("follow", {"blog_id": blog_id, "since": since}, callback=True)
+    answer.pop("reconnect_window_ms", None)
+    return answer
 
 
 def test_follow_from_zero_replays_the_whole_stream_in_order(make_blog, make_entry, reader):
@@ -34,8 +37,9 @@ def test_follow_from_zero_replays_the_whole_stream_in_order(make_blog, make_entr
         make_entry(blog, source=f"entry {n}")
     head = queries.blog_by_id(blog.id).last_seq
     sio = reader()
-    ack = follow(sio, blog.id, 0)
-    assert ack == {"ok": True, "last_seq": head}
+    ack = sio.emit("follow", {"blog_id": blog.id, "since": 0}, callback=True)
+    # The answer tells the page how to spread its reconnects: it sends no `hello`.
+    assert ack == {"ok": True, "last_seq": head, "reconnect_window_ms": 5000}
     assert [seq for seq, _, _ in received_changes(sio)] == list(range(1, head + 1))
 
 
@@ -241,7 +245,8 @@ def test_a_follow_the_database_cannot_serve_says_when_to_retry_and_joins_nothing
             "retry_after": DATABASE_RETRY_AFTER_S,
         }
         assert follow(sio, 1, 1) == unavailable
-        assert sio.emit("follow_event", {"event_id": 1, "since": 1}, callback=True) == unavailable
+        event_answer = sio.emit("follow_event", {"event_id": 1, "since": 1}, callback=True)
+        assert event_answer == {**unavailable, "reconnect_window_ms": 5000}
         members = socketio.server.manager.rooms.get("/", {})
         assert not members.get(push.blog_room(1)) and not members.get(push.event_room(1))
     finally:

@@ -14,7 +14,10 @@ from blog.platform.extensions import socketio
 
 
 def follow(sio, blog_id, since):
-    return sio.emit("follow", {"blog_id": blog_id, "since": since}, callback=True)
+    """Follow a blog: the answer, less the reconnect window every follow's answer carries."""
+    answer = sio.emit("follow", {"blog_id": blog_id, "since": since}, callback=True)
+    answer.pop("reconnect_window_ms", None)
+    return answer
 
 
 def replayed(sio) -> list[dict]:

@@ -182,7 +182,11 @@ def test_an_oversize_socket_message_closes_the_connection(server):
     ws = open_socket(server, "192.0.2.21")
     try:
         ws.send("421" + json.dumps(["follow", {"blog_id": 999, "since": 0}]))
-        assert ack_of(ws, 1) == {"ok": False, "error": "no such blog"}
+        assert ack_of(ws, 1) == {
+            "ok": False,
+            "error": "no such blog",
+            "reconnect_window_ms": 5000,
+        }
         padding = "x" * (17 * 1024)  # the limit is 16 KiB
         ws.send("422" + json.dumps(["follow", {"blog_id": 999, "since": 0, "pad": padding}]))
         assert closed_by_server(ws)
@@ -228,5 +232,22 @@ def test_rejoining_the_namespace_is_counted_and_starts_no_fresh_count(server):
         ws.send("41")
         ws.send("40")  # event 7: past the limit, the connect is refused
         assert ws.recv().startswith("44")
+    finally:
+        shut(ws)
+
+
+def test_a_follow_sent_behind_a_refused_connect_is_not_served(server):
+    ws = open_socket(server, "192.0.2.61")  # event 1 of 6
+    try:
+        for ack_id in range(1, 6):  # events 2 to 6
+            ws.send(f"42{ack_id}" + json.dumps(["follow", {"blog_id": 999, "since": 0}]))
+            assert ack_of(ws, ack_id)["ok"] is False
+        ws.send("41")
+        # As the page sends them on connecting: the follow right behind the connect.
+        ws.send("40")  # event 7: refused
+        ws.send("429" + json.dumps(["follow", {"blog_id": 999, "since": 0}]))
+        ws.send("40")
+        answers = [ws.recv(), ws.recv()]
+        assert [a[:2] for a in answers] == ["44", "44"], answers
     finally:
         shut(ws)

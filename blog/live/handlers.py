@@ -281,9 +281,9 @@ def register(socketio: SocketIO) -> None:
     # every event, a namespace connect included, counts against its connection's limit.
     for name, handler in (
         ("hello", hello),
-        ("follow", follow),
+        ("follow", reconnects.with_window(follow)),
         ("unfollow", unfollow),
-        ("follow_event", follow_event),
+        ("follow_event", reconnects.with_window(follow_event)),
         ("unfollow_event", unfollow_event),
     ):
         light_events.on_event(server, name, guarded(db.own_session(handler)))

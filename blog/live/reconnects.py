@@ -8,6 +8,9 @@ asks its clients to move within a window of its own, while it still serves them.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from flask import current_app
 
 from blog.platform.extensions import socket_server_or_none, socketio
@@ -19,6 +22,20 @@ RECONNECT_SOON = "reconnect_soon"
 def hello() -> dict:
     """The answer to a client's `hello`: the window to spread its reconnects over."""
     return {"ok": True, "reconnect_window_ms": window_ms()}
+
+
+def with_window(handler: Callable[..., dict]) -> Callable[..., dict]:
+    """Add the reconnect window to every answer of a follow handler.
+
+    A reader page follows as soon as it connects, so its follow's answer tells
+    it the window and it need not send `hello` (one event less per reconnect).
+    """
+
+    @functools.wraps(handler)
+    def answer(*args) -> dict:
+        return {**handler(*args), "reconnect_window_ms": window_ms()}
+
+    return answer
 
 
 def window_ms() -> int:

@@ -125,6 +125,7 @@
     var socket = window.ShowfloorSocket({
       onState: socketState,
       onConnect: follow,
+      hello: false, // the follow's answer carries the reconnect window
       onEvent: function (name, data) {
         if (handlers[name]) handlers[name](data);
         else receive(data);

@@ -2,9 +2,14 @@
 // WebSocket), shared by the reader pages (live.js), the desk and the review
 // queue, so no page needs a client library. It connects, answers pings, emits
 // with acknowledgements, hands events on, and reconnects with full jitter so a
-// restarted server is not hit by every page at once: on connect it asks the
-// server (`hello`) for the reconnect window; the first retry after a lost
-// connection waits a random delay in [0, window), later ones double the range.
+// restarted server is not hit by every page at once: the server announces the
+// reconnect window in any answer carrying `reconnect_window_ms` (a follow's), or
+// in the answer to `hello`, sent on connect unless the page says its first event
+// answers it (options.hello false); the first retry after a lost connection
+// waits a random delay in [0, window), later ones double the range.
+// The page's first events leave with the namespace connect, without waiting for
+// its answer: the server takes a connection's messages in order, so a reconnect
+// costs one round trip less (docs/protocol.md, "Connecting").
 // A draining server sends `reconnect_soon` {within_ms}: the page then moves at a
 // random moment in [0, within_ms), while still receiving, and reconnects at once
 // (to whichever process the proxy picks); onConnect re-follows from its seq.
@@ -13,7 +18,7 @@
 // looks like that, and the page can follow over HTTP meanwhile (live.js).
 //
 // window.ShowfloorSocket({onConnect, onState(name, info), events: {name: fn},
-// onEvent(name, data)}) returns {emit(name, data, onAck), retry(), connected()}.
+// onEvent(name, data), hello}) returns {emit(name, data, onAck), retry(), connected()}.
 (function () {
   "use strict";
 
@@ -67,9 +72,17 @@
 
     function onFrame(frame) {
       var type = frame.charAt(0);
-      if (type === "0") return send("40"); // engine.io open: join the default namespace
+      if (type === "0") return onOpen(); // engine.io open
       if (type === "2") return send("3"); // ping: pong
       if (type === "4") return onPacket(frame.slice(1));
+    }
+
+    function onOpen() {
+      // Join the default namespace, and send the page's first events right
+      // behind it: the server answers the connect before it reads them.
+      send("40");
+      if (options.hello !== false) emit("hello", {});
+      if (options.onConnect) options.onConnect();
     }
 
     function onPacket(packet) {
@@ -78,19 +91,18 @@
         attempt = 0;
         connectedAt = Date.now();
         state("live");
-        emit("hello", {}, function (ack) {
-          if (ack && ack.reconnect_window_ms > 0) windowMs = ack.reconnect_window_ms;
-        });
-        if (options.onConnect) options.onConnect();
         return;
       }
-      if (type === "1") { if (socket) socket.close(); return; } // the server ended it: reconnect
+      // The server ended it, or refused the namespace connect (events sent
+      // behind it were dropped): reconnect, spread over the window.
+      if (type === "1" || type === "4") { if (socket) socket.close(); return; }
       var m = /^(\d*)(\[[\s\S]*)$/.exec(packet.slice(1));
       if (!m) return;
       var data = JSON.parse(m[2]);
       if (type === "3") {
         var onAck = acks[m[1]];
         delete acks[m[1]];
+        learnWindow(data[0]);
         if (onAck) onAck(data[0]);
         return;
       }
@@ -98,6 +110,10 @@
       if (data[0] === "reconnect_soon") return moveSoon(data[1]);
       if (events[data[0]]) events[data[0]](data[1]);
       else if (options.onEvent) options.onEvent(data[0], data[1]);
+    }
+
+    function learnWindow(answer) {
+      if (answer && answer.reconnect_window_ms > 0) windowMs = answer.reconnect_window_ms;
     }
 
     function send(frame) {
