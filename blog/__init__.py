@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from blog.live import broadcast, packet_guard, queue, repair
+from blog.live import broadcast, packet_guard, packet_json, queue, repair
 from blog.platform import db, i18n, limits, metrics, page_cache, session_cookie
 from blog.platform.config import load_config
 from blog.platform.extensions import csrf, socket_server, socket_server_or_none, socketio
@@ -61,6 +61,8 @@ def _init_socketio(app: Flask) -> None:
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
         # Parse failures named as such, for the packet guard (blog/live/packet_guard.py).
         serializer=packet_guard.ShowfloorPacket,
+        # One encoder and one decoder for every packet (blog/live/packet_json.py).
+        json=packet_json.PacketJSON,
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
         # A socket's events run one after another in the greenlet that read
