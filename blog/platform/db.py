@@ -132,13 +132,13 @@ def own_session(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        def run():
-            _scope.set(object())
-            try:
-                return func(*args, **kwargs)
-            finally:
-                session.remove()
-
-        return contextvars.copy_context().run(run)
+        # A scope of its own for the call, the caller's restored after it: the
+        # caller's session, if it has one, is neither used nor removed.
+        token = _scope.set(object())
+        try:
+            return func(*args, **kwargs)
+        finally:
+            session.remove()
+            _scope.reset(token)
 
     return wrapper
