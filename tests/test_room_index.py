@@ -149,3 +149,29 @@ def test_the_redis_manager_uses_the_index_too():
 
     for name in ("basic_enter_room", "basic_leave_room", "basic_disconnect", "get_rooms"):
         assert getattr(ListeningRedisManager, name) is getattr(RoomIndex, name), name
+
+
+def test_only_the_namespaces_none_room_is_a_bidict():
+    """Rooms a socket enters are plain dicts; the lookups python-socketio makes still answer."""
+    from bidict import bidict
+
+    from blog.live.room_index import Room
+
+    manager = _manager(FrameOnceManager)
+    sid = manager.connect("e1", "/")
+    manager.enter_room(sid, "/", "blog:1")
+    table = manager.rooms["/"]
+    assert type(table[None]) is bidict
+    assert type(table[sid]) is Room and type(table["blog:1"]) is Room
+    assert manager.sid_from_eio_sid("e1", "/") == sid
+    assert list(manager.get_participants("/", "blog:1")) == [(sid, "e1")]
+    assert manager.pre_connect("e1", "/") is None  # one connection, one sid: still refused
+    other = manager.connect("e2", "/")
+    with pytest.raises(ValueError, match="sid room"):
+        manager.enter_room(other, "/", sid)
+    assert table[sid] == {sid: "e1"}
+    with pytest.raises(KeyError):  # a socket the namespace does not know
+        manager.basic_enter_room("nobody", "/", "blog:9")
+    assert "blog:9" not in table
+    manager.close_room("blog:1", "/")
+    assert "blog:1" not in table
