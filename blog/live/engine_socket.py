@@ -19,6 +19,7 @@ import collections
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from engineio import exceptions, packet
@@ -80,11 +81,12 @@ class DirectSocket(eio_socket_module.Socket):
         # What the handlers answer (a connect, a follow's replay and ack) leaves in one send.
         ws.cork()
         try:
-            alive = ws.read_available()
-            while (data := ws.next_message()) is not None:
-                if not self._take(data):
-                    alive = False
-                    break
+            with self._batch_context(ws.environ):
+                alive = ws.read_available()
+                while (data := ws.next_message()) is not None:
+                    if not self._take(data):
+                        alive = False
+                        break
         except Exception:  # the connection must still end and be released
             logger.exception("%s: reading from the websocket failed", self.sid)
             alive = False
@@ -94,6 +96,11 @@ class DirectSocket(eio_socket_module.Socket):
             ws.resume()
         else:
             self._end(ws)
+
+    def _batch_context(self, environ: dict) -> contextlib.AbstractContextManager:
+        """The context the messages of one read are handled in (see serve_batches_in)."""
+        enter = getattr(self.server, BATCH_CONTEXT, None)
+        return enter(environ) if enter is not None else contextlib.nullcontext()
 
     def _end(self, ws) -> None:
         try:
@@ -212,6 +219,18 @@ def ping_timer(server) -> PingTimer:
     if timer is None:
         timer = server.showfloor_ping_timer = PingTimer(server)
     return timer
+
+
+# The engine.io server's attribute holding serve_batches_in's context factory.
+BATCH_CONTEXT = "showfloor_batch_context"
+
+
+def serve_batches_in(eio, enter: Callable[[dict], contextlib.AbstractContextManager]) -> None:
+    """Handle the messages of each read from a direct socket inside enter(handshake environ).
+
+    A page's connect and follow arrive in one read: one app context serves both.
+    """
+    setattr(eio, BATCH_CONTEXT, enter)
 
 
 def use_direct_sockets(eio) -> None:

@@ -275,6 +275,7 @@ def register(socketio: SocketIO) -> None:
     request context.
     """
     server = socket_server()
+    light_events.serve_batches_in_app_context(server)
     light_events.on_connect(server, guarded_connect(db.own_session(connect)))
     light_events.on_event(server, "disconnect", db.own_session(disconnect))
     # New connections are counted before Socket.IO sees them (socket_limits.ConnectLimit);

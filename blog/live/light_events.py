@@ -22,6 +22,7 @@ from collections.abc import Callable
 import socketio as socketio_lib
 from flask import Flask, current_app, has_app_context
 
+from blog.live import engine_socket
 from blog.platform.extensions import SocketEvent, enter_light_event, leave_light_event
 
 NAMESPACE = "/"
@@ -49,6 +50,11 @@ def on_connect(server: socketio_lib.Server, handler: Callable) -> None:
         return _run(environ, SocketEvent(sid, NAMESPACE, environ), handler, (auth,))
 
     server.on("connect", light_connect, namespace=NAMESPACE)
+
+
+def serve_batches_in_app_context(server: socketio_lib.Server) -> None:
+    """Handle the messages of one read in one app context: each event then reuses it."""
+    engine_socket.serve_batches_in(server.eio, lambda environ: _app_context(environ["flask.app"]))
 
 
 def _run(environ: dict, event: SocketEvent, handler: Callable, args: tuple):
