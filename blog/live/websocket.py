@@ -24,10 +24,9 @@ from collections.abc import Callable
 from typing import Any
 
 from gevent import get_hub
-from greenlet import greenlet as RawGreenlet
 from wsproto.extensions import PerMessageDeflate
 
-from blog.live import ws_handshake
+from blog.live import read_workers, ws_handshake
 from blog.live.frames import OutgoingMessage, control_frame
 from blog.live.ws_reader import (
     CLOSE,
@@ -208,10 +207,11 @@ class ShowfloorWebSocket:
         # readable, not at the back of the queue of greenlets waiting for their
         # turn: in a reconnect storm that queue holds thousands of upgrades, and
         # readers already open waited a second behind it for each answer.
-        # A bare greenlet: a storm starts one per message, and gevent's
-        # Greenlet (links, the spawner's stack kept for debugging) costs more.
+        # A bare greenlet, kept for the next read (blog/live/read_workers.py): a
+        # storm serves one read per reader, and gevent's Greenlet (links, the
+        # spawner's stack kept for debugging) or a new greenlet costs more.
         self._watcher.stop()
-        RawGreenlet(self._serve_readable, get_hub()).switch()
+        read_workers.run_now(self._serve_readable)
 
     def read_available(self) -> bool:
         """Take in what the client has sent, without waiting; False once the connection is over."""
