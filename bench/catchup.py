@@ -121,6 +121,9 @@ async def _storm(
     """
     readers = await Readers([server], seed["blog_id"], count, GENERATOR_CORE).start()
     try:
+        # The step before may have closed thousands of sockets: their disconnects
+        # are that step's work, not this storm's.
+        await _settled_cpu(server.pid)
         before_q, before_cpu = _queries(server), cpu_times(server.pid)
         before_gc = _gc_totals(server)
         profiler = server.profile(PROFILE_DIR) if PROFILE_DIR else None
@@ -209,7 +212,8 @@ async def _head_checks(server: Service, seed: dict, head: int, count: int) -> di
     readers = await Readers([server], seed["blog_id"], count, GENERATOR_CORE).start()
     try:
         await readers.connect(since=head)
-        before_q, before_cpu = _queries(server), cpu_seconds(server.pid)
+        before_cpu = await _settled_cpu(server.pid)
+        before_q = _queries(server)
         replies = await readers.all({"cmd": "refollow"})
         cpu = cpu_seconds(server.pid) - before_cpu
         after_q = _queries(server)
