@@ -1,4 +1,4 @@
-"""The packets' JSON codec writes and reads exactly what engine.io's own does, and the server uses it."""
+"""The packets' JSON codec writes and reads what engine.io's own does, and the server uses it."""
 
 from __future__ import annotations
 
