@@ -296,3 +296,38 @@ def test_over_long_source_raises_render_error(source):
 def test_deep_nesting_raises_render_error():
     with pytest.raises(RenderError, match="nested too deeply"):
         render_markdown("1. " * 3000)
+
+
+ONE_AFTER_ANOTHER = [
+    "See [the keynote][k].\n\n[k]: https://example.com/keynote",
+    "Now [k] is only text: the last source's reference is gone.",
+    "<div>raw block</div>\n\nAfter it.",
+    "```\ncode <b>kept</b>\n```",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "1. one\n2. two\n\n* bullet",
+    "> quoted *with* emphasis",
+    "[" * 300 + "deep",
+    "- " * 1000 + "too deep: a conversion cut off part-way",
+]
+
+
+def test_each_source_renders_as_if_it_were_the_first():
+    """The worker keeps one Markdown converter: nothing of one source reaches the next."""
+    from blog.content import rendering
+
+    alone = []
+    for source in ONE_AFTER_ANOTHER:
+        rendering._converters.clear()  # a fresh converter, as the worker's first source gets
+        alone.append(render_or_error(rendering, source))
+    for order in (ONE_AFTER_ANOTHER, list(reversed(ONE_AFTER_ANOTHER))):
+        got = [render_or_error(rendering, source) for source in order]
+        assert got == [alone[ONE_AFTER_ANOTHER.index(source)] for source in order]
+    assert "href" not in alone[1] and 'href="https://example.com/keynote"' in alone[0]
+
+
+def render_or_error(rendering, source: str) -> str:
+    """The HTML render_here makes of source, or the message it refuses it with."""
+    try:
+        return rendering.render_here(source)
+    except RenderError as exc:
+        return str(exc)

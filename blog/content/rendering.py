@@ -178,11 +178,28 @@ def contains_link(html: str) -> bool:
 
 def render_here(source: str) -> str:
     """Render and sanitise in this process: only the worker process calls this."""
+    converter = _markdown()
     try:
-        raw = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
-    except RecursionError as exc:
-        raise RenderError(TOO_DEEP) from exc
+        # reset() empties what the last source left (references, stashed HTML).
+        raw = converter.reset().convert(source)
+    except BaseException as exc:
+        # A conversion cut off part-way leaves the parser's own state behind,
+        # which reset() does not clear: the next source gets a new converter.
+        _converters.clear()
+        if isinstance(exc, RecursionError):
+            raise RenderError(TOO_DEEP) from exc
+        raise
     return _drop_invisible_references(_cleaner.clean(_demote_headings(raw))).strip()
+
+
+_converters: list[markdown.Markdown] = []
+
+
+def _markdown() -> markdown.Markdown:
+    """The worker's one Markdown converter: building one per source was a quarter of a render."""
+    if not _converters:
+        _converters.append(markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html"))
+    return _converters[0]
 
 
 TOO_DEEP = "Text is nested too deeply to display; flatten the lists or quotes."
