@@ -196,7 +196,7 @@ _converters: list[markdown.Markdown] = []
 
 
 def _markdown() -> markdown.Markdown:
-    """The worker's one Markdown converter: building one per source was a quarter of a render."""
+    """The worker's one Markdown converter: building one per source was an eighth of a render."""
     if not _converters:
         _converters.append(markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html"))
     return _converters[0]

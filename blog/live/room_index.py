@@ -19,8 +19,8 @@ class Room(dict):
     Only the namespace's None room, every connected socket's, is ever looked up
     the other way (eio_sid -> sid) or must refuse a second sid for one
     connection; it stays a bidict. A socket's own room and a blog's room need
-    neither: a dict is a third of the work to enter and half the memory, and a
-    reader is in one of each.
+    neither: a dict takes an entry in a seventh of the time (0.14 against 1.1 µs
+    to set and pop one) and is 184 bytes against 424, and a reader is in one of each.
     """
 
     @property
