@@ -101,3 +101,17 @@ def log_in_again(page, server, user) -> None:
     page.bring_to_front()
     # Headless tabs get no focus event of their own; the desk resumes on focus.
     page.evaluate("() => window.dispatchEvent(new Event('focus'))")
+
+
+# Records, in the page's own order, every websocket frame it sends and gets.
+RECORD_FRAMES = """
+const PageSocket = window.WebSocket;
+window.__frames = [];
+window.WebSocket = function (url, protocols) {
+  const ws = new PageSocket(url, protocols);
+  const send = ws.send.bind(ws);
+  ws.send = (data) => { window.__frames.push(["sent", String(data)]); send(data); };
+  ws.addEventListener("message", (e) => window.__frames.push(["got", String(e.data)]));
+  return ws;
+};
+"""

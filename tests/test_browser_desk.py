@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from browser_support import WAIT_MS, Server, log_in, log_in_again
+from browser_support import RECORD_FRAMES, WAIT_MS, Server, log_in, log_in_again
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -172,3 +174,18 @@ def test_colleagues_see_each_other_on_the_desk(chromium, desk, make_user):
     expect(mine.locator("#desk-presence")).to_contain_text(colleague.name, timeout=WAIT_MS)
     theirs.fill("textarea[name=source]", "typing…")
     expect(mine.locator("#desk-presence")).to_contain_text("writing", timeout=WAIT_MS)
+
+
+def test_the_desk_asks_for_the_reconnect_window_and_is_answered(chromium, desk):
+    # The desk follows nothing that names the window, so it asks with `hello`, ack id and all.
+    server, blog, reporter = desk
+    context = chromium.new_context()
+    context.add_init_script(RECORD_FRAMES)
+    page = open_composer(context, server, blog, reporter)
+    page.wait_for_function(
+        "() => (window.__frames || []).some(([way, text]) =>"
+        " way === 'got' && /^43\\d+\\[\\{.*\"reconnect_window_ms\":1000/.test(text))",
+        timeout=WAIT_MS,
+    )
+    sent = [text for way, text in page.evaluate("window.__frames") if way == "sent"]
+    assert any(re.match(r'^42\d+\["hello",', text) for text in sent), sent

@@ -10,7 +10,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from browser_support import WAIT_MS, Server, _free_port
+from browser_support import RECORD_FRAMES, WAIT_MS, Server, _free_port
 
 from blog import actions
 from blog.models import Role
@@ -290,20 +290,6 @@ def test_connection_indicator_through_an_outage(chromium, make_site):
     page.wait_for_selector("#connection.connection--live", timeout=60_000)
     entry_id = site.post("Back online")
     page.wait_for_selector(f"#entry-{entry_id}", timeout=WAIT_MS)
-
-
-# Records, in the page's own order, every websocket frame it sends and gets.
-RECORD_FRAMES = """
-const PageSocket = window.WebSocket;
-window.__frames = [];
-window.WebSocket = function (url, protocols) {
-  const ws = new PageSocket(url, protocols);
-  const send = ws.send.bind(ws);
-  ws.send = (data) => { window.__frames.push(["sent", String(data)]); send(data); };
-  ws.addEventListener("message", (e) => window.__frames.push(["got", String(e.data)]));
-  return ws;
-};
-"""
 
 
 def test_the_page_follows_right_behind_its_connect_and_sends_no_hello(chromium, make_site):

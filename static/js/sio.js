@@ -81,7 +81,8 @@
       // Join the default namespace, and send the page's first events right
       // behind it: the server answers the connect before it reads them.
       send("40");
-      if (options.hello !== false) emit("hello", {});
+      // With an ack id, or the server would not answer: the answer names the window.
+      if (options.hello !== false) emit("hello", {}, function () {});
       if (options.onConnect) options.onConnect();
     }
 
