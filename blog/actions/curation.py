@@ -123,19 +123,25 @@ def save_blog(user: User, event_id: int, blog_id: int | None, data: BlogInput) -
 # ---- the editor's summary -----------------------------------------------------
 
 
-@write_action
-def set_hub_summary(user: User, event_id: int, source: str) -> Event:
-    """Replace the hub's "what you need to know" summary (Markdown)."""
-    db.begin_write()
-    actor, event = curator_of(user, event_id)
-    source = clean_text(source or "").strip()
+def _render_summary(source: str) -> str:
+    """The summary's HTML, or a refusal saying why it cannot be shown."""
     if len(source) > MAX_SUMMARY_CHARS:
         message = f"Keep the summary short: at most {MAX_SUMMARY_CHARS} characters."
         raise Invalid(message, {"summary": message})
     try:
-        html = render_markdown(source) if source else ""
+        return render_markdown(source) if source else ""
     except RenderError as exc:
         raise Invalid(str(exc), {"summary": str(exc)}) from exc
+
+
+@write_action
+def set_hub_summary(user: User, event_id: int, source: str) -> Event:
+    """Replace the hub's "what you need to know" summary (Markdown)."""
+    source = clean_text(source or "").strip()
+    # Checked and rendered before the write lock: no other writer waits on a render.
+    html = _render_summary(source)
+    db.begin_write()
+    actor, event = curator_of(user, event_id)
     if source == event.summary_source:
         db.session.commit()
         return event

@@ -15,7 +15,14 @@ from blog.actions.coauthors import (
     same_coauthors,
     set_coauthors,
 )
-from blog.actions.entry_input import EntryInput, check_idempotency_key, resolve_tags, validate_entry
+from blog.actions.entry_input import (
+    CheckedInput,
+    EntryInput,
+    check_idempotency_key,
+    check_input,
+    resolve_tags,
+    validate_entry,
+)
 from blog.actions.lifecycle import Placement, initial_status, place
 from blog.actions.load import load_actor, load_blog, load_entry, require_live
 from blog.actions.pending_edits import hold_edit, holds_for_review, pending_edit_of
@@ -47,13 +54,15 @@ def post_entry(
     scheduled for a time, or joins an embargoed batch.
     """
     key = check_idempotency_key(key)
+    # Checked and rendered before the write lock: no other writer waits on a render.
+    checked = check_input(data)
     db.begin_write()
     existing = _entry_by_key(user.id, key)
     if existing is not None:
         db.session.commit()
         return existing, False
     try:
-        entry, changes = _create_entry(load_actor(user), blog_id, data, key, placement)
+        entry, changes = _create_entry(load_actor(user), blog_id, data, checked, key, placement)
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its entry.
         db.session.rollback()
@@ -71,12 +80,15 @@ def _entry_by_key(author_id: int, key: str) -> Entry | None:
     return db.session.scalar(stmt)
 
 
-def _create_entry(actor: User, blog_id: int, data: EntryInput, key: str, placement):
+def _create_entry(
+    actor: User, blog_id: int, data: EntryInput, checked: CheckedInput, key: str, placement
+):
     blog = load_blog(blog_id)
     if not can_post(actor, blog):
         raise Forbidden("You are not assigned to this event, so you cannot post here.")
     status = initial_status(actor, blog, placement or Placement())
-    valid = validate_entry(blog.event, check_key_flag(actor, blog.event, data, current=False))
+    data = check_key_flag(actor, blog.event, data, current=False)
+    valid = validate_entry(blog.event, data, checked)
     coauthors = check_coauthors(blog.event, actor.id, data.coauthor_ids)
     now = clock.now()
     entry = Entry(
@@ -118,6 +130,7 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
     base_version is the version the writer started from; if the entry moved on
     since, nothing is written and Conflict carries the current text.
     """
+    checked = check_input(data)  # before the blog's lock, as for a new entry
     db.begin_write()
     actor = load_actor(user)
     entry = load_entry(entry_id)
@@ -129,7 +142,7 @@ def edit_entry(user: User, entry_id: int, base_version: int | None, data: EntryI
             current=_entry_snapshot(entry),
         )
     data = check_key_flag(actor, entry.blog.event, data, current=entry.is_key)
-    valid = validate_entry(entry.blog.event, data)
+    valid = validate_entry(entry.blog.event, data, checked)
     # Unsaid (None), the co-authors stay: an edit that does not name them keeps them.
     coauthors = check_coauthors(entry.blog.event, entry.author_id, data.coauthor_ids)
     if _unchanged(entry, valid) and same_coauthors(entry, coauthors):

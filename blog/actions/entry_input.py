@@ -78,8 +78,28 @@ def check_idempotency_key(key: str | None) -> str:
     return key
 
 
-def validate_entry(event: Event, data: EntryInput) -> ValidEntry:
-    """Check an entry input against the rules and the event's roster; render it."""
+@dataclass(frozen=True, slots=True)
+class CheckedInput:
+    """An entry input that passed every rule needing no row, its Markdown rendered."""
+
+    kind: EntryKind
+    source: str
+    html: str
+    headline: str
+    tag_names: list[str]
+    correction_note: str
+    embed: dict | None
+    context: str
+    context_html: str
+
+
+def check_input(data: EntryInput) -> CheckedInput:
+    """Apply every rule that needs no row, rendering the Markdown in the worker pool.
+
+    Writers call this before their transaction begins: no database lock is held
+    while a worker renders (up to its time bound for hostile input), and a text
+    that cannot be saved is refused without waiting for one.
+    """
     errors: dict[str, str] = {}
     kind = _check_kind(data.kind, errors)
     source = clean_text(data.source or "").strip()
@@ -87,33 +107,61 @@ def validate_entry(event: Event, data: EntryInput) -> ValidEntry:
     html = _render_body(source, errors) if source or kind not in TEXT_OPTIONAL else ""
     if len(headline) > MAX_HEADLINE_CHARS:
         errors["headline"] = f"Headline is too long: at most {MAX_HEADLINE_CHARS} characters."
-    speaker = _check_speaker(event, kind, data.speaker_id, errors)
     tags = _check_tags(data.tags, errors)
     note = clean_text(data.correction_note or "").strip()
     if len(note) > MAX_HEADLINE_CHARS:
         errors["correction_note"] = f"Keep the note under {MAX_HEADLINE_CHARS} characters."
-    media = _check_media(event, kind, data.media_id, errors)
     embed = _check_embed(kind, data, errors)
     _check_quote_links(kind, html, errors)
     context = clean_text(data.context or "").strip()
     context_html = _render_context(kind, context, errors)
-    if errors:
-        raise Invalid("The entry was not saved: " + " ".join(errors.values()), errors)
-    return ValidEntry(
+    _refuse(errors)
+    return CheckedInput(
         kind=kind,
         source=source,
         html=html,
         headline=headline,
-        speaker=speaker,
         tag_names=tags,
-        is_key=bool(data.is_key),
         correction_note=note,
-        media=media,
-        embed_url=embed["url"] if embed else None,
         embed=embed,
         context=context,
         context_html=context_html,
     )
+
+
+def validate_entry(
+    event: Event, data: EntryInput, checked: CheckedInput | None = None
+) -> ValidEntry:
+    """Check an entry input against the rules and the event's roster.
+
+    checked is what check_input made of this same input; without it, the input is checked here.
+    """
+    checked = checked or check_input(data)
+    errors: dict[str, str] = {}
+    speaker = _check_speaker(event, checked.kind, data.speaker_id, errors)
+    media = _check_media(event, checked.kind, data.media_id, errors)
+    _refuse(errors)
+    embed = checked.embed
+    return ValidEntry(
+        kind=checked.kind,
+        source=checked.source,
+        html=checked.html,
+        headline=checked.headline,
+        speaker=speaker,
+        tag_names=checked.tag_names,
+        is_key=bool(data.is_key),
+        correction_note=checked.correction_note,
+        media=media,
+        embed_url=embed["url"] if embed else None,
+        embed=embed,
+        context=checked.context,
+        context_html=checked.context_html,
+    )
+
+
+def _refuse(errors: dict[str, str]) -> None:
+    if errors:
+        raise Invalid("The entry was not saved: " + " ".join(errors.values()), errors)
 
 
 def _check_quote_links(kind: EntryKind, html: str, errors: dict[str, str]) -> None:
