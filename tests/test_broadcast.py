@@ -321,6 +321,20 @@ def metric(server, name: str) -> float:
     return float(match.group(1))
 
 
+def test_a_connection_that_has_sent_nothing_holds_no_greenlet(server):
+    # The kernel keeps a new connection until its first bytes arrive (TCP_DEFER_ACCEPT,
+    # about the 10 s header deadline here): no greenlet waits on the twenty silent ones.
+    silent = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(20)]
+    try:
+        assert metric(server, "showfloor_connections_serving") == 1
+        # Once one speaks, it is accepted and answered like any other.
+        silent[7].sendall(b"GET /healthz HTTP/1.1\r\nHost: showfloor\r\nConnection: close\r\n\r\n")
+        assert silent[7].recv(4096).startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in silent:
+            sock.close()
+
+
 def test_open_readers_hold_no_greenlet_and_every_ending_releases_its_connection(
     server, readers, blog, reporter
 ):

@@ -201,6 +201,17 @@ class ShowfloorServer(pywsgi.WSGIServer):
         # log=None: no access log (Showfloor logs what matters itself).
         self.access_log = kwargs.get("log", "default") is not None
 
+    def init_socket(self):
+        """Listen, leaving each new connection with the kernel until its first bytes arrive."""
+        super().init_socket()
+        # A connection comes to us with its request already readable: one wake-up
+        # of the event loop less per connection (a reconnect storm is thousands).
+        # One that connects and says nothing holds no greenlet until the kernel
+        # stops waiting (after about the header deadline); then the deadline applies.
+        seconds = max(1, round(self.handler_class.header_timeout))
+        with contextlib.suppress(OSError, AttributeError):  # AttributeError: not Linux
+            self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, seconds)
+
     def do_close(self, sock, *args):
         """Close a finished connection unless a holder took it over."""
         if sock not in HELD:
