@@ -208,7 +208,8 @@ class ShowfloorServer(pywsgi.WSGIServer):
         # of the event loop less per connection (a reconnect storm is thousands).
         # One that connects and says nothing holds no greenlet until the kernel
         # stops waiting (after about the header deadline); then the deadline applies.
-        seconds = max(1, round(self.handler_class.header_timeout))
+        deadline = getattr(self.handler_class, "header_timeout", ShowfloorHandler.header_timeout)
+        seconds = max(1, round(deadline))
         with contextlib.suppress(OSError, AttributeError):  # AttributeError: not Linux
             self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, seconds)
 
