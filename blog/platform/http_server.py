@@ -16,9 +16,9 @@ import socket
 import weakref
 
 from gevent import Timeout, pywsgi, signal_handler, sleep
-from gevent.pool import Pool
 
 from blog.platform import drain
+from blog.platform.connection_workers import ConnectionWorkers
 from blog.platform.metrics import CONNECTIONS_HELD, CONNECTIONS_SERVING
 from blog.platform.request_headers import RequestHeaders, read_headers
 
@@ -221,14 +221,15 @@ class ShowfloorServer(pywsgi.WSGIServer):
 
 def serve(app, host: str, port: int, sockets: drain.Sockets) -> None:
     """Serve app on host:port until SIGTERM has drained the process (blog/platform/drain.py)."""
-    pool = Pool()  # unbounded; with the held connections, how the drain sees what is still open
+    # Unbounded; with the held connections, how the drain sees what is still open.
+    pool = ConnectionWorkers()
     CONNECTIONS_SERVING.set_function(lambda: len(pool))
     CONNECTIONS_HELD.set_function(held_connections)
     server = ShowfloorServer(
         (host, port),
         app,
         handler_class=handler_class(app.config["HTTP_HEADER_TIMEOUT_S"]),
-        spawn=pool,
+        spawn=pool.spawn,
         log=None,
         backlog=LISTEN_BACKLOG,
     )
