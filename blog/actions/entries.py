@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from blog.actions.coauthors import (
@@ -75,9 +75,14 @@ def post_entry(
     return entry, True
 
 
+# Built once: every post runs it (see blog/actions/tokens.py).
+_ENTRY_BY_KEY = select(Entry).where(
+    Entry.author_id == bindparam("author_id"), Entry.idempotency_key == bindparam("key")
+)
+
+
 def _entry_by_key(author_id: int, key: str) -> Entry | None:
-    stmt = select(Entry).where(Entry.author_id == author_id, Entry.idempotency_key == key)
-    return db.session.scalar(stmt)
+    return db.session.scalar(_ENTRY_BY_KEY, {"author_id": author_id, "key": key})
 
 
 def _create_entry(

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from blog.actions.load import load_actor
@@ -50,15 +50,19 @@ def expiry_of(token: ApiToken) -> datetime:
     return token.created_at + timedelta(days=default_lifetime_days())
 
 
+# Every use of a token reads its account next: one query for both. Built once,
+# as are the other statements of every post: building one costs more than
+# SQLAlchemy's compiled cache saves (about 0.1 ms a statement).
+_TOKEN_BY_HASH = (
+    select(ApiToken)
+    .options(joinedload(ApiToken.user))
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def token_by_secret(token: str) -> ApiToken | None:
     """The token row a presented secret belongs to, if any."""
-    # Every use of a token reads its account next: one query for both.
-    stmt = (
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))
-        .where(ApiToken.token_hash == hash_token(token))
-    )
-    return db.session.scalar(stmt)
+    return db.session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(token)})
 
 
 @write_action

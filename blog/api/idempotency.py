@@ -17,7 +17,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import Response, current_app, g, request
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from blog.actions.entry_input import IDEMPOTENCY_KEY
@@ -151,18 +151,21 @@ def refuse_key_of_post(user_id: int, key: str) -> None:
         raise Invalid("This idempotency key was already used for a photo upload.")
 
 
+# Built once: every post runs it (see blog/actions/tokens.py).
+_OTHER_WRITE_TARGET = select(IdempotentAnswer.target).where(
+    IdempotentAnswer.user_id == bindparam("user_id"),
+    IdempotentAnswer.key == bindparam("key"),
+    IdempotentAnswer.created_at >= bindparam("cutoff"),
+)
+
+
 def refuse_key_of_other_write(user_id: int, key: object) -> None:
     """Refuse, for a post or an upload, a key this account used on another API write."""
     # A key of the wrong type (a number in the JSON body) is the post's own validation's to refuse.
     if not isinstance(key, str) or not key:
         return
-    cutoff = clock.now() - KEY_TTL
-    stmt = select(IdempotentAnswer.target).where(
-        IdempotentAnswer.user_id == user_id,
-        IdempotentAnswer.key == key,
-        IdempotentAnswer.created_at >= cutoff,
-    )
-    target = db.session.scalar(stmt)
+    params = {"user_id": user_id, "key": key, "cutoff": clock.now() - KEY_TTL}
+    target = db.session.scalar(_OTHER_WRITE_TARGET, params)
     if target is not None:
         raise Invalid(f"This idempotency key was already used for another write ({target}).")
 
