@@ -44,6 +44,7 @@ def test_busy_connections_are_counted_and_each_has_its_own_greenlet():
 
     for _ in range(3):
         workers.spawn(serve)
+    assert len(workers) == 3  # counted from the moment they are handed over, as the drain needs
     settle()
     assert len(workers) == 3 and len(set(running)) == 3
     release.set()

@@ -31,13 +31,15 @@ class ConnectionWorkers:
 
     def __init__(self, max_idle: int = MAX_IDLE) -> None:
         self._busy: set[RawGreenlet] = set()
+        # Accepted, their greenlet not yet switched to: counted, as gevent's Pool counts them.
+        self._starting = 0
         self._idle: list[RawGreenlet] = []
         self._max_idle = max_idle
         self._emptied: Event | None = None
 
     def __len__(self) -> int:
-        """Connections being served now."""
-        return len(self._busy)
+        """Connections being served now, or about to be."""
+        return len(self._busy) + self._starting
 
     def idle(self) -> int:
         """Greenlets waiting for a connection."""
@@ -48,6 +50,7 @@ class ConnectionWorkers:
 
         The same moment as gevent's spawn starts a new greenlet.
         """
+        self._starting += 1
         get_hub().loop.run_callback(self._start, func, args)
 
     def kill(self, timeout: float) -> None:
@@ -60,6 +63,7 @@ class ConnectionWorkers:
         self._emptied.wait(timeout)
 
     def _start(self, func: Callable, args: tuple) -> None:
+        self._starting -= 1
         worker = self._idle.pop() if self._idle else RawGreenlet(self._serve, get_hub())
         worker.gr_context = contextvars.Context()
         self._busy.add(worker)
