@@ -3,8 +3,7 @@
 `python app.py` on gevent serves every client from one event loop; Markdown or
 bleach running in that process would hold it for the whole render. Inputs that
 cost seconds but look cheap to any estimate are previewed here while another
-client polls /healthz; its worst wait is compared with the same polling, as
-long, without a preview.
+client polls /healthz, and must keep getting answers while the preview renders.
 """
 
 from __future__ import annotations
@@ -27,10 +26,12 @@ SLOW_INPUTS = {
     "empty headings": "#\n" * 4999,
     "table pipes": "|\n" * 4999,
 }
-# A stalled loop holds every /healthz for the whole render (0.7 s and more);
-# an idle loop answers in milliseconds, a busy machine now and then in tens.
-SLOWDOWN_ALLOWED = 5
-NOISE_FLOOR_S = 0.3
+# A stalled loop holds /healthz for the whole render (0.5 s and more): at most
+# the one answer in flight when the render began arrives while it runs. A free
+# loop answers in milliseconds (about 7 ms here), and in tens of them when the
+# machine is busy: well over this many answers. A count, not a time, so a busy
+# machine's pauses (0.4 s seen under a parallel test run) cannot fail it.
+ANSWERS_WHILE_RENDERING = 10
 
 
 @pytest.fixture
@@ -88,13 +89,14 @@ class HealthPoller:
                 self.count += 1
 
 
-def poll_while(url: str, action) -> tuple[float, float]:
-    """Run action while polling /healthz; return (worst /healthz wait, action's duration)."""
+def poll_while(url: str, action) -> tuple[float, float, int]:
+    """Run action while polling /healthz; return (worst wait, its duration, answers meanwhile)."""
     with HealthPoller(url) as poller:
         started = time.perf_counter()
         action()
         took = time.perf_counter() - started
-    return poller.worst, took
+        answered = poller.count
+    return poller.worst, took, answered
 
 
 def poll_for(url: str, seconds: float) -> float:
@@ -110,7 +112,7 @@ def test_a_slow_preview_leaves_other_clients_answered(server, blog, reporter, so
     # The first preview starts the render workers: not what is measured.
     assert http.post(preview_url, json={"source": "*warm*"}, timeout=60).status_code == 200
     answers = []
-    during, took = poll_while(
+    during, took, answered = poll_while(
         server.url, lambda: answers.append(http.post(preview_url, json={"source": source}))
     )
     without = poll_for(server.url, took)
@@ -118,8 +120,11 @@ def test_a_slow_preview_leaves_other_clients_answered(server, blog, reporter, so
     assert reply.status_code in (200, 422), reply.text
     if reply.status_code == 422:
         assert "too complex" in reply.json()["error"]
-    print(f"preview {took:.2f} s; worst /healthz {during:.3f} s during, {without:.3f} s without")
-    assert during <= max(SLOWDOWN_ALLOWED * without, NOISE_FLOOR_S), (during, without)
+    print(
+        f"preview {took:.2f} s; /healthz answered {answered} times meanwhile, "
+        f"worst {during:.3f} s ({without:.3f} s without a preview)"
+    )
+    assert answered >= ANSWERS_WHILE_RENDERING, (answered, took, during)
 
 
 def test_previews_are_rate_limited_like_posts(app, client, blog, reporter):
